@@ -1,0 +1,86 @@
+# lbd: one Makefile, no recursion.  Objects go to build/, the sanitizer
+# build to build/asan/.  Header dependencies come from -MMD -MP.
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+CC	?= cc
+
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+	   -Wpointer-arith -Wcast-qual -Icommon -Iserver
+LDLIBS	= -lconfig
+ASAN	= -fsanitize=address,undefined -fno-omit-frame-pointer \
+	  -fno-sanitize-recover=undefined
+
+COMMON_SRCS	= $(wildcard common/*.c)
+SERVER_SRCS	= $(filter-out server/main.c,$(wildcard server/*.c))
+UNIT_SRCS	= $(wildcard tests/unit/*.c)
+INTEG_SRCS	= $(wildcard tests/integration/*.c)
+BACKENDS	= echo identity slow silent
+HEADERS		= $(wildcard common/*.h server/*.h)
+
+# $(call objs,DIR,SRCS): object paths of SRCS under DIR.
+objs	= $(patsubst %.c,$(1)/%.o,$(2))
+LIB	= $(call objs,$(1),$(COMMON_SRCS) $(SERVER_SRCS))
+
+all: build/lbd
+
+# Both builds share the rules; only the directory and flags differ.
+define build_rules
+$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $(2) -MMD -MP -c $$< -o $$@
+$(1)/lbd: $(call LIB,$(1)) $(1)/server/main.o
+	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
+$(1)/unit_tests: $(call LIB,$(1)) $(call objs,$(1),$(UNIT_SRCS))
+	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lcunit
+$(1)/integration_tests: $(call LIB,$(1)) $(call objs,$(1),$(INTEG_SRCS))
+	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lcunit
+$(1)/backends/%: $(1)/tests/backends/%.o $(call objs,$(1),$(COMMON_SRCS))
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
+endef
+$(eval $(call build_rules,build,))
+$(eval $(call build_rules,build/asan,$(ASAN)))
+
+TEST_BINS = $(foreach d,build build/asan,$(d)/lbd $(d)/unit_tests \
+	    $(d)/integration_tests $(addprefix $(d)/backends/,$(BACKENDS)))
+
+# Each header must compile on its own.
+build/headers.stamp: $(HEADERS)
+	@mkdir -p build
+	@for h in $(HEADERS); do \
+		echo "#include \"$$(basename $$h)\"" | \
+		$(CC) $(CFLAGS) -x c -fsyntax-only - || exit 1; done
+	@touch $@
+
+deps:
+	@sh tests/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory build/headers.stamp $(TEST_BINS)
+	@sh tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory build/lbd build/backends/identity
+	@sh tests/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory build/lbd
+	@sh tests/bench/run.sh
+
+install: build/lbd
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/lbd
+	install -m 755 build/lbd $(DESTDIR)$(PREFIX)/sbin/lbd
+	install -m 644 man/lbd.8 $(DESTDIR)$(PREFIX)/share/man/man8/lbd.8
+	install -m 644 man/lbd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/lbd.conf.5
+	install -m 644 etc/lbd.conf $(DESTDIR)$(PREFIX)/share/lbd/lbd.conf.example
+
+clean:
+	rm -rf build
+
+.PHONY: all deps check demo bench install clean
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,63 @@
+/*
+ * Relay buffer.
+ */
+#include <sys/socket.h>
+
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+void
+buf_init(struct buf *b)
+{
+	b->head = b->tail = 0;
+}
+
+size_t
+buf_len(const struct buf *b)
+{
+	return (b->tail - b->head);
+}
+
+size_t
+buf_space(const struct buf *b)
+{
+	return (sizeof(b->data) - buf_len(b));
+}
+
+/* Move waiting bytes to the front when the tail has hit the end. */
+static void
+compact(struct buf *b)
+{
+	if (b->tail < sizeof(b->data) || b->head == 0)
+		return;
+	memmove(b->data, b->data + b->head, buf_len(b));
+	b->tail -= b->head;
+	b->head = 0;
+}
+
+ssize_t
+buf_read_from(struct buf *b, int fd)
+{
+	ssize_t	n;
+
+	compact(b);
+	if ((n = read(fd, b->data + b->tail, sizeof(b->data) - b->tail)) > 0)
+		b->tail += n;
+	return (n);
+}
+
+ssize_t
+buf_write_to(struct buf *b, int fd)
+{
+	ssize_t	n;
+
+	n = send(fd, b->data + b->head, buf_len(b), MSG_NOSIGNAL);
+	if (n > 0) {
+		b->head += n;
+		if (b->head == b->tail)		/* drained: rewind */
+			b->head = b->tail = 0;
+	}
+	return (n);
+}

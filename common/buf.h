@@ -1,0 +1,44 @@
+/*
+ * A fixed-capacity byte queue between two sockets: bytes are read in at the
+ * tail and written out from the head.  When it drains, both ends rewind, so
+ * a relay that keeps up never has to move memory.
+ */
+#ifndef LBD_BUF_H
+#define LBD_BUF_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define LBD_BUFSIZE	(16 * 1024)
+
+struct buf {
+	size_t	head;			/* first byte not yet written out */
+	size_t	tail;			/* one past the last byte read in */
+	char	data[LBD_BUFSIZE];
+};
+
+/* Empty the buffer. */
+void	buf_init(struct buf *b);
+
+/* Bytes waiting to be written out. */
+size_t	buf_len(const struct buf *b);
+
+/* Room left for reading in (waiting bytes move to the front as needed). */
+size_t	buf_space(const struct buf *b);
+
+/*
+ * read(2) from fd into the free space.  Returns what read(2) returned:
+ * bytes read, 0 at EOF, -1 with errno (EAGAIN when nothing is there).
+ * Must not be called when buf_space() is 0.
+ */
+ssize_t	buf_read_from(struct buf *b, int fd);
+
+/*
+ * send(2) the waiting bytes to fd with MSG_NOSIGNAL.  Returns bytes sent
+ * or -1 with errno.  Must not be called when buf_len() is 0.
+ */
+ssize_t	buf_write_to(struct buf *b, int fd);
+
+#endif /* LBD_BUF_H */

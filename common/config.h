@@ -1,0 +1,97 @@
+/*
+ * The configuration as plain data.  config_load() parses a libconfig file
+ * and checks every rule; nothing here holds a file descriptor or a pointer
+ * into libconfig, so tests may build a struct config by hand.
+ */
+#ifndef LBD_CONFIG_H
+#define LBD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+#include "net.h"
+
+enum service_mode {
+	MODE_TCP = 0,
+	MODE_HTTP
+};
+
+enum balance_method {
+	BALANCE_ROUNDROBIN = 0,
+	BALANCE_LEASTCONN,
+	BALANCE_LEASTTIME,
+	BALANCE_RANDOM,
+	BALANCE_SOURCE
+};
+
+struct backend_config {
+	char			name[LBD_NAMELEN];
+	char			address[LBD_ADDRLEN];	/* as written */
+	struct net_addr		addr;			/* resolved at load */
+	unsigned		weight;		/* 0..LBD_MAX_WEIGHT, 0 = never */
+	unsigned		maxconn;	/* 0 = no limit */
+	bool			backup;
+};
+
+struct service_timeouts {
+	uint64_t		connect_ms;
+	uint64_t		client_ms;	/* idle on the client side */
+	uint64_t		server_ms;	/* idle on the backend side */
+	uint64_t		queue_ms;	/* wait for a free backend */
+};
+
+struct service_config {
+	char			name[LBD_NAMELEN];
+	size_t			nlisten;
+	struct net_addr		listen[LBD_MAX_LISTEN];
+	char			listen_text[LBD_MAX_LISTEN][LBD_ADDRLEN];
+	enum service_mode	mode;
+	enum balance_method	balance;
+	unsigned		retries;
+	struct service_timeouts	timeouts;
+	size_t			nbackends;
+	struct backend_config	*backends;
+};
+
+struct log_config {
+	int			level;		/* LOG_ERR..LOG_DEBUG */
+	int			facility;	/* LOG_DAEMON... */
+	bool			access;		/* one line per connection */
+};
+
+struct config {
+	char			path[LBD_PATHLEN];
+	unsigned		workers;	/* 1..LBD_MAX_WORKERS */
+	unsigned		maxconn;	/* all workers together */
+	char			pidfile[LBD_PATHLEN];	/* "" = none */
+	uint64_t		shutdown_timeout_ms;
+	struct log_config	log;
+	bool			has_stats;
+	struct net_addr		stats_listen;
+	char			stats_text[LBD_ADDRLEN];
+	size_t			nservices;
+	struct service_config	*services;
+};
+
+/*
+ * Parse and check the file at path.  Returns a new config (free with
+ * config_free), or NULL with every error found written to err, one per
+ * line, each as "FILE:LINE: message".
+ */
+struct config	*config_load(const char *path, char *err, size_t errlen);
+
+/* Free a config from config_load(); NULL is allowed. */
+void		config_free(struct config *conf);
+
+/* Find a service by name; NULL when there is none. */
+const struct service_config *
+		config_find_service(const struct config *conf,
+		    const char *name);
+
+/* Names of the methods and modes, for logs and metrics. */
+const char	*config_balance_name(enum balance_method b);
+const char	*config_mode_name(enum service_mode m);
+
+#endif /* LBD_CONFIG_H */

@@ -1,0 +1,23 @@
+/*
+ * Fixed capacities shared by the configuration parser and the shared
+ * region.  The region is sized once, before the first fork, so these are
+ * hard limits: a configuration that exceeds one is rejected at load.
+ */
+#ifndef LBD_LIMITS_H
+#define LBD_LIMITS_H
+
+#define LBD_VERSION		"0.1.0"
+
+#define LBD_MAX_SERVICES	64	/* services in one configuration */
+#define LBD_MAX_BACKENDS	256	/* backends in one service */
+#define LBD_MAX_LISTEN		16	/* listen addresses in one service */
+#define LBD_MAX_WORKERS		64	/* workers = ... */
+#define LBD_MAX_WEIGHT		256	/* backend weight = 0..256 */
+#define LBD_MAX_RETRIES		16	/* service retries = 0..16 */
+
+#define LBD_NAMELEN		64	/* service and backend names, with NUL */
+#define LBD_ADDRLEN		272	/* "host:port" as written, with NUL */
+#define LBD_PATHLEN		256	/* pidfile, control socket path */
+#define LBD_ERRLEN		8192	/* error buffers filled by common/ */
+
+#endif /* LBD_LIMITS_H */

@@ -1,0 +1,36 @@
+/*
+ * Logging to syslog or, in the foreground, to stderr.  Levels are syslog's
+ * (LOG_ERR ... LOG_DEBUG).  Every call preserves errno.
+ */
+#ifndef LBD_LOG_H
+#define LBD_LOG_H
+
+#include <stdbool.h>
+
+#define LOG_PRINTF(a, b)	__attribute__((format(printf, a, b)))
+
+/*
+ * Start logging as ident ("lbd").  With to_stderr, lines go to stderr with
+ * a timestamp; otherwise to syslog with the given facility (LOG_DAEMON...).
+ */
+void		log_init(const char *ident, bool to_stderr, int level,
+		    int facility);
+void		log_set_level(int level);
+
+/* Map "debug".."err" and "daemon", "local0".."local7", "user" to values. */
+int		log_level_parse(const char *name);	/* -1 if unknown */
+int		log_facility_parse(const char *name);	/* -1 if unknown */
+
+/* Close and reopen the log target (SIGUSR1). */
+void		log_reopen(void);
+
+void		log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);  /* + errno */
+void		log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
+void		log_err(const char *fmt, ...) LOG_PRINTF(1, 2);
+void		log_notice(const char *fmt, ...) LOG_PRINTF(1, 2);
+void		log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
+void		log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+_Noreturn void	fatal(const char *fmt, ...) LOG_PRINTF(1, 2);	/* + errno */
+_Noreturn void	fatalx(const char *fmt, ...) LOG_PRINTF(1, 2);
+
+#endif /* LBD_LOG_H */

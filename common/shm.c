@@ -1,0 +1,244 @@
+/*
+ * The shared region's layout and the ledger arithmetic.
+ *
+ * Shared counts move in a fixed order so that a worker killed between two
+ * steps can only leave a count one too high, never wrap it below zero:
+ * up is shared-then-ledger, down is ledger-then-shared.  The master
+ * subtracts only what the ledger says.
+ */
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "shm.h"
+
+#define SHM_MAGIC	0x6c626431u	/* "lbd1" */
+#define SHM_VERSION	1
+
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic int must be lock-free");
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "atomic llong must be lock-free");
+_Static_assert(sizeof(struct shm_backend) % 64 == 0, "one line per backend");
+_Static_assert(sizeof(struct shm_service) % 64 == 0, "one line per service");
+
+enum worker_slot_state {
+	WSLOT_FREE = 0,
+	WSLOT_USED
+};
+
+struct shm_worker {
+	_Alignas(64)
+	atomic_int	state;				/* master */
+	atomic_uint	conns;				/* its worker */
+	atomic_uint	svc_active[LBD_SHM_SERVICES];	/* its worker */
+	atomic_uint	be_active[LBD_SHM_BACKENDS];	/* its worker */
+};
+
+struct shm {
+	uint32_t		magic;		/* master, before fork */
+	uint32_t		version;	/* master, before fork */
+	uint64_t		size;		/* master, before fork */
+	struct shm_global	global;
+	struct shm_service	services[LBD_SHM_SERVICES];
+	struct shm_backend	backends[LBD_SHM_BACKENDS];
+	struct shm_worker	workers[LBD_SHM_WORKERS];
+};
+
+struct shm *
+shm_create(void)
+{
+	struct shm	*shm;
+
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED)
+		return (NULL);
+	/* Anonymous mappings come zeroed: every counter starts at 0. */
+	shm->magic = SHM_MAGIC;
+	shm->version = SHM_VERSION;
+	shm->size = sizeof(*shm);
+	return (shm);
+}
+
+void
+shm_destroy(struct shm *shm)
+{
+	if (shm != NULL)
+		munmap(shm, shm->size);
+}
+
+struct shm_global *
+shm_global(struct shm *shm)
+{
+	return (&shm->global);
+}
+
+struct shm_service *
+shm_service(struct shm *shm, unsigned slot)
+{
+	return (&shm->services[slot]);
+}
+
+struct shm_backend *
+shm_backend(struct shm *shm, unsigned slot)
+{
+	return (&shm->backends[slot]);
+}
+
+int
+shm_worker_alloc(struct shm *shm)
+{
+	for (int i = 0; i < LBD_SHM_WORKERS; i++) {
+		struct shm_worker *w = &shm->workers[i];
+
+		if (atomic_load(&w->state) == WSLOT_FREE) {
+			atomic_store(&w->state, WSLOT_USED);
+			return (i);
+		}
+	}
+	errno = ENOSPC;
+	return (-1);
+}
+
+/* Subtract what a ledger entry says from its shared count, and zero it. */
+static void
+take_back(atomic_uint *ledger, atomic_uint *shared)
+{
+	unsigned	n = atomic_exchange(ledger, 0);
+
+	if (n != 0)
+		atomic_fetch_sub_explicit(shared, n, memory_order_relaxed);
+}
+
+void
+shm_reclaim_worker(struct shm *shm, unsigned wslot)
+{
+	struct shm_worker	*w = &shm->workers[wslot];
+	int			 owner = (int)wslot + 1;
+
+	take_back(&w->conns, &shm->global.conns);
+	for (size_t i = 0; i < LBD_SHM_SERVICES; i++)
+		take_back(&w->svc_active[i], &shm->services[i].active);
+	for (size_t i = 0; i < LBD_SHM_BACKENDS; i++)
+		take_back(&w->be_active[i], &shm->backends[i].active);
+	atomic_compare_exchange_strong(&shm->global.accept_owner, &owner, 0);
+	atomic_store(&w->state, WSLOT_FREE);
+}
+
+static void
+count_up(atomic_uint *shared, atomic_uint *ledger)
+{
+	atomic_fetch_add_explicit(shared, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(ledger, 1, memory_order_relaxed);
+}
+
+static void
+count_down(atomic_uint *shared, atomic_uint *ledger)
+{
+	atomic_fetch_sub_explicit(ledger, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(shared, 1, memory_order_relaxed);
+}
+
+/* Raise shared by one unless that would pass limit (0 = no limit). */
+static bool
+count_up_to(atomic_uint *shared, atomic_uint *ledger, unsigned limit)
+{
+	unsigned	cur = atomic_load_explicit(shared, memory_order_relaxed);
+
+	do {
+		if (limit != 0 && cur >= limit)
+			return (false);
+	} while (!atomic_compare_exchange_weak_explicit(shared, &cur, cur + 1,
+	    memory_order_relaxed, memory_order_relaxed));
+	atomic_fetch_add_explicit(ledger, 1, memory_order_relaxed);
+	return (true);
+}
+
+bool
+shm_conn_reserve(struct shm *shm, unsigned wslot, unsigned maxconn)
+{
+	return (count_up_to(&shm->global.conns, &shm->workers[wslot].conns,
+	    maxconn));
+}
+
+void
+shm_conn_release(struct shm *shm, unsigned wslot)
+{
+	count_down(&shm->global.conns, &shm->workers[wslot].conns);
+}
+
+void
+shm_service_open(struct shm *shm, unsigned wslot, unsigned svc)
+{
+	count_up(&shm->services[svc].active,
+	    &shm->workers[wslot].svc_active[svc]);
+	atomic_fetch_add_explicit(&shm->services[svc].total, 1,
+	    memory_order_relaxed);
+}
+
+void
+shm_service_close(struct shm *shm, unsigned wslot, unsigned svc)
+{
+	count_down(&shm->services[svc].active,
+	    &shm->workers[wslot].svc_active[svc]);
+}
+
+bool
+shm_backend_acquire(struct shm *shm, unsigned wslot, unsigned be,
+    unsigned maxconn)
+{
+	return (count_up_to(&shm->backends[be].active,
+	    &shm->workers[wslot].be_active[be], maxconn));
+}
+
+void
+shm_backend_release(struct shm *shm, unsigned wslot, unsigned be)
+{
+	count_down(&shm->backends[be].active,
+	    &shm->workers[wslot].be_active[be]);
+}
+
+bool
+shm_accept_try(struct shm *shm, unsigned wslot)
+{
+	int	expected = 0, me = (int)wslot + 1;
+
+	if (atomic_load_explicit(&shm->global.accept_owner,
+	    memory_order_acquire) == me)
+		return (true);
+	return (atomic_compare_exchange_strong_explicit(
+	    &shm->global.accept_owner, &expected, me, memory_order_acq_rel,
+	    memory_order_relaxed));
+}
+
+void
+shm_accept_release(struct shm *shm, unsigned wslot)
+{
+	int	me = (int)wslot + 1;
+
+	atomic_compare_exchange_strong_explicit(&shm->global.accept_owner,
+	    &me, 0, memory_order_acq_rel, memory_order_relaxed);
+}
+
+unsigned
+shm_worker_conns(struct shm *shm, unsigned wslot)
+{
+	return (atomic_load_explicit(&shm->workers[wslot].conns,
+	    memory_order_relaxed));
+}
+
+void
+shm_backend_sample_rt(struct shm_backend *b, uint64_t us)
+{
+	unsigned long long	old, new;
+
+	old = atomic_load_explicit(&b->rt_us, memory_order_relaxed);
+	do {
+		/* The first sample is taken as is: no ramp up from zero. */
+		new = old == 0 ? us : old - old / 8 + us / 8;
+		if (new == 0)
+			new = 1;
+	} while (!atomic_compare_exchange_weak_explicit(&b->rt_us, &old, new,
+	    memory_order_relaxed, memory_order_relaxed));
+}

@@ -1,0 +1,117 @@
+/*
+ * The shared region: backend and service counters, worker ledgers and the
+ * accept turn, in one MAP_SHARED|MAP_ANONYMOUS mapping made by the master
+ * before the first fork.  Only shm.c knows where things sit; everyone else
+ * reaches a slot by index.  Slots hold no pointers and each hot slot owns
+ * its cache line.  Only lock-free atomics are address-free, hence valid
+ * across processes; shm.c asserts that at compile time.
+ */
+#ifndef LBD_SHM_H
+#define LBD_SHM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "limits.h"
+
+/* Capacities, with headroom for slots kept alive across reloads. */
+#define LBD_SHM_SERVICES	(2 * LBD_MAX_SERVICES)
+#define LBD_SHM_BACKENDS	2048
+#define LBD_SHM_WORKERS		(4 * LBD_MAX_WORKERS)
+
+enum backend_state {
+	BACKEND_DOWN = 0,
+	BACKEND_UP
+};
+
+struct shm_backend {
+	_Alignas(64)
+	atomic_int	 state;		/* master/checker; release, acquire */
+	atomic_uint	 active;	/* workers; relaxed; master reclaims */
+	atomic_ullong	 total;		/* workers; relaxed; connects made */
+	atomic_ullong	 connect_failures; /* workers; relaxed */
+	atomic_ullong	 bytes_in;	/* workers; relaxed; client->backend */
+	atomic_ullong	 bytes_out;	/* workers; relaxed; backend->client */
+	atomic_ullong	 rt_us;		/* workers; relaxed; EWMA, 0 = none */
+};
+
+struct shm_service {
+	_Alignas(64)
+	atomic_ullong	 rr_cursor;	/* workers; relaxed; primaries' WRR */
+	atomic_ullong	 rr_backup;	/* workers; relaxed; backups' WRR */
+	atomic_uint	 active;	/* workers; relaxed; master reclaims */
+	atomic_ullong	 total;		/* workers; relaxed; accepted */
+	atomic_ullong	 rejected;	/* workers; relaxed; no backend */
+};
+
+/* Counters about the process tree, kept by the master. */
+struct shm_global {
+	_Alignas(64)
+	atomic_uint	 conns;		/* workers; relaxed; maxconn gate */
+	atomic_int	 accept_owner;	/* workers; acq_rel; wslot+1, 0 none */
+	atomic_uint	 workers;	/* master; relaxed; running now */
+	atomic_ullong	 restarts;	/* master; relaxed; respawns */
+	atomic_ullong	 reloads;	/* master; relaxed; successful */
+};
+
+struct shm;
+
+/* Map a zeroed region.  NULL with errno on failure. */
+struct shm		*shm_create(void);
+void			 shm_destroy(struct shm *shm);
+
+/* Slot accessors; slot must be below the matching LBD_SHM_* capacity. */
+struct shm_global	*shm_global(struct shm *shm);
+struct shm_service	*shm_service(struct shm *shm, unsigned slot);
+struct shm_backend	*shm_backend(struct shm *shm, unsigned slot);
+
+/*
+ * Master: claim a free worker slot for a child about to be forked and
+ * mark it used; returns the slot, or -1 when all are taken.
+ */
+int			 shm_worker_alloc(struct shm *shm);
+
+/*
+ * Master, after reaping the worker of wslot: take its ledger (connections
+ * it still held) off every shared count, give back the accept turn if it
+ * held it, and free the slot.
+ */
+void			 shm_reclaim_worker(struct shm *shm, unsigned wslot);
+
+/*
+ * Worker accounting.  Each call moves the shared count and the worker's
+ * own ledger together, so a dead worker's share can be taken back.
+ */
+bool			 shm_conn_reserve(struct shm *shm, unsigned wslot,
+			    unsigned maxconn);
+void			 shm_conn_release(struct shm *shm, unsigned wslot);
+void			 shm_service_open(struct shm *shm, unsigned wslot,
+			    unsigned svc);
+void			 shm_service_close(struct shm *shm, unsigned wslot,
+			    unsigned svc);
+/* Take a connection slot on a backend; false when it is at maxconn. */
+bool			 shm_backend_acquire(struct shm *shm, unsigned wslot,
+			    unsigned be, unsigned maxconn);
+void			 shm_backend_release(struct shm *shm, unsigned wslot,
+			    unsigned be);
+
+/*
+ * The accept turn: only its holder polls the listening sockets, so a new
+ * connection wakes one worker, not all.  try returns true when wslot holds
+ * the turn (already or now); release gives it up if held.
+ */
+bool			 shm_accept_try(struct shm *shm, unsigned wslot);
+void			 shm_accept_release(struct shm *shm, unsigned wslot);
+
+/*
+ * Fold one response-time sample (microseconds) into a backend's moving
+ * average, lock-free: each sample moves it 1/8 of the way.
+ */
+void			 shm_backend_sample_rt(struct shm_backend *b,
+			    uint64_t us);
+
+/* Connections the worker of wslot holds now (its ledger). */
+unsigned		 shm_worker_conns(struct shm *shm, unsigned wslot);
+
+#endif /* LBD_SHM_H */

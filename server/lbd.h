@@ -1,0 +1,52 @@
+/*
+ * The daemon's one environment, like relayd's env or nginx's cycle: what
+ * the master builds before forking and every worker inherits.
+ */
+#ifndef LBD_LBD_H
+#define LBD_LBD_H
+
+#include <sys/types.h>
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "limits.h"
+#include "net.h"
+
+struct balance;
+struct config;
+struct service_config;
+struct shm;
+
+/* A bound listening socket, owned by the master, inherited by workers. */
+struct listener {
+	int			 fd;
+	unsigned		 service;	/* index in conf->services */
+	struct net_addr		 addr;
+};
+
+/* A service as the relay sees it: its config, shm slots and balancer. */
+struct service {
+	const struct service_config	*conf;
+	unsigned			 slot;	/* shm_service() slot */
+	unsigned			 be_slot[LBD_MAX_BACKENDS];
+	struct balance			*balance;
+};
+
+struct lbd {
+	const char		*conf_path;
+	bool			 foreground;
+	pid_t			 master_pid;
+	struct config		*conf;
+	unsigned		 generation;	/* bumped by each reload */
+	struct shm		*shm;
+	struct listener		*listeners;
+	size_t			 nlisteners;
+	struct service		*services;	/* conf->nservices of them */
+	int			 stats_fd;	/* -1 without stats */
+	int			 ready_fd;	/* daemon readiness, -1 none */
+	int			 pidfile_fd;	/* locked pidfile, -1 none */
+	sigset_t		 unblocked;	/* mask in force in ppoll */
+};
+
+#endif /* LBD_LBD_H */

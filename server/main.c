@@ -1,0 +1,205 @@
+/*
+ * lbd: command line, then the master.  Exit status: 0 success,
+ * 1 configuration error, 2 usage error, 3 runtime failure.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "lbd.h"
+#include "log.h"
+#include "master.h"
+#include "proc.h"
+
+#define DEFAULT_CONF	"/etc/lbd.conf"
+
+struct options {
+	const char	*conf_path;
+	const char	*pidfile;	/* -p, overrides the file */
+	const char	*signal;	/* -s */
+	bool		 foreground;
+	bool		 test;
+};
+
+static _Noreturn void
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: lbd [-c FILE] [-f] [-t] [-p PIDFILE] "
+	    "[-s reload|stop|quit|reopen] [-x COMMAND] [-V] [-h]\n");
+	exit(status);
+}
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	int	ch;
+
+	o->conf_path = DEFAULT_CONF;
+	while ((ch = getopt(argc, argv, "c:fhp:s:tVx:")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->conf_path = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'h':
+			usage(0);
+		case 'p':
+			o->pidfile = optarg;
+			break;
+		case 's':
+			o->signal = optarg;
+			break;
+		case 't':
+			o->test = true;
+			break;
+		case 'V':
+			printf("lbd %s\n", LBD_VERSION);
+			exit(0);
+		case 'x':
+			fprintf(stderr, "lbd: -x: the control socket is not "
+			    "supported yet\n");
+			exit(2);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+}
+
+static struct config *
+load_or_exit(const struct options *o)
+{
+	struct config	*conf;
+	char		 err[LBD_ERRLEN];
+
+	if ((conf = config_load(o->conf_path, err, sizeof(err))) == NULL) {
+		fputs(err, stderr);
+		exit(1);
+	}
+	if (o->pidfile != NULL)
+		snprintf(conf->pidfile, sizeof(conf->pidfile), "%s",
+		    o->pidfile);
+	return (conf);
+}
+
+static int
+signal_number(const char *name)
+{
+	static const struct {
+		const char	*name;
+		int		 sig;
+	} sigs[] = { { "reload", SIGHUP }, { "stop", SIGTERM },
+	    { "quit", SIGINT }, { "reopen", SIGUSR1 } };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (strcmp(sigs[i].name, name) == 0)
+			return (sigs[i].sig);
+	return (-1);
+}
+
+/* -s: find the running master through the pidfile and signal it. */
+static int
+send_signal(const struct options *o, const struct config *conf)
+{
+	char	err[LBD_ERRLEN];
+	pid_t	pid;
+	int	sig;
+
+	if ((sig = signal_number(o->signal)) == -1)
+		usage(2);
+	if (conf->pidfile[0] == '\0') {
+		fprintf(stderr, "lbd: no pidfile configured: use -p\n");
+		return (3);
+	}
+	if ((pid = daemon_pidfile_read(conf->pidfile, err, sizeof(err))) ==
+	    -1) {
+		fprintf(stderr, "lbd: %s\n", err);
+		return (3);
+	}
+	if (kill(pid, sig) == -1) {
+		fprintf(stderr, "lbd: cannot signal pid %d: %s\n", (int)pid,
+		    strerror(errno));
+		return (3);
+	}
+	return (0);
+}
+
+static int
+lock_pidfile(struct lbd *env)
+{
+	const char	*path = env->conf->pidfile;
+
+	if (path[0] == '\0')
+		return (0);
+	if ((env->pidfile_fd = daemon_pidfile_open(path)) != -1)
+		return (0);
+	if (errno == EWOULDBLOCK)
+		log_err("pidfile %s is locked: lbd is already running", path);
+	else
+		log_err("cannot open pidfile %s: %s", path, strerror(errno));
+	return (-1);
+}
+
+/* Set up in the foreground (errors reach the terminal), then detach. */
+static int
+run(struct lbd *env)
+{
+	const struct config	*conf = env->conf;
+	int			 rc;
+
+	log_init("lbd", true, conf->log.level, conf->log.facility);
+	if (lock_pidfile(env) == -1)
+		return (3);
+	if (master_setup(env) == -1) {
+		daemon_pidfile_remove(conf->pidfile, env->pidfile_fd);
+		return (3);
+	}
+	if (!env->foreground) {
+		if (daemon_detach(&env->ready_fd) == -1)
+			fatal("cannot detach");
+		log_init("lbd", false, conf->log.level, conf->log.facility);
+	}
+	if (env->pidfile_fd != -1 &&
+	    daemon_pidfile_write(env->pidfile_fd, getpid()) == -1)
+		log_warn("cannot write pidfile %s", conf->pidfile);
+	rc = master_run(env);
+	daemon_pidfile_remove(conf->pidfile, env->pidfile_fd);
+	return (rc);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options	o = { 0 };
+	struct lbd	env = { .stats_fd = -1, .ready_fd = -1,
+			    .pidfile_fd = -1 };
+	int		rc;
+
+	parse_options(argc, argv, &o);
+	proc_title_init(argc, argv);
+	env.conf = load_or_exit(&o);
+	if (o.test) {
+		printf("%s: configuration ok\n", o.conf_path);
+		rc = 0;
+	} else if (o.signal != NULL)
+		rc = send_signal(&o, env.conf);
+	else {
+		env.conf_path = o.conf_path;
+		env.foreground = o.foreground;
+		rc = run(&env);
+		master_teardown(&env);
+	}
+	config_free(env.conf);
+	return (rc);
+}

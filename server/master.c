@@ -1,0 +1,498 @@
+/*
+ * Master loop, nginx's shape: signal handlers set flags; the loop blocks
+ * signals, acts on each flag with one function, then waits in ppoll(2)
+ * (through evloop_wait) with them unblocked, serving the stats socket
+ * meanwhile.  Workers that die are respawned; one that dies soon after
+ * starting waits twice as long each time, up to RESPAWN_MAX_MS.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "balance.h"
+#include "clock.h"
+#include "config.h"
+#include "daemon.h"
+#include "evloop.h"
+#include "lbd.h"
+#include "log.h"
+#include "master.h"
+#include "net.h"
+#include "proc.h"
+#include "shm.h"
+#include "stats.h"
+
+#define FAST_DEATH_MS		2000	/* died this soon: back off */
+#define RESPAWN_FIRST_MS	100
+#define RESPAWN_MAX_MS		10000
+#define FAST_STOP_MS		2000	/* INT: then SIGKILL */
+#define LISTEN_BACKLOG		4096
+#define TICK_MS			1000
+
+static volatile sig_atomic_t	got_chld;
+static volatile sig_atomic_t	got_term;
+static volatile sig_atomic_t	got_int;
+static volatile sig_atomic_t	got_hup;
+static volatile sig_atomic_t	got_usr1;
+
+struct master {
+	struct lbd	*env;
+	struct evloop	*loop;
+	struct stats	*stats;
+	struct proc	 procs[LBD_MAX_WORKERS];
+	unsigned	 nprocs;
+	bool		 stopping;
+	uint64_t	 stop_deadline;
+};
+
+static void
+on_signal(int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+		got_chld = 1;
+		break;
+	case SIGTERM:
+		got_term = 1;
+		break;
+	case SIGINT:
+	case SIGQUIT:
+		got_int = 1;
+		break;
+	case SIGHUP:
+		got_hup = 1;
+		break;
+	case SIGUSR1:
+		got_usr1 = 1;
+		break;
+	}
+}
+
+/*
+ * Block the handled signals for good and note the mask ppoll(2) should
+ * use.  Workers inherit both the handlers' blocking and the mask.
+ */
+static void
+signals_setup(struct lbd *env)
+{
+	struct sigaction	sa = { .sa_handler = on_signal };
+	sigset_t		block;
+	const int		sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT,
+				    SIGHUP, SIGUSR1 };
+
+	sigemptyset(&block);
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sigaddset(&block, sigs[i]);
+		sigaction(sigs[i], &sa, NULL);
+	}
+	sigprocmask(SIG_BLOCK, &block, &env->unblocked);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigdelset(&env->unblocked, sigs[i]);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int
+open_listener(struct lbd *env, const struct net_addr *a, unsigned svc)
+{
+	struct listener	*l = &env->listeners[env->nlisteners];
+	char		 text[NET_ADDRSTRLEN];
+
+	if ((l->fd = net_listen(a, LISTEN_BACKLOG)) == -1) {
+		log_err("cannot listen on %s: %s (service %s)",
+		    net_addr_format(a, text, sizeof(text)), strerror(errno),
+		    env->conf->services[svc].name);
+		return (-1);
+	}
+	l->service = svc;
+	l->addr = *a;
+	env->nlisteners++;
+	return (0);
+}
+
+static int
+open_listeners(struct lbd *env)
+{
+	const struct config	*conf = env->conf;
+	size_t			 n = 0;
+
+	for (size_t i = 0; i < conf->nservices; i++)
+		n += conf->services[i].nlisten;
+	if ((env->listeners = calloc(n, sizeof(*env->listeners))) == NULL)
+		return (-1);
+	for (size_t i = 0; i < conf->nservices; i++)
+		for (size_t j = 0; j < conf->services[i].nlisten; j++)
+			if (open_listener(env, &conf->services[i].listen[j],
+			    i) == -1)
+				return (-1);
+	return (0);
+}
+
+/*
+ * Give each service and backend its shared slot, in configuration order,
+ * and build its balancer.  Without health checks a backend is up from
+ * the start; a failed connect is retried on another backend.
+ */
+static int
+build_services(struct lbd *env)
+{
+	const struct config	*conf = env->conf;
+	unsigned		 next_be = 0;
+
+	env->services = calloc(conf->nservices, sizeof(*env->services));
+	if (env->services == NULL)
+		return (-1);
+	for (size_t i = 0; i < conf->nservices; i++) {
+		struct service	*s = &env->services[i];
+
+		s->conf = &conf->services[i];
+		s->slot = (unsigned)i;
+		if ((s->balance = balance_new(s->conf)) == NULL)
+			return (-1);
+		for (size_t j = 0; j < s->conf->nbackends; j++) {
+			s->be_slot[j] = next_be++;
+			atomic_store_explicit(&shm_backend(env->shm,
+			    s->be_slot[j])->state, BACKEND_UP,
+			    memory_order_release);
+		}
+	}
+	return (0);
+}
+
+static int
+open_stats(struct lbd *env)
+{
+	char	text[NET_ADDRSTRLEN];
+
+	env->stats_fd = -1;
+	if (!env->conf->has_stats)
+		return (0);
+	if ((env->stats_fd = net_listen(&env->conf->stats_listen,
+	    64)) == -1) {
+		log_err("cannot listen on %s: %s (stats)",
+		    net_addr_format(&env->conf->stats_listen, text,
+		    sizeof(text)), strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+int
+master_setup(struct lbd *env)
+{
+	env->generation = 1;
+	if (open_listeners(env) == -1 || open_stats(env) == -1)
+		return (-1);
+	if ((env->shm = shm_create()) == NULL) {
+		log_err("cannot map the shared region: %s", strerror(errno));
+		return (-1);
+	}
+	if (build_services(env) == -1) {
+		log_err("cannot build services: %s", strerror(errno));
+		return (-1);
+	}
+	signals_setup(env);
+	return (0);
+}
+
+static unsigned
+running_workers(const struct master *m)
+{
+	unsigned	n = 0;
+
+	for (unsigned i = 0; i < m->nprocs; i++)
+		if (m->procs[i].pid != 0)
+			n++;
+	return (n);
+}
+
+static void
+publish_workers(struct master *m)
+{
+	atomic_store_explicit(&shm_global(m->env->shm)->workers,
+	    running_workers(m), memory_order_relaxed);
+}
+
+static int
+spawn(struct master *m, struct proc *p)
+{
+	if (proc_spawn_worker(m->env, p) == -1) {
+		log_warn("cannot start worker=%u", p->id);
+		return (-1);
+	}
+	log_debug("worker started worker=%u pid=%d", p->id, (int)p->pid);
+	publish_workers(m);
+	return (0);
+}
+
+static struct proc *
+find_proc(struct master *m, pid_t pid)
+{
+	for (unsigned i = 0; i < m->nprocs; i++)
+		if (m->procs[i].pid == pid)
+			return (&m->procs[i]);
+	return (NULL);
+}
+
+static void
+log_exit(const struct proc *p, int status)
+{
+	if (WIFSIGNALED(status))
+		log_warnx("worker exited worker=%u pid=%d signal=%d", p->id,
+		    (int)p->pid, WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0 || !p->exiting)
+		log_warnx("worker exited worker=%u pid=%d status=%d", p->id,
+		    (int)p->pid, WEXITSTATUS(status));
+	else
+		log_info("worker exited worker=%u pid=%d status=0", p->id,
+		    (int)p->pid);
+}
+
+/* Decide when a dead worker comes back: at once, or after a back-off. */
+static void
+schedule_respawn(struct master *m, struct proc *p, uint64_t now)
+{
+	if (now - p->started_ms < FAST_DEATH_MS) {
+		p->delay_ms = p->delay_ms == 0 ? RESPAWN_FIRST_MS :
+		    p->delay_ms * 2;
+		if (p->delay_ms > RESPAWN_MAX_MS)
+			p->delay_ms = RESPAWN_MAX_MS;
+		log_warnx("worker died right after start worker=%u "
+		    "respawn_in_ms=%llu", p->id,
+		    (unsigned long long)p->delay_ms);
+	} else
+		p->delay_ms = 0;
+	p->respawn_at_ms = now + p->delay_ms;
+	atomic_fetch_add_explicit(&shm_global(m->env->shm)->restarts, 1,
+	    memory_order_relaxed);
+}
+
+static void
+master_reap(struct master *m)
+{
+	struct proc	*p;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((p = find_proc(m, pid)) == NULL)
+			continue;
+		log_exit(p, status);
+		/* Its connections are gone: take them off the shared counts. */
+		shm_reclaim_worker(m->env->shm, (unsigned)p->wslot);
+		p->pid = 0;
+		if (!m->stopping && p->respawn && !p->exiting)
+			schedule_respawn(m, p, clock_ms());
+	}
+	publish_workers(m);
+}
+
+static void
+respawn_due(struct master *m, uint64_t now)
+{
+	for (unsigned i = 0; i < m->nprocs; i++) {
+		struct proc	*p = &m->procs[i];
+
+		if (p->pid != 0 || p->respawn_at_ms == 0 ||
+		    now < p->respawn_at_ms)
+			continue;
+		p->respawn_at_ms = 0;
+		if (spawn(m, p) == -1)
+			p->respawn_at_ms = now + RESPAWN_MAX_MS;
+	}
+}
+
+static void
+forward_signal(struct master *m, int sig)
+{
+	for (unsigned i = 0; i < m->nprocs; i++)
+		if (m->procs[i].pid != 0)
+			kill(m->procs[i].pid, sig);
+}
+
+/* Tell every worker to stop; none of them is to be respawned. */
+static void
+stop_workers(struct master *m, int sig)
+{
+	for (unsigned i = 0; i < m->nprocs; i++) {
+		m->procs[i].exiting = true;
+		m->procs[i].respawn_at_ms = 0;
+	}
+	forward_signal(m, sig);
+}
+
+/* Close the master's copies of the listeners: the ports stop queueing. */
+static void
+close_listeners(struct lbd *env)
+{
+	for (size_t i = 0; i < env->nlisteners; i++)
+		close(env->listeners[i].fd);
+	env->nlisteners = 0;
+}
+
+/*
+ * TERM (graceful): workers stop accepting and finish their connections
+ * within shutdown_timeout.  INT/QUIT (fast): they close everything now.
+ * Either way a worker still there at the deadline is killed.
+ */
+static void
+master_stop(struct master *m, bool graceful)
+{
+	uint64_t	grace;
+
+	grace = graceful ? m->env->conf->shutdown_timeout_ms + 1000 :
+	    FAST_STOP_MS;
+	if (m->stopping && graceful)
+		return;
+	log_notice("stopping mode=%s workers=%u", graceful ? "graceful" :
+	    "fast", running_workers(m));
+	m->stopping = true;
+	m->stop_deadline = clock_ms() + grace;
+	stop_workers(m, graceful ? SIGTERM : SIGINT);
+	close_listeners(m->env);
+}
+
+static void
+master_reload(struct master *m)
+{
+	(void)m;
+	log_warnx("reload not supported yet: restart lbd to change the "
+	    "configuration");
+}
+
+static void
+master_handle_signals(struct master *m)
+{
+	if (got_chld) {
+		got_chld = 0;
+		master_reap(m);
+	}
+	if (got_term) {
+		got_term = 0;
+		master_stop(m, true);
+	}
+	if (got_int) {
+		got_int = 0;
+		master_stop(m, false);
+	}
+	if (got_hup) {
+		got_hup = 0;
+		master_reload(m);
+	}
+	if (got_usr1) {
+		got_usr1 = 0;
+		log_reopen();
+		forward_signal(m, SIGUSR1);
+	}
+}
+
+/* Milliseconds until the next thing the master must do by itself. */
+static int
+next_timeout(const struct master *m, uint64_t now)
+{
+	uint64_t	next = now + TICK_MS;
+
+	if (m->stopping && m->stop_deadline < next)
+		next = m->stop_deadline;
+	for (unsigned i = 0; i < m->nprocs; i++)
+		if (m->procs[i].respawn_at_ms != 0 &&
+		    m->procs[i].respawn_at_ms < next)
+			next = m->procs[i].respawn_at_ms;
+	return (next > now ? (int)(next - now) : 0);
+}
+
+/* Stopping: done when every worker is reaped; kill them at the deadline. */
+static bool
+stop_done(struct master *m, uint64_t now)
+{
+	if (running_workers(m) == 0)
+		return (true);
+	if (now >= m->stop_deadline) {
+		log_warnx("stop deadline passed, killing workers=%u",
+		    running_workers(m));
+		forward_signal(m, SIGKILL);
+		m->stop_deadline = now + TICK_MS;
+	}
+	return (false);
+}
+
+static int
+start_workers(struct master *m)
+{
+	m->nprocs = m->env->conf->workers;
+	for (unsigned i = 0; i < m->nprocs; i++) {
+		m->procs[i].id = i + 1;
+		if (spawn(m, &m->procs[i]) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static void
+master_loop(struct master *m)
+{
+	uint64_t	now;
+
+	for (;;) {
+		master_handle_signals(m);
+		now = clock_ms();
+		if (m->stopping && stop_done(m, now))
+			return;
+		if (!m->stopping)
+			respawn_due(m, now);
+		if (evloop_wait(m->loop, next_timeout(m, now),
+		    &m->env->unblocked) == -1)
+			fatal("%s: ppoll", __func__);
+	}
+}
+
+int
+master_run(struct lbd *env)
+{
+	struct master	m = { .env = env };
+
+	/* After daemon_detach(): this is the process workers must watch. */
+	env->master_pid = getpid();
+	proc_title_set("lbd: master");
+	if ((m.loop = evloop_new(1024)) == NULL)
+		fatal("%s: evloop_new", __func__);
+	if (env->stats_fd != -1 &&
+	    (m.stats = stats_new(env, m.loop)) == NULL)
+		fatal("%s: stats_new", __func__);
+	if (start_workers(&m) == -1) {
+		stop_workers(&m, SIGKILL);
+		daemon_ready(env->ready_fd, 3, "cannot start workers");
+		return (3);
+	}
+	daemon_ready(env->ready_fd, 0, "");
+	env->ready_fd = -1;
+	log_notice("ready pid=%d workers=%u generation=%u", (int)getpid(),
+	    m.nprocs, env->generation);
+	master_loop(&m);
+	log_notice("stopped pid=%d", (int)getpid());
+	stats_free(m.stats);
+	evloop_free(m.loop);
+	return (0);
+}
+
+void
+master_teardown(struct lbd *env)
+{
+	close_listeners(env);
+	free(env->listeners);
+	env->listeners = NULL;
+	if (env->services != NULL)
+		for (size_t i = 0; i < env->conf->nservices; i++)
+			balance_free(env->services[i].balance);
+	free(env->services);
+	env->services = NULL;
+	if (env->stats_fd != -1)
+		close(env->stats_fd);
+	env->stats_fd = -1;
+	shm_destroy(env->shm);
+	env->shm = NULL;
+}

@@ -1,0 +1,100 @@
+/*
+ * Spawning children and naming them.
+ */
+#include <sys/prctl.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "lbd.h"
+#include "proc.h"
+#include "shm.h"
+#include "worker.h"
+
+static char	*title_base;	/* argv[0], overwritten by titles */
+static size_t	 title_room;	/* bytes of contiguous argv strings */
+
+void
+proc_title_init(int argc, char **argv)
+{
+	char	*end;
+
+	if (argc == 0)
+		return;
+	end = argv[0] + strlen(argv[0]);
+	for (int i = 1; i < argc; i++)
+		if (argv[i] == end + 1)
+			end = argv[i] + strlen(argv[i]);
+	title_base = argv[0];
+	title_room = end - argv[0] + 1;
+}
+
+void
+proc_title_set(const char *fmt, ...)
+{
+	char	title[64];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(title, sizeof(title), fmt, ap);
+	va_end(ap);
+	/* comm is what top(1) and ps -o comm show; 15 bytes at most. */
+	prctl(PR_SET_NAME, title);
+	if (title_base == NULL)
+		return;
+	memset(title_base, 0, title_room);
+	snprintf(title_base, title_room, "%s", title);
+}
+
+static _Noreturn void
+child(struct lbd *env, struct proc *p)
+{
+	/* Never outlive the master; the check covers a master already gone. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != env->master_pid)
+		_exit(0);
+	proc_title_set("lbd: worker %u", p->id);
+	if (env->stats_fd != -1)
+		close(env->stats_fd);
+	if (env->ready_fd != -1)
+		close(env->ready_fd);
+	if (env->pidfile_fd != -1)
+		close(env->pidfile_fd);
+	worker_main(env, p->id, (unsigned)p->wslot);
+}
+
+pid_t
+proc_spawn_worker(struct lbd *env, struct proc *p)
+{
+	pid_t	pid;
+	int	slot, saved;
+
+	if ((slot = shm_worker_alloc(env->shm)) == -1)
+		return (-1);
+	switch ((pid = fork())) {
+	case -1:
+		saved = errno;
+		shm_reclaim_worker(env->shm, (unsigned)slot);
+		errno = saved;
+		return (-1);
+	case 0:
+		p->wslot = slot;
+		child(env, p);
+		/* NOTREACHED */
+	default:
+		break;
+	}
+	p->pid = pid;
+	p->wslot = slot;
+	p->generation = env->generation;
+	p->started_ms = clock_ms();
+	p->exiting = false;
+	p->respawn = true;
+	p->respawn_at_ms = 0;
+	return (pid);
+}

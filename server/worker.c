@@ -1,0 +1,291 @@
+/*
+ * Worker loop.  Signals stay blocked except inside ppoll(2); handlers only
+ * set flags, which the loop reads once per round.
+ *
+ * Accepting takes turns: the worker holding the shared accept turn is the
+ * only one polling the listening sockets, so a new connection wakes one
+ * process.  A worker holds the turn only while it carries no more than its
+ * share of the connections (the mean plus one), which spreads held
+ * connections over the workers; the others look for the turn every
+ * ACCEPT_RETRY_MS.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "evloop.h"
+#include "lbd.h"
+#include "log.h"
+#include "relay.h"
+#include "shm.h"
+#include "worker.h"
+
+#define ACCEPT_RETRY_MS		10	/* how often a waiting worker looks */
+#define ACCEPT_BATCH		32	/* accepts per wake-up */
+#define SWEEP_MS		100	/* timeout resolution */
+#define EMFILE_PAUSE_MS		1000	/* pause after running out of fds */
+
+static volatile sig_atomic_t	got_term;
+static volatile sig_atomic_t	got_int;
+static volatile sig_atomic_t	got_usr1;
+
+struct worker;
+
+/* What an accept callback needs: its worker and which listener fired. */
+struct acceptor {
+	struct worker		*w;
+	const struct listener	*l;
+};
+
+struct worker {
+	struct lbd	*env;
+	struct acceptor	*acceptors;	/* one per env->listeners[] */
+	unsigned	 id;
+	unsigned	 wslot;
+	struct evloop	*loop;
+	struct relay	*relay;
+	bool		 listening;	/* listeners are in the loop */
+	bool		 draining;	/* TERM: no more accepts */
+	uint64_t	 drain_deadline;
+	uint64_t	 paused_until;	/* EMFILE back-off */
+	bool		 emfile_logged;
+	uint64_t	 next_sweep;
+};
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGTERM)
+		got_term = 1;
+	else if (sig == SIGINT || sig == SIGQUIT)
+		got_int = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
+}
+
+/* Handlers for the signals the master blocked before forking us. */
+static void
+install_signals(void)
+{
+	struct sigaction	sa = { .sa_handler = on_signal };
+	const int		sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1 };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	/* A reload is the master's business. */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+}
+
+/* Accept errors that mean "try again later", not "something is wrong". */
+static bool
+accept_transient(int err)
+{
+	return (err == EAGAIN || err == ECONNABORTED || err == EINTR ||
+	    err == EPROTO || err == ENETDOWN || err == ENOPROTOOPT ||
+	    err == EHOSTDOWN || err == ENONET || err == EHOSTUNREACH ||
+	    err == EOPNOTSUPP || err == ENETUNREACH);
+}
+
+static void
+accept_failed(struct worker *w, int err)
+{
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	    err == ENOMEM) {
+		w->paused_until = clock_ms() + EMFILE_PAUSE_MS;
+		if (!w->emfile_logged)
+			log_warnx("accept paused worker=%u reason=\"%s\" "
+			    "pause_ms=%d", w->id, strerror(err),
+			    EMFILE_PAUSE_MS);
+		w->emfile_logged = true;
+	} else if (!accept_transient(err))
+		log_warnx("accept4() failed worker=%u reason=\"%s\"", w->id,
+		    strerror(err));
+}
+
+/* Listener readable: take up to a batch of clients, each under maxconn. */
+static void
+on_accept(struct evloop *loop, int fd, int events, void *arg)
+{
+	struct acceptor		*a = arg;
+	struct worker		*w = a->w;
+	struct net_addr		 peer;
+	int			 cfd;
+
+	(void)loop;
+	(void)events;
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		if (!shm_conn_reserve(w->env->shm, w->wslot,
+		    w->env->conf->maxconn))
+			return;
+		peer.len = sizeof(peer.ss);
+		cfd = accept4(fd, (struct sockaddr *)&peer.ss, &peer.len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd == -1) {
+			shm_conn_release(w->env->shm, w->wslot);
+			accept_failed(w, errno);
+			return;
+		}
+		w->emfile_logged = false;
+		relay_start(w->relay, cfd, a->l->service, &peer);
+	}
+}
+
+static void
+listen_start(struct worker *w)
+{
+	for (size_t i = 0; i < w->env->nlisteners; i++)
+		if (evloop_add(w->loop, w->env->listeners[i].fd, EV_READ,
+		    on_accept, &w->acceptors[i]) == -1)
+			fatal("%s: evloop_add", __func__);
+	w->listening = true;
+}
+
+static void
+listen_stop(struct worker *w)
+{
+	for (size_t i = 0; i < w->env->nlisteners; i++)
+		evloop_del(w->loop, w->env->listeners[i].fd, EV_READ);
+	w->listening = false;
+}
+
+/* Should this worker take new clients now?  See the comment on top. */
+static bool
+may_accept(struct worker *w, uint64_t now)
+{
+	struct shm_global	*g = shm_global(w->env->shm);
+	unsigned		 mine, total, n;
+
+	if (w->draining || now < w->paused_until)
+		return (false);
+	total = atomic_load_explicit(&g->conns, memory_order_relaxed);
+	if (total >= w->env->conf->maxconn)
+		return (false);
+	mine = shm_worker_conns(w->env->shm, w->wslot);
+	n = atomic_load_explicit(&g->workers, memory_order_relaxed);
+	return (n <= 1 || (unsigned long)mine * n <= total + n);
+}
+
+/* Take or give up the accept turn, and poll the listeners to match. */
+static void
+take_turn(struct worker *w, uint64_t now)
+{
+	bool	want = may_accept(w, now);
+
+	if (want && shm_accept_try(w->env->shm, w->wslot)) {
+		if (!w->listening)
+			listen_start(w);
+		return;
+	}
+	if (w->listening)
+		listen_stop(w);
+	shm_accept_release(w->env->shm, w->wslot);
+}
+
+/* TERM: stop accepting and let connections finish, within the timeout. */
+static void
+drain_start(struct worker *w)
+{
+	w->draining = true;
+	w->drain_deadline = clock_ms() + w->env->conf->shutdown_timeout_ms;
+	take_turn(w, clock_ms());
+	/* Our copies of the listeners must not keep the ports open. */
+	for (size_t i = 0; i < w->env->nlisteners; i++)
+		close(w->env->listeners[i].fd);
+	w->env->nlisteners = 0;
+	log_info("worker draining worker=%u pid=%d connections=%u", w->id,
+	    (int)getpid(), relay_count(w->relay));
+}
+
+static bool
+should_exit(struct worker *w, uint64_t now)
+{
+	if (got_int)
+		return (true);
+	if (getppid() != w->env->master_pid)
+		return (true);		/* the master is gone */
+	return (w->draining && (relay_count(w->relay) == 0 ||
+	    now >= w->drain_deadline));
+}
+
+static int
+poll_timeout(const struct worker *w, uint64_t now)
+{
+	if (!w->listening && !w->draining)
+		return (ACCEPT_RETRY_MS);
+	return (w->next_sweep > now ? (int)(w->next_sweep - now) : 0);
+}
+
+static void
+worker_loop(struct worker *w)
+{
+	uint64_t	now;
+
+	for (;;) {
+		now = clock_ms();
+		if (got_term && !w->draining)
+			drain_start(w);
+		if (got_usr1) {
+			got_usr1 = 0;
+			log_reopen();
+		}
+		if (should_exit(w, now))
+			return;
+		if (now >= w->next_sweep) {
+			relay_sweep(w->relay, now);
+			w->next_sweep = now + SWEEP_MS;
+		}
+		take_turn(w, now);
+		if (evloop_wait(w->loop, poll_timeout(w, now),
+		    &w->env->unblocked) == -1)
+			fatal("%s: ppoll", __func__);
+	}
+}
+
+static void
+worker_init(struct worker *w, struct lbd *env, unsigned id, unsigned wslot)
+{
+	struct rlimit	rl;
+
+	w->env = env;
+	w->id = id;
+	w->wslot = wslot;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("getrlimit");
+	if ((w->loop = evloop_new((int)rl.rlim_cur)) == NULL ||
+	    (w->relay = relay_new(env, w->loop, wslot)) == NULL ||
+	    (w->acceptors = calloc(env->nlisteners + 1,
+	    sizeof(*w->acceptors))) == NULL)
+		fatal("%s", __func__);
+	for (size_t i = 0; i < env->nlisteners; i++) {
+		w->acceptors[i].w = w;
+		w->acceptors[i].l = &env->listeners[i];
+	}
+}
+
+void
+worker_main(struct lbd *env, unsigned id, unsigned wslot)
+{
+	struct worker	w = { 0 };
+
+	install_signals();
+	worker_init(&w, env, id, wslot);
+	worker_loop(&w);
+	if (w.listening)
+		listen_stop(&w);
+	shm_accept_release(env->shm, wslot);
+	if (relay_count(w.relay) > 0)
+		log_info("worker closing worker=%u connections=%u", id,
+		    relay_count(w.relay));
+	relay_free(w.relay);
+	evloop_free(w.loop);
+	exit(0);
+}

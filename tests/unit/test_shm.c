@@ -1,0 +1,126 @@
+/*
+ * Shared region: ledgers, reclaim of a dead worker, limits, accept turn,
+ * and that counts really are shared with a forked child.
+ */
+#include <sys/wait.h>
+
+#include <unistd.h>
+
+#include <CUnit/CUnit.h>
+
+#include "shm.h"
+#include "unit.h"
+
+static void
+test_reclaim_dead_worker(void)
+{
+	struct shm	*shm = shm_create();
+	int		 w1, w2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(shm);
+	w1 = shm_worker_alloc(shm);
+	w2 = shm_worker_alloc(shm);
+	CU_ASSERT_TRUE_FATAL(w1 >= 0 && w2 >= 0 && w1 != w2);
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_TRUE(shm_conn_reserve(shm, w1, 0));
+		shm_service_open(shm, w1, 4);
+		CU_ASSERT_TRUE(shm_backend_acquire(shm, w1, 9, 0));
+	}
+	CU_ASSERT_TRUE(shm_conn_reserve(shm, w2, 0));
+	shm_service_open(shm, w2, 4);
+	CU_ASSERT_TRUE(shm_backend_acquire(shm, w2, 9, 0));
+	CU_ASSERT_EQUAL(atomic_load(&shm_backend(shm, 9)->active), 4);
+	CU_ASSERT_TRUE(shm_accept_try(shm, w1));
+	shm_reclaim_worker(shm, w1);
+	CU_ASSERT_EQUAL(atomic_load(&shm_backend(shm, 9)->active), 1);
+	CU_ASSERT_EQUAL(atomic_load(&shm_service(shm, 4)->active), 1);
+	CU_ASSERT_EQUAL(atomic_load(&shm_service(shm, 4)->total), 4);
+	CU_ASSERT_EQUAL(atomic_load(&shm_global(shm)->conns), 1);
+	CU_ASSERT_TRUE(shm_accept_try(shm, w2));	/* turn was given back */
+	CU_ASSERT_EQUAL(shm_worker_alloc(shm), w1);	/* slot reusable */
+	shm_destroy(shm);
+}
+
+static void
+test_limits(void)
+{
+	struct shm	*shm = shm_create();
+	int		 w = shm_worker_alloc(shm);
+
+	CU_ASSERT_TRUE(shm_conn_reserve(shm, w, 2));
+	CU_ASSERT_TRUE(shm_conn_reserve(shm, w, 2));
+	CU_ASSERT_FALSE(shm_conn_reserve(shm, w, 2));
+	shm_conn_release(shm, w);
+	CU_ASSERT_TRUE(shm_conn_reserve(shm, w, 2));
+	CU_ASSERT_TRUE(shm_backend_acquire(shm, w, 0, 1));
+	CU_ASSERT_FALSE(shm_backend_acquire(shm, w, 0, 1));
+	CU_ASSERT_EQUAL(shm_worker_conns(shm, w), 2);
+	shm_destroy(shm);
+}
+
+static void
+test_accept_turn(void)
+{
+	struct shm	*shm = shm_create();
+	int		 a = shm_worker_alloc(shm), b = shm_worker_alloc(shm);
+
+	CU_ASSERT_TRUE(shm_accept_try(shm, a));
+	CU_ASSERT_TRUE(shm_accept_try(shm, a));
+	CU_ASSERT_FALSE(shm_accept_try(shm, b));
+	shm_accept_release(shm, b);		/* not the holder: no effect */
+	CU_ASSERT_FALSE(shm_accept_try(shm, b));
+	shm_accept_release(shm, a);
+	CU_ASSERT_TRUE(shm_accept_try(shm, b));
+	shm_destroy(shm);
+}
+
+static void
+test_shared_across_fork(void)
+{
+	struct shm	*shm = shm_create();
+	int		 w = shm_worker_alloc(shm), status;
+	pid_t		 pid;
+
+	if ((pid = fork()) == 0) {
+		for (int i = 0; i < 1000; i++)
+			shm_backend_sample_rt(shm_backend(shm, 1), 800);
+		shm_service_open(shm, w, 2);
+		_exit(0);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_EQUAL(atomic_load(&shm_service(shm, 2)->total), 1);
+	CU_ASSERT_EQUAL(atomic_load(&shm_backend(shm, 1)->rt_us), 800);
+	shm_destroy(shm);
+}
+
+static void
+test_rt_average(void)
+{
+	struct shm		*shm = shm_create();
+	struct shm_backend	*b = shm_backend(shm, 0);
+
+	shm_backend_sample_rt(b, 1000);
+	CU_ASSERT_EQUAL(atomic_load(&b->rt_us), 1000);	/* first as is */
+	shm_backend_sample_rt(b, 9000);
+	CU_ASSERT_EQUAL(atomic_load(&b->rt_us), 1000 - 125 + 1125);
+	shm_destroy(shm);
+}
+
+int
+test_shm_register(void)
+{
+	CU_pSuite	s;
+
+	if ((s = CU_add_suite("shm", NULL, NULL)) == NULL)
+		return (-1);
+	if (CU_add_test(s, "reclaim a dead worker's ledger",
+	    test_reclaim_dead_worker) == NULL ||
+	    CU_add_test(s, "maxconn limits", test_limits) == NULL ||
+	    CU_add_test(s, "accept turn", test_accept_turn) == NULL ||
+	    CU_add_test(s, "shared across fork", test_shared_across_fork) ==
+	    NULL ||
+	    CU_add_test(s, "response-time average", test_rt_average) == NULL)
+		return (-1);
+	return (0);
+}

@@ -1,0 +1,16 @@
+/*
+ * One CUnit suite per module; main.c registers them all.
+ * Each function adds its suite to the registry and returns 0, or -1.
+ */
+#ifndef LBD_UNIT_H
+#define LBD_UNIT_H
+
+int	test_clock_register(void);
+int	test_net_register(void);
+int	test_config_register(void);
+int	test_balance_register(void);
+int	test_buf_register(void);
+int	test_evloop_register(void);
+int	test_shm_register(void);
+
+#endif /* LBD_UNIT_H */
