@@ -1,0 +1,26 @@
+#!/bin/sh
+# make demo: three demo backends on 127.0.0.1:9001-9003 and lbd in the
+# foreground on 127.0.0.1:8080 (etc/demo.conf).  Ctrl-C stops them all.
+set -u
+pids=""
+stop() {
+	trap - INT TERM EXIT
+	[ -n "$pids" ] && kill $pids 2>/dev/null
+	wait 2>/dev/null
+	exit 0
+}
+trap stop INT TERM EXIT
+
+for n in 1 2 3; do
+	name=$(echo abc | cut -c$n)
+	build/backends/identity -l 127.0.0.1:900$n -n "$name" >/dev/null &
+	pids="$pids $!"
+done
+echo "backends a, b, c on 127.0.0.1:9001-9003 (each says its name, then echoes)"
+echo "try:  printf 'hello\\n' | nc -q1 127.0.0.1 8080     (again and again)"
+echo "      curl -s http://127.0.0.1:9100/metrics"
+echo "Ctrl-C stops everything."
+build/lbd -f -c etc/demo.conf &
+lbd=$!
+pids="$pids $lbd"
+wait $lbd
