@@ -4,15 +4,16 @@
  * each as "FILE:LINE: message" in the caller's buffer (relayd's error
  * count), so an operator fixes a file in one pass.  Nothing is logged.
  *
- * Keys planned for later work (user, group, control, health, the other
- * balance methods, http mode) are rejected as "not supported yet" rather
- * than ignored: a silently ignored key would look like a working one.
+ * Keys planned for later work (user, group, control, http mode) are
+ * rejected as "not supported yet" rather than ignored: a silently ignored
+ * key would look like a working one.  Reading values and recording
+ * errors is config_parser.c's job; this file knows the keys and rules.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "config_parser.h"
 #include "log.h"
 #include "net.h"
 
@@ -37,15 +39,20 @@
 #define DEF_IDLE_MS	(60 * 1000)	/* client and server timeouts */
 #define NETERRLEN	512
 
-/* One load: where errors go and the config being filled. */
-struct parser {
-	const char	*path;		/* as given to config_load() */
-	char		*err;
-	size_t		 errlen;
-	size_t		 used;		/* bytes of err written */
-	int		 nerrors;	/* counted even when err is full */
-	struct config	*conf;
-};
+/* Health checks: active (interval ... expect) and passive (max_fails ...). */
+#define DEF_INTERVAL_MS	(2 * 1000)
+#define DEF_CHECK_MS	(1 * 1000)	/* health timeout */
+#define DEF_RISE	2
+#define DEF_FALL	3
+#define MAX_RISE_FALL	100
+#define DEF_PATH	"/"
+#define DEF_EXPECT_MIN	200
+#define DEF_EXPECT_MAX	399
+#define MIN_STATUS	100
+#define MAX_STATUS	599
+#define DEF_MAX_FAILS	3
+#define MAX_MAX_FAILS	1000
+#define DEF_FAIL_MS	(10 * 1000)	/* fail_timeout */
 
 static const char *const top_keys[] = {
 	"workers", "maxconn", "pidfile", "shutdown_timeout", "log", "stats",
@@ -58,247 +65,26 @@ static const char *const log_keys[] = {
 static const char *const stats_keys[] = { "listen", NULL };
 static const char *const service_keys[] = {
 	"name", "listen", "mode", "balance", "retries", "timeouts",
-	"backends", NULL
+	"health", "backends", NULL
 };
-static const char *const service_later[] = { "health", NULL };
 static const char *const timeout_keys[] = {
 	"connect", "client", "server", "queue", NULL
+};
+static const char *const health_keys[] = {
+	"type", "interval", "timeout", "rise", "fall", "path", "expect",
+	"max_fails", "fail_timeout", "slowstart", NULL
 };
 static const char *const backend_keys[] = {
 	"name", "address", "weight", "maxconn", "backup", NULL
 };
 static const char *const no_keys[] = { NULL };
 
-/* Indexed by enum balance_method and enum service_mode. */
+/* Indexed by enum balance_method, enum health_type, enum service_mode. */
 static const char *const balance_names[] = {
 	"roundrobin", "leastconn", "leasttime", "random", "source"
 };
+static const char *const health_names[] = { "none", "tcp", "http" };
 static const char *const mode_names[] = { "tcp", "http" };
-
-static void	add_error_at(struct parser *, const char *, unsigned,
-		    const char *, ...) LOG_PRINTF(4, 5);
-static void	add_error(struct parser *, const config_setting_t *,
-		    const char *, ...) LOG_PRINTF(3, 4);
-
-/* Move the write position on by n bytes, as far as the buffer allows. */
-static void
-advance(struct parser *p, int n)
-{
-	size_t	room = p->errlen - p->used;
-
-	if (n < 0)
-		return;
-	p->used += (size_t)n < room ? (size_t)n : room - 1;
-}
-
-/*
- * Count an error and append "FILE:LINE: message\n" to the buffer, or
- * "FILE: message\n" when line is 0.  A full buffer truncates the line and
- * keeps the NUL; later errors are still counted.
- */
-static void
-vadd_error(struct parser *p, const char *file, unsigned line,
-    const char *fmt, va_list ap)
-{
-	p->nerrors++;
-	if (p->errlen == 0 || p->used + 1 >= p->errlen)
-		return;
-	if (line > 0)
-		advance(p, snprintf(p->err + p->used, p->errlen - p->used,
-		    "%s:%u: ", file, line));
-	else
-		advance(p, snprintf(p->err + p->used, p->errlen - p->used,
-		    "%s: ", file));
-	advance(p, vsnprintf(p->err + p->used, p->errlen - p->used, fmt, ap));
-	advance(p, snprintf(p->err + p->used, p->errlen - p->used, "\n"));
-}
-
-static void
-add_error_at(struct parser *p, const char *file, unsigned line,
-    const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vadd_error(p, file, line, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Report an error at setting s.  The root has no line of its own, so its
- * errors (a missing top-level key) point at line 1.
- */
-static void
-add_error(struct parser *p, const config_setting_t *s, const char *fmt, ...)
-{
-	va_list		 ap;
-	const char	*file = config_setting_source_file(s);
-	unsigned	 line = config_setting_source_line(s);
-
-	va_start(ap, fmt);
-	vadd_error(p, file != NULL ? file : p->path, line > 0 ? line : 1,
-	    fmt, ap);
-	va_end(ap);
-}
-
-static bool
-in_list(const char *const *list, const char *name)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(*list, name) == 0)
-			return (true);
-	return (false);
-}
-
-/* Report each member of group g that is neither known nor planned. */
-static void
-check_keys(struct parser *p, const config_setting_t *g,
-    const char *const *known, const char *const *later, const char *where)
-{
-	const config_setting_t	*s;
-	const char		*name;
-
-	for (int i = 0; i < config_setting_length(g); i++) {
-		s = config_setting_get_elem(g, i);
-		name = config_setting_name(s);
-		if (in_list(later, name))
-			add_error(p, s, "%s: not supported yet", name);
-		else if (!in_list(known, name))
-			add_error(p, s, "unknown key \"%s\" %s", name, where);
-	}
-}
-
-/*
- * Member name of g when it is present and of the given type (an INT type
- * also takes INT64).  NULL when absent, or when of another type, which is
- * reported as "NAME" must be WHAT.
- */
-static const config_setting_t *
-want(struct parser *p, const config_setting_t *g, const char *name,
-    int type, const char *what)
-{
-	const config_setting_t	*s;
-	int			 t;
-
-	if ((s = config_setting_get_member(g, name)) == NULL)
-		return (NULL);
-	t = config_setting_type(s);
-	if (t == type || (type == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64))
-		return (s);
-	add_error(p, s, "\"%s\" must be %s", name, what);
-	return (NULL);
-}
-
-/* Set *out from integer member name of g, within [min, max], if present. */
-static void
-get_uint(struct parser *p, const config_setting_t *g, const char *name,
-    long long min, long long max, unsigned *out)
-{
-	const config_setting_t	*s;
-	long long		 v;
-
-	if ((s = want(p, g, name, CONFIG_TYPE_INT, "an integer")) == NULL)
-		return;
-	v = config_setting_get_int64(s);
-	if (v < min || v > max) {
-		add_error(p, s, "\"%s\" must be between %lld and %lld, "
-		    "not %lld", name, min, max, v);
-		return;
-	}
-	*out = (unsigned)v;
-}
-
-static void
-get_bool(struct parser *p, const config_setting_t *g, const char *name,
-    bool *out)
-{
-	const config_setting_t	*s;
-
-	if ((s = want(p, g, name, CONFIG_TYPE_BOOL, "true or false")) != NULL)
-		*out = config_setting_get_bool(s) != 0;
-}
-
-/*
- * Copy string setting s, called name in messages, into out[len].
- * Returns 0, or -1 on a wrong type or a string too long (reported).
- */
-static int
-copy_string(struct parser *p, const config_setting_t *s, const char *name,
-    char *out, size_t len)
-{
-	const char	*v;
-	size_t		 n;
-
-	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		add_error(p, s, "\"%s\" must be a string", name);
-		return (-1);
-	}
-	v = config_setting_get_string(s);
-	if ((n = strlen(v)) >= len) {
-		add_error(p, s, "\"%s\" is too long: at most %zu characters",
-		    name, len - 1);
-		return (-1);
-	}
-	memcpy(out, v, n + 1);
-	return (0);
-}
-
-/*
- * Set *ms from duration member name of g: an integer is milliseconds, a
- * string takes a unit ("250ms", "2s", "1m", "1h").  Returns 1 when set, 0
- * when absent, -1 on an error (reported).
- */
-static int
-get_duration(struct parser *p, const config_setting_t *g, const char *name,
-    uint64_t *ms)
-{
-	const config_setting_t	*s;
-	long long		 v;
-
-	if ((s = config_setting_get_member(g, name)) == NULL)
-		return (0);
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		if ((v = config_setting_get_int64(s)) < 0) {
-			add_error(p, s, "\"%s\" must not be negative", name);
-			return (-1);
-		}
-		*ms = (uint64_t)v;
-		return (1);
-	case CONFIG_TYPE_STRING:
-		if (clock_parse_duration(config_setting_get_string(s), ms) == 0)
-			return (1);
-		break;
-	default:
-		add_error(p, s, "\"%s\" must be a duration: integer "
-		    "milliseconds or a string such as \"2s\"", name);
-		return (-1);
-	}
-	add_error(p, s, "\"%s\": bad duration \"%s\": expected a number "
-	    "and a unit, ms, s, m or h, such as \"250ms\" or \"2s\"", name,
-	    config_setting_get_string(s));
-	return (-1);
-}
-
-/* Like get_duration(), but 0 is an error too: a timeout must wait. */
-static int
-get_timeout(struct parser *p, const config_setting_t *g, const char *name,
-    uint64_t *ms)
-{
-	uint64_t	v;
-	int		rc;
-
-	if ((rc = get_duration(p, g, name, &v)) != 1)
-		return (rc);
-	if (v == 0) {
-		add_error(p, config_setting_get_member(g, name),
-		    "\"%s\" must be greater than 0", name);
-		return (-1);
-	}
-	*ms = v;
-	return (1);
-}
 
 static bool
 is_name_char(char c)
@@ -315,13 +101,13 @@ static bool
 check_name(struct parser *p, const config_setting_t *s, const char *name)
 {
 	if (name[0] == '\0') {
-		add_error(p, s, "\"name\" must not be empty");
+		parser_report(p, s, "\"name\" must not be empty");
 		return (false);
 	}
 	for (const char *c = name; *c != '\0'; c++)
 		if (!is_name_char(*c)) {
-			add_error(p, s, "bad name \"%s\": use only letters, "
-			    "digits, '_', '.' and '-'", name);
+			parser_report(p, s, "bad name \"%s\": use only "
+			    "letters, digits, '_', '.' and '-'", name);
 			return (false);
 		}
 	return (true);
@@ -377,7 +163,7 @@ listen_clash(struct parser *p, const config_setting_t *s, const char *what,
 		for (size_t j = 0; j < svc->nlisten; j++) {
 			if (!addr_clash(addr, &svc->listen[j]))
 				continue;
-			add_error(p, s, "%s address \"%s\" clashes with "
+			parser_report(p, s, "%s address \"%s\" clashes with "
 			    "\"%s\" of service \"%s\"", what, text,
 			    svc->listen_text[j], svc->name);
 			return (true);
@@ -394,11 +180,11 @@ add_listen(struct parser *p, const config_setting_t *s,
 	char	 neterr[NETERRLEN];
 	char	*text = svc->listen_text[svc->nlisten];
 
-	if (copy_string(p, s, "listen", text, LBD_ADDRLEN) == -1)
+	if (parser_copy_string(p, s, "listen", text, LBD_ADDRLEN) == -1)
 		return;
 	if (net_addr_parse(text, &svc->listen[svc->nlisten], neterr,
 	    sizeof(neterr)) == -1) {
-		add_error(p, s, "%s", neterr);
+		parser_report(p, s, "%s", neterr);
 		return;
 	}
 	if (!listen_clash(p, s, "listen", text, &svc->listen[svc->nlisten]))
@@ -414,7 +200,7 @@ parse_listen(struct parser *p, const config_setting_t *g,
 	int			 n;
 
 	if ((l = config_setting_get_member(g, "listen")) == NULL) {
-		add_error(p, g, "%s has no \"listen\" address", what);
+		parser_report(p, g, "%s has no \"listen\" address", what);
 		return;
 	}
 	if (config_setting_type(l) == CONFIG_TYPE_STRING) {
@@ -422,16 +208,16 @@ parse_listen(struct parser *p, const config_setting_t *g,
 		return;
 	}
 	if (!config_setting_is_array(l) && !config_setting_is_list(l)) {
-		add_error(p, l, "\"listen\" must be a string or a list of "
+		parser_report(p, l, "\"listen\" must be a string or a list of "
 		    "strings");
 		return;
 	}
 	if ((n = config_setting_length(l)) == 0)
-		add_error(p, l, "\"listen\" is empty: give at least one "
+		parser_report(p, l, "\"listen\" is empty: give at least one "
 		    "address");
 	else if (n > LBD_MAX_LISTEN)
-		add_error(p, l, "too many listen addresses: %d, at most %d", n,
-		    LBD_MAX_LISTEN);
+		parser_report(p, l, "too many listen addresses: %d, at most "
+		    "%d", n, LBD_MAX_LISTEN);
 	for (int i = 0; i < n && i < LBD_MAX_LISTEN; i++)
 		add_listen(p, config_setting_get_elem(l, i), svc);
 }
@@ -444,13 +230,15 @@ parse_mode(struct parser *p, const config_setting_t *g,
 	const char		*v;
 
 	svc->mode = MODE_TCP;
-	if ((s = want(p, g, "mode", CONFIG_TYPE_STRING, "a string")) == NULL)
+	s = parser_want(p, g, "mode", CONFIG_TYPE_STRING, "a string");
+	if (s == NULL)
 		return;
 	v = config_setting_get_string(s);
 	if (strcmp(v, "http") == 0)
-		add_error(p, s, "mode \"http\": not supported yet");
+		parser_report(p, s, "mode \"http\": not supported yet");
 	else if (strcmp(v, "tcp") != 0)
-		add_error(p, s, "unknown mode \"%s\": expected tcp or http", v);
+		parser_report(p, s, "unknown mode \"%s\": expected tcp or "
+		    "http", v);
 }
 
 static void
@@ -461,23 +249,23 @@ parse_balance(struct parser *p, const config_setting_t *g,
 	const char		*v;
 
 	svc->balance = BALANCE_ROUNDROBIN;
-	if ((s = want(p, g, "balance", CONFIG_TYPE_STRING, "a string")) == NULL)
+	s = parser_want(p, g, "balance", CONFIG_TYPE_STRING, "a string");
+	if (s == NULL)
 		return;
 	v = config_setting_get_string(s);
-	for (size_t i = 0; i < NELEM(balance_names); i++) {
-		if (strcmp(v, balance_names[i]) != 0)
-			continue;
-		if (i == BALANCE_ROUNDROBIN)
-			svc->balance = BALANCE_ROUNDROBIN;
-		else
-			add_error(p, s, "balance \"%s\": not supported yet", v);
-		return;
-	}
-	add_error(p, s, "unknown balance method \"%s\": expected roundrobin|"
-	    "leastconn|leasttime|random|source", v);
+	for (size_t i = 0; i < NELEM(balance_names); i++)
+		if (strcmp(v, balance_names[i]) == 0) {
+			svc->balance = (enum balance_method)i;
+			return;
+		}
+	parser_report(p, s, "unknown balance method \"%s\": expected "
+	    "roundrobin|leastconn|leasttime|random|source", v);
 }
 
-/* Timeouts default to connect 5s, client and server 60s, queue = connect. */
+/*
+ * Timeouts default to connect 5s, client and server 60s, queue = connect.
+ * queue bounds the wait of a client while every backend is at maxconn.
+ */
 static void
 parse_timeouts(struct parser *p, const config_setting_t *g,
     struct service_timeouts *t)
@@ -488,17 +276,257 @@ parse_timeouts(struct parser *p, const config_setting_t *g,
 	t->connect_ms = DEF_CONNECT_MS;
 	t->client_ms = DEF_IDLE_MS;
 	t->server_ms = DEF_IDLE_MS;
-	s = want(p, g, "timeouts", CONFIG_TYPE_GROUP,
+	s = parser_want(p, g, "timeouts", CONFIG_TYPE_GROUP,
 	    "a group: { connect = \"5s\"; ... }");
 	if (s != NULL) {
-		check_keys(p, s, timeout_keys, no_keys, "in timeouts");
-		get_timeout(p, s, "connect", &t->connect_ms);
-		get_timeout(p, s, "client", &t->client_ms);
-		get_timeout(p, s, "server", &t->server_ms);
-		has_queue = get_timeout(p, s, "queue", &t->queue_ms) != 0;
+		parser_check_keys(p, s, timeout_keys, no_keys, "in timeouts");
+		parser_get_timeout(p, s, "connect", &t->connect_ms);
+		parser_get_timeout(p, s, "client", &t->client_ms);
+		parser_get_timeout(p, s, "server", &t->server_ms);
+		has_queue = parser_get_timeout(p, s, "queue",
+		    &t->queue_ms) != 0;
 	}
 	if (!has_queue)
 		t->queue_ms = t->connect_ms;
+}
+
+/*
+ * Health defaults, also those of a service without a health group: no
+ * active checks, but passive ones (max_fails, fail_timeout) on.
+ */
+static void
+health_init(struct health_config *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->type = HEALTH_NONE;
+	h->interval_ms = DEF_INTERVAL_MS;
+	h->timeout_ms = DEF_CHECK_MS;
+	h->rise = DEF_RISE;
+	h->fall = DEF_FALL;
+	memcpy(h->path, DEF_PATH, sizeof(DEF_PATH));
+	h->expect_min = DEF_EXPECT_MIN;
+	h->expect_max = DEF_EXPECT_MAX;
+	h->max_fails = DEF_MAX_FAILS;
+	h->fail_timeout_ms = DEF_FAIL_MS;
+	h->slowstart_ms = 0;
+}
+
+/*
+ * The check type; a health group that names none checks with tcp.
+ * Returns 0, or -1 when the type is wrong (reported).
+ */
+static int
+parse_health_type(struct parser *p, const config_setting_t *g,
+    struct health_config *h)
+{
+	const config_setting_t	*s;
+	const char		*v;
+
+	h->type = HEALTH_TCP;
+	if (config_setting_get_member(g, "type") == NULL)
+		return (0);
+	if ((s = parser_want(p, g, "type", CONFIG_TYPE_STRING,
+	    "a string")) == NULL)
+		return (-1);
+	v = config_setting_get_string(s);
+	for (size_t i = 0; i < NELEM(health_names); i++)
+		if (strcmp(v, health_names[i]) == 0) {
+			h->type = (enum health_type)i;
+			return (0);
+		}
+	parser_report(p, s, "unknown health type \"%s\": expected none, tcp "
+	    "or http", v);
+	return (-1);
+}
+
+/*
+ * interval and timeout, each above 0.  A check ends before the next one
+ * of the same backend is due, so timeout may not exceed interval; when
+ * left out, it is 1s or the interval if that is shorter.
+ */
+static void
+parse_health_times(struct parser *p, const config_setting_t *g,
+    struct health_config *h)
+{
+	int	has_interval, has_timeout;
+
+	has_interval = parser_get_timeout(p, g, "interval", &h->interval_ms);
+	has_timeout = parser_get_timeout(p, g, "timeout", &h->timeout_ms);
+	if (has_interval == -1 || has_timeout == -1 ||
+	    h->timeout_ms <= h->interval_ms)
+		return;
+	if (has_timeout == 0) {
+		h->timeout_ms = h->interval_ms;
+		return;
+	}
+	parser_report(p, config_setting_get_member(g, "timeout"),
+	    "\"timeout\" must not exceed \"interval\" (%llu ms), not %llu ms",
+	    (unsigned long long)h->interval_ms,
+	    (unsigned long long)h->timeout_ms);
+}
+
+/*
+ * The http check's request path, sent as is in "GET path HTTP/1.1": it
+ * starts with '/' and holds no space or control character, which would
+ * break the request line.  The value is not echoed, for the same reason.
+ */
+static void
+parse_health_path(struct parser *p, const config_setting_t *g,
+    struct health_config *h)
+{
+	const config_setting_t	*s;
+
+	if ((s = config_setting_get_member(g, "path")) == NULL ||
+	    parser_copy_string(p, s, "path", h->path, sizeof(h->path)) == -1)
+		return;
+	if (h->path[0] != '/') {
+		parser_report(p, s, "\"path\" must start with '/'");
+		return;
+	}
+	for (const char *c = h->path; *c != '\0'; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+			parser_report(p, s, "\"path\" must not contain spaces "
+			    "or control characters");
+			return;
+		}
+}
+
+/* Read a number at *v and move *v past it; -1 when no digit is there. */
+static int
+read_code(const char **v, unsigned long *code)
+{
+	char	*end;
+
+	if (!isdigit((unsigned char)**v))
+		return (-1);
+	errno = 0;
+	*code = strtoul(*v, &end, 10);
+	if (errno != 0)
+		return (-1);
+	*v = end;
+	return (0);
+}
+
+/* "200" or "200-399" into [*min, *max]; -1 when it is neither. */
+static int
+read_codes(const char *v, unsigned long *min, unsigned long *max)
+{
+	if (read_code(&v, min) == -1)
+		return (-1);
+	*max = *min;
+	if (*v == '-') {
+		v++;
+		if (read_code(&v, max) == -1)
+			return (-1);
+	}
+	return (*v == '\0' ? 0 : -1);
+}
+
+/* Check a status range [min, max] and store it in h; 0 or -1 (reported). */
+static int
+set_expect(struct parser *p, const config_setting_t *s, long long min,
+    long long max, struct health_config *h)
+{
+	long long	bad;
+
+	/* Name the first code out of range, if any. */
+	bad = min < MIN_STATUS || min > MAX_STATUS ? min : max;
+	if (bad < MIN_STATUS || bad > MAX_STATUS) {
+		parser_report(p, s, "\"expect\": status codes must be between "
+		    "%d and %d, not %lld", MIN_STATUS, MAX_STATUS, bad);
+		return (-1);
+	}
+	if (min > max) {
+		parser_report(p, s, "\"expect\": range \"%lld-%lld\" is "
+		    "backwards: write the lower code first", min, max);
+		return (-1);
+	}
+	h->expect_min = (unsigned)min;
+	h->expect_max = (unsigned)max;
+	return (0);
+}
+
+/*
+ * The statuses an http check accepts: a code or a range, as a string
+ * ("200", "200-399"); a bare integer is taken as one code too.
+ */
+static void
+parse_health_expect(struct parser *p, const config_setting_t *g,
+    struct health_config *h)
+{
+	const config_setting_t	*s;
+	unsigned long		 min, max;
+	long long		 code;
+
+	if ((s = config_setting_get_member(g, "expect")) == NULL)
+		return;
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		code = config_setting_get_int64(s);
+		(void)set_expect(p, s, code, code, h);
+		return;
+	case CONFIG_TYPE_STRING:
+		if (read_codes(config_setting_get_string(s), &min, &max) == 0) {
+			(void)set_expect(p, s, (long long)min, (long long)max,
+			    h);
+			return;
+		}
+		parser_report(p, s, "bad \"expect\" \"%s\": expected a status "
+		    "code or a range such as \"200-399\"",
+		    config_setting_get_string(s));
+		return;
+	default:
+		parser_report(p, s, "\"expect\" must be a status code or a "
+		    "range such as \"200-399\"");
+	}
+}
+
+/* path and expect shape the http request and answer: only http has them. */
+static void
+check_http_only(struct parser *p, const config_setting_t *g)
+{
+	static const char *const keys[] = { "path", "expect" };
+	const config_setting_t	*s;
+
+	for (size_t i = 0; i < NELEM(keys); i++)
+		if ((s = config_setting_get_member(g, keys[i])) != NULL)
+			parser_report(p, s, "%s is only for type = \"http\"",
+			    keys[i]);
+}
+
+/*
+ * The health group: active checks (type, interval, timeout, rise, fall,
+ * and for http path and expect), passive checks (max_fails within
+ * fail_timeout) and slowstart.  Without a group: type none, the rest at
+ * their defaults, so passive checks still run.
+ */
+static void
+parse_health(struct parser *p, const config_setting_t *g,
+    struct health_config *h)
+{
+	const config_setting_t	*s;
+	int			 rc;
+
+	health_init(h);
+	s = parser_want(p, g, "health", CONFIG_TYPE_GROUP,
+	    "a group: { type = \"tcp\"; ... }");
+	if (s == NULL)
+		return;
+	parser_check_keys(p, s, health_keys, no_keys, "in health");
+	/* After a bad type, path and expect cannot be judged: skip them. */
+	rc = parse_health_type(p, s, h);
+	if (rc == 0 && h->type == HEALTH_HTTP) {
+		parse_health_path(p, s, h);
+		parse_health_expect(p, s, h);
+	} else if (rc == 0)
+		check_http_only(p, s);
+	parse_health_times(p, s, h);
+	parser_get_uint(p, s, "rise", 1, MAX_RISE_FALL, &h->rise);
+	parser_get_uint(p, s, "fall", 1, MAX_RISE_FALL, &h->fall);
+	parser_get_uint(p, s, "max_fails", 0, MAX_MAX_FAILS, &h->max_fails);
+	parser_get_timeout(p, s, "fail_timeout", &h->fail_timeout_ms);
+	parser_get_duration(p, s, "slowstart", &h->slowstart_ms);
 }
 
 static void
@@ -509,15 +537,15 @@ parse_backend_address(struct parser *p, const config_setting_t *g,
 	char			 neterr[NETERRLEN];
 
 	if ((s = config_setting_get_member(g, "address")) == NULL) {
-		add_error(p, g, "backend has no \"address\"");
+		parser_report(p, g, "backend has no \"address\"");
 		return;
 	}
-	if (copy_string(p, s, "address", be->address,
+	if (parser_copy_string(p, s, "address", be->address,
 	    sizeof(be->address)) == -1)
 		return;
 	if (net_addr_parse(be->address, &be->addr, neterr,
 	    sizeof(neterr)) == -1)
-		add_error(p, s, "%s", neterr);
+		parser_report(p, s, "%s", neterr);
 }
 
 /*
@@ -533,20 +561,20 @@ parse_backend_name(struct parser *p, const config_setting_t *g,
 	const config_setting_t	*s;
 
 	if ((s = config_setting_get_member(g, "name")) != NULL) {
-		if (copy_string(p, s, "name", be->name,
+		if (parser_copy_string(p, s, "name", be->name,
 		    sizeof(be->name)) == -1 || !check_name(p, s, be->name))
 			return;
 	} else if (strlen(be->address) < sizeof(be->name)) {
 		s = g;
 		memcpy(be->name, be->address, strlen(be->address) + 1);
 	} else {
-		add_error(p, g, "address too long to name the backend: give "
-		    "it a \"name\"");
+		parser_report(p, g, "address too long to name the backend: "
+		    "give it a \"name\"");
 		return;
 	}
 	for (size_t j = 0; j < k && be->name[0] != '\0'; j++)
 		if (strcmp(svc->backends[j].name, be->name) == 0) {
-			add_error(p, s, "duplicate backend name \"%s\" in "
+			parser_report(p, s, "duplicate backend name \"%s\" in "
 			    "service \"%s\"", be->name, svc->name);
 			return;
 		}
@@ -559,17 +587,17 @@ parse_backend(struct parser *p, const config_setting_t *g,
 	struct backend_config	*be = &svc->backends[k];
 
 	if (!config_setting_is_group(g)) {
-		add_error(p, g, "backend %zu must be a group: { address = "
+		parser_report(p, g, "backend %zu must be a group: { address = "
 		    "\"host:port\"; }", k + 1);
 		return;
 	}
-	check_keys(p, g, backend_keys, no_keys, "in backend");
+	parser_check_keys(p, g, backend_keys, no_keys, "in backend");
 	be->weight = 1;
 	parse_backend_address(p, g, be);
 	parse_backend_name(p, g, svc, k);
-	get_uint(p, g, "weight", 0, LBD_MAX_WEIGHT, &be->weight);
-	get_uint(p, g, "maxconn", 0, MAX_MAXCONN, &be->maxconn);
-	get_bool(p, g, "backup", &be->backup);
+	parser_get_uint(p, g, "weight", 0, LBD_MAX_WEIGHT, &be->weight);
+	parser_get_uint(p, g, "maxconn", 0, MAX_MAXCONN, &be->maxconn);
+	parser_get_bool(p, g, "backup", &be->backup);
 }
 
 /* Report list l (called name) when empty or not a list; true when usable. */
@@ -579,12 +607,12 @@ check_list(struct parser *p, const config_setting_t *l, const char *name,
 {
 	if (config_setting_is_aggregate(l) && !config_setting_is_group(l) &&
 	    config_setting_length(l) == 0) {
-		add_error(p, l, "%s", empty);
+		parser_report(p, l, "%s", empty);
 		return (false);
 	}
 	if (!config_setting_is_list(l)) {
-		add_error(p, l, "\"%s\" must be a list of groups: ( { ... }, "
-		    "... )", name);
+		parser_report(p, l, "\"%s\" must be a list of groups: ( { "
+		    "... }, ... )", name);
 		return (false);
 	}
 	return (true);
@@ -598,19 +626,19 @@ parse_backends(struct parser *p, const config_setting_t *g,
 	int			 n;
 
 	if ((l = config_setting_get_member(g, "backends")) == NULL) {
-		add_error(p, g, "%s has no backend: add backends = ( { "
+		parser_report(p, g, "%s has no backend: add backends = ( { "
 		    "address = \"host:port\"; } );", what);
 		return;
 	}
 	if (!check_list(p, l, "backends", "no backend: \"backends\" is empty"))
 		return;
 	if ((n = config_setting_length(l)) > LBD_MAX_BACKENDS) {
-		add_error(p, l, "too many backends: %d, at most %d", n,
+		parser_report(p, l, "too many backends: %d, at most %d", n,
 		    LBD_MAX_BACKENDS);
 		n = LBD_MAX_BACKENDS;
 	}
 	if ((svc->backends = calloc(n, sizeof(*svc->backends))) == NULL) {
-		add_error(p, l, "out of memory");
+		parser_report(p, l, "out of memory");
 		return;
 	}
 	svc->nbackends = n;
@@ -619,7 +647,7 @@ parse_backends(struct parser *p, const config_setting_t *g,
 	for (int i = 0; i < n; i++)
 		if (svc->backends[i].weight > 0)
 			return;
-	add_error(p, l, "no backend can be chosen: every weight is 0");
+	parser_report(p, l, "no backend can be chosen: every weight is 0");
 }
 
 /* The service name: required, well-formed and unique. */
@@ -630,17 +658,17 @@ parse_service_name(struct parser *p, const config_setting_t *g, size_t i)
 	const config_setting_t	*s;
 
 	if ((s = config_setting_get_member(g, "name")) == NULL) {
-		add_error(p, g, "service has no \"name\"");
+		parser_report(p, g, "service has no \"name\"");
 		return;
 	}
-	if (copy_string(p, s, "name", svc->name, sizeof(svc->name)) == -1 ||
-	    !check_name(p, s, svc->name)) {
+	if (parser_copy_string(p, s, "name", svc->name,
+	    sizeof(svc->name)) == -1 || !check_name(p, s, svc->name)) {
 		svc->name[0] = '\0';
 		return;
 	}
 	for (size_t j = 0; j < i; j++)
 		if (strcmp(p->conf->services[j].name, svc->name) == 0) {
-			add_error(p, s, "duplicate service name \"%s\"",
+			parser_report(p, s, "duplicate service name \"%s\"",
 			    svc->name);
 			return;
 		}
@@ -653,11 +681,11 @@ parse_service(struct parser *p, const config_setting_t *g, size_t i)
 	char			 what[LBD_NAMELEN + 32];
 
 	if (!config_setting_is_group(g)) {
-		add_error(p, g, "service %zu must be a group: { name = ...; }",
-		    i + 1);
+		parser_report(p, g, "service %zu must be a group: { name = "
+		    "...; }", i + 1);
 		return;
 	}
-	check_keys(p, g, service_keys, service_later, "in service");
+	parser_check_keys(p, g, service_keys, no_keys, "in service");
 	parse_service_name(p, g, i);
 	if (svc->name[0] != '\0')
 		snprintf(what, sizeof(what), "service \"%s\"", svc->name);
@@ -667,8 +695,9 @@ parse_service(struct parser *p, const config_setting_t *g, size_t i)
 	parse_mode(p, g, svc);
 	parse_balance(p, g, svc);
 	svc->retries = DEF_RETRIES;
-	get_uint(p, g, "retries", 0, LBD_MAX_RETRIES, &svc->retries);
+	parser_get_uint(p, g, "retries", 0, LBD_MAX_RETRIES, &svc->retries);
 	parse_timeouts(p, g, &svc->timeouts);
+	parse_health(p, g, &svc->health);
 	parse_backends(p, g, svc, what);
 }
 
@@ -679,20 +708,20 @@ parse_services(struct parser *p, const config_setting_t *root)
 	int			 n;
 
 	if ((l = config_setting_get_member(root, "services")) == NULL) {
-		add_error(p, root, "no service: add services = ( { name = ...; "
-		    "} );");
+		parser_report(p, root, "no service: add services = ( { name "
+		    "= ...; } );");
 		return;
 	}
 	if (!check_list(p, l, "services", "no service: \"services\" is empty"))
 		return;
 	if ((n = config_setting_length(l)) > LBD_MAX_SERVICES) {
-		add_error(p, l, "too many services: %d, at most %d", n,
+		parser_report(p, l, "too many services: %d, at most %d", n,
 		    LBD_MAX_SERVICES);
 		n = LBD_MAX_SERVICES;
 	}
 	if ((p->conf->services = calloc(n, sizeof(*p->conf->services))) ==
 	    NULL) {
-		add_error(p, l, "out of memory");
+		parser_report(p, l, "out of memory");
 		return;
 	}
 	p->conf->nservices = n;
@@ -710,12 +739,13 @@ parse_log_value(struct parser *p, const config_setting_t *g,
 	const char		*v;
 	int			 n;
 
-	if ((s = want(p, g, name, CONFIG_TYPE_STRING, "a string")) == NULL)
+	if ((s = parser_want(p, g, name, CONFIG_TYPE_STRING,
+	    "a string")) == NULL)
 		return;
 	v = config_setting_get_string(s);
 	if ((n = lookup(v)) == -1) {
-		add_error(p, s, "unknown log %s \"%s\": expected %s", name, v,
-		    valid);
+		parser_report(p, s, "unknown log %s \"%s\": expected %s",
+		    name, v, valid);
 		return;
 	}
 	*out = n;
@@ -730,16 +760,16 @@ parse_log(struct parser *p, const config_setting_t *root)
 	lc->level = LOG_INFO;
 	lc->facility = LOG_DAEMON;
 	lc->access = false;
-	g = want(p, root, "log", CONFIG_TYPE_GROUP,
+	g = parser_want(p, root, "log", CONFIG_TYPE_GROUP,
 	    "a group: { level = \"info\"; }");
 	if (g == NULL)
 		return;
-	check_keys(p, g, log_keys, no_keys, "in log");
+	parser_check_keys(p, g, log_keys, no_keys, "in log");
 	parse_log_value(p, g, "level", log_level_parse,
 	    "err|warning|notice|info|debug", &lc->level);
 	parse_log_value(p, g, "facility", log_facility_parse,
 	    "daemon|user|local0..local7", &lc->facility);
-	get_bool(p, g, "access", &lc->access);
+	parser_get_bool(p, g, "access", &lc->access);
 }
 
 /* Parsed after the services, so that a clash names the service. */
@@ -750,21 +780,21 @@ parse_stats(struct parser *p, const config_setting_t *root)
 	const config_setting_t	*g, *s;
 	char			 neterr[NETERRLEN];
 
-	g = want(p, root, "stats", CONFIG_TYPE_GROUP,
+	g = parser_want(p, root, "stats", CONFIG_TYPE_GROUP,
 	    "a group: { listen = \"host:port\"; }");
 	if (g == NULL)
 		return;
-	check_keys(p, g, stats_keys, no_keys, "in stats");
+	parser_check_keys(p, g, stats_keys, no_keys, "in stats");
 	if ((s = config_setting_get_member(g, "listen")) == NULL) {
-		add_error(p, g, "stats has no \"listen\" address");
+		parser_report(p, g, "stats has no \"listen\" address");
 		return;
 	}
-	if (copy_string(p, s, "listen", c->stats_text,
+	if (parser_copy_string(p, s, "listen", c->stats_text,
 	    sizeof(c->stats_text)) == -1)
 		return;
 	if (net_addr_parse(c->stats_text, &c->stats_listen, neterr,
 	    sizeof(neterr)) == -1) {
-		add_error(p, s, "%s", neterr);
+		parser_report(p, s, "%s", neterr);
 		return;
 	}
 	if (!listen_clash(p, s, "stats listen", c->stats_text,
@@ -795,12 +825,13 @@ parse_globals(struct parser *p, const config_setting_t *root)
 	c->maxconn = DEF_MAXCONN;
 	c->shutdown_timeout_ms = DEF_SHUTDOWN_MS;
 	memcpy(c->pidfile, DEF_PIDFILE, sizeof(DEF_PIDFILE));
-	get_uint(p, root, "workers", 1, LBD_MAX_WORKERS, &c->workers);
-	get_uint(p, root, "maxconn", 1, MAX_MAXCONN, &c->maxconn);
+	parser_get_uint(p, root, "workers", 1, LBD_MAX_WORKERS, &c->workers);
+	parser_get_uint(p, root, "maxconn", 1, MAX_MAXCONN, &c->maxconn);
 	if ((s = config_setting_get_member(root, "pidfile")) != NULL)
-		(void)copy_string(p, s, "pidfile", c->pidfile,
+		(void)parser_copy_string(p, s, "pidfile", c->pidfile,
 		    sizeof(c->pidfile));
-	get_duration(p, root, "shutdown_timeout", &c->shutdown_timeout_ms);
+	parser_get_duration(p, root, "shutdown_timeout",
+	    &c->shutdown_timeout_ms);
 }
 
 /* Read the file; a syntax or I/O error is reported and gives -1. */
@@ -815,12 +846,12 @@ read_file(struct parser *p, config_t *cf)
 	saved = errno;
 	/* libconfig keeps no errno of its own; fopen()'s is still there. */
 	if (config_error_type(cf) == CONFIG_ERR_FILE_IO) {
-		add_error_at(p, p->path, 0, "cannot read the file: %s",
+		parser_report_at(p, p->path, 0, "cannot read the file: %s",
 		    saved != 0 ? strerror(saved) : config_error_text(cf));
 		return (-1);
 	}
 	file = config_error_file(cf);
-	add_error_at(p, file != NULL ? file : p->path,
+	parser_report_at(p, file != NULL ? file : p->path,
 	    (unsigned)config_error_line(cf), "%s", config_error_text(cf));
 	return (-1);
 }
@@ -839,19 +870,20 @@ config_load(const char *path, char *err, size_t errlen)
 	if (errlen > 0)
 		err[0] = '\0';
 	if (strlen(path) >= LBD_PATHLEN) {
-		add_error_at(&p, path, 0, "path too long: at most %d "
+		parser_report_at(&p, path, 0, "path too long: at most %d "
 		    "characters", LBD_PATHLEN - 1);
 		return (NULL);
 	}
 	if ((p.conf = calloc(1, sizeof(*p.conf))) == NULL) {
-		add_error_at(&p, path, 0, "out of memory");
+		parser_report_at(&p, path, 0, "out of memory");
 		return (NULL);
 	}
 	memcpy(p.conf->path, path, strlen(path) + 1);
 	config_init(&cf);
 	if (read_file(&p, &cf) == 0) {
 		root = config_root_setting(&cf);
-		check_keys(&p, root, top_keys, top_later, "at top level");
+		parser_check_keys(&p, root, top_keys, top_later,
+		    "at top level");
 		parse_globals(&p, root);
 		parse_log(&p, root);
 		parse_services(&p, root);
@@ -890,6 +922,14 @@ config_balance_name(enum balance_method b)
 	if ((size_t)b >= NELEM(balance_names))
 		return ("unknown");
 	return (balance_names[b]);
+}
+
+const char *
+config_health_name(enum health_type t)
+{
+	if ((size_t)t >= NELEM(health_names))
+		return ("unknown");
+	return (health_names[t]);
 }
 
 const char *

@@ -26,6 +26,26 @@ enum balance_method {
 	BALANCE_SOURCE
 };
 
+enum health_type {
+	HEALTH_NONE = 0,	/* backends up from the start */
+	HEALTH_TCP,		/* a connect that succeeds */
+	HEALTH_HTTP		/* GET path answered with a status in expect */
+};
+
+struct health_config {
+	enum health_type	type;
+	uint64_t		interval_ms;	/* between checks of a backend */
+	uint64_t		timeout_ms;	/* one check, connect + answer */
+	unsigned		rise;		/* passes to turn up */
+	unsigned		fall;		/* failures to turn down */
+	char			path[LBD_PATHLEN];	/* http: request path */
+	unsigned		expect_min;	/* http: status range */
+	unsigned		expect_max;
+	unsigned		max_fails;	/* passive: 0 = off */
+	uint64_t		fail_timeout_ms; /* passive window and pause */
+	uint64_t		slowstart_ms;	/* weight ramp after up, 0 off */
+};
+
 struct backend_config {
 	char			name[LBD_NAMELEN];
 	char			address[LBD_ADDRLEN];	/* as written */
@@ -51,6 +71,7 @@ struct service_config {
 	enum balance_method	balance;
 	unsigned		retries;
 	struct service_timeouts	timeouts;
+	struct health_config	health;
 	size_t			nbackends;
 	struct backend_config	*backends;
 };
@@ -90,8 +111,9 @@ const struct service_config *
 		config_find_service(const struct config *conf,
 		    const char *name);
 
-/* Names of the methods and modes, for logs and metrics. */
+/* Names of the methods, modes and check types, for logs and metrics. */
 const char	*config_balance_name(enum balance_method b);
+const char	*config_health_name(enum health_type t);
 const char	*config_mode_name(enum service_mode m);
 
 #endif /* LBD_CONFIG_H */

@@ -229,7 +229,7 @@ shm_worker_conns(struct shm *shm, unsigned wslot)
 }
 
 void
-shm_backend_sample_rt(struct shm_backend *b, uint64_t us)
+shm_backend_sample_rt(struct shm_backend *b, uint64_t us, uint64_t now_ms)
 {
 	unsigned long long	old, new;
 
@@ -241,4 +241,5 @@ shm_backend_sample_rt(struct shm_backend *b, uint64_t us)
 			new = 1;
 	} while (!atomic_compare_exchange_weak_explicit(&b->rt_us, &old, new,
 	    memory_order_relaxed, memory_order_relaxed));
+	atomic_store_explicit(&b->rt_stamp_ms, now_ms, memory_order_relaxed);
 }

@@ -34,6 +34,12 @@ struct shm_backend {
 	atomic_ullong	 bytes_in;	/* workers; relaxed; client->backend */
 	atomic_ullong	 bytes_out;	/* workers; relaxed; backend->client */
 	atomic_ullong	 rt_us;		/* workers; relaxed; EWMA, 0 = none */
+	atomic_ullong	 rt_stamp_ms;	/* workers; relaxed; last sample */
+	atomic_ullong	 up_since_ms;	/* checker; relaxed; 0 = from start */
+	atomic_ullong	 down_until_ms;	/* workers, checker; release, acquire;
+					   passive pause, 0 = none */
+	atomic_ullong	 fail_since_ms;	/* workers; relaxed; passive window */
+	atomic_uint	 fails;		/* workers; relaxed; in that window */
 };
 
 struct shm_service {
@@ -109,7 +115,7 @@ void			 shm_accept_release(struct shm *shm, unsigned wslot);
  * average, lock-free: each sample moves it 1/8 of the way.
  */
 void			 shm_backend_sample_rt(struct shm_backend *b,
-			    uint64_t us);
+			    uint64_t us, uint64_t now_ms);
 
 /* Connections the worker of wslot holds now (its ledger). */
 unsigned		 shm_worker_conns(struct shm *shm, unsigned wslot);

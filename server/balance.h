@@ -1,9 +1,12 @@
 /*
- * Backend choice.  A struct balance holds, per service and per worker, the
- * precomputed smooth weighted round-robin sequences; the position in them
- * is a cursor in the shared region, so rotation is exact across workers.
- * Whether a backend may be chosen right now (up, not tried yet, not full)
- * is the caller's predicate: the choice itself stays a pure function.
+ * Backend choice, as pure functions over one service's backends.
+ *
+ * A struct balance holds what can be computed once per configuration:
+ * each pool's members, its smooth weighted round-robin sequence and its
+ * consistent-hash ring.  Everything that changes (up or down, full, active
+ * connections, response times) is read through the caller's callbacks, so
+ * the same code serves the relay, which reads the shared region, and the
+ * unit tests, which make it up.
  */
 #ifndef LBD_BALANCE_H
 #define LBD_BALANCE_H
@@ -20,25 +23,40 @@ enum balance_pool {
 	POOL_BACKUP
 };
 
-/* May backend be (its index in the service) be chosen now? */
-typedef bool	(*balance_usable_fn)(unsigned be, void *arg);
+/* What a choice may know of a backend now. */
+struct balance_load {
+	unsigned	active;		/* connections, all workers */
+	unsigned	weight;		/* effective (slow start), >= 1 */
+	uint64_t	rt_us;		/* response-time estimate */
+};
+
+struct balance_input {
+	atomic_ullong	*cursor;	/* shared: rotation and tie-breaks */
+	uint64_t	*rng;		/* caller's xorshift state, != 0 */
+	uint64_t	 hash;		/* source: hash of the client */
+	/* May backend be (index in the service) be chosen now? */
+	bool		(*usable)(unsigned be, void *arg);
+	/* Its load; called only for usable backends. */
+	void		(*load)(unsigned be, void *arg,
+			    struct balance_load *out);
+	void		*arg;
+};
 
 struct balance;
 
 /*
- * Build the sequences for svc's primaries and backups (weight 0 left
- * out).  NULL with errno on allocation failure; free with balance_free.
+ * Precompute svc's pools with method svc->balance.  NULL with errno on
+ * allocation failure; free with balance_free.
  */
 struct balance	*balance_new(const struct service_config *svc);
 void		 balance_free(struct balance *b);
 
 /*
- * Pick from pool: advance *cursor through the pool's sequence until
- * usable() accepts a backend, at most one full turn.  Returns the
- * backend's index in the service, or -1 when none is usable.
+ * Choose a usable backend of pool with the service's method.  Returns its
+ * index in the service, or -1 when no member of the pool is usable.
  */
 int		 balance_pick(const struct balance *b, enum balance_pool pool,
-		    atomic_ullong *cursor, balance_usable_fn usable, void *arg);
+		    const struct balance_input *in);
 
 /*
  * Smooth weighted round robin (nginx's): fill out with one full period of
@@ -48,5 +66,11 @@ int		 balance_pick(const struct balance *b, enum balance_pool pool,
  */
 size_t		 balance_wrr_sequence(const unsigned *weights, size_t n,
 		    uint16_t *out, size_t cap);
+
+/* 64-bit hash of a byte string (FNV-1a, then a final mix). */
+uint64_t	 balance_hash(const void *data, size_t len);
+
+/* Next value of a xorshift64* generator; *state must not be 0. */
+uint64_t	 balance_random(uint64_t *state);
 
 #endif /* LBD_BALANCE_H */

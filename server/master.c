@@ -18,6 +18,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "evloop.h"
+#include "health.h"
 #include "lbd.h"
 #include "log.h"
 #include "master.h"
@@ -43,7 +44,7 @@ struct master {
 	struct lbd	*env;
 	struct evloop	*loop;
 	struct stats	*stats;
-	struct proc	 procs[LBD_MAX_WORKERS];
+	struct proc	 procs[LBD_MAX_WORKERS + 1];	/* + the checker */
 	unsigned	 nprocs;
 	bool		 stopping;
 	uint64_t	 stop_deadline;
@@ -134,8 +135,8 @@ open_listeners(struct lbd *env)
 
 /*
  * Give each service and backend its shared slot, in configuration order,
- * and build its balancer.  Without health checks a backend is up from
- * the start; a failed connect is retried on another backend.
+ * and build its balancer.  A backend with active checks starts down until
+ * its first check passes; without them it is up from the start.
  */
 static int
 build_services(struct lbd *env)
@@ -156,7 +157,8 @@ build_services(struct lbd *env)
 		for (size_t j = 0; j < s->conf->nbackends; j++) {
 			s->be_slot[j] = next_be++;
 			atomic_store_explicit(&shm_backend(env->shm,
-			    s->be_slot[j])->state, BACKEND_UP,
+			    s->be_slot[j])->state, s->conf->health.type ==
+			    HEALTH_NONE ? BACKEND_UP : BACKEND_DOWN,
 			    memory_order_release);
 		}
 	}
@@ -205,6 +207,17 @@ running_workers(const struct master *m)
 	unsigned	n = 0;
 
 	for (unsigned i = 0; i < m->nprocs; i++)
+		if (m->procs[i].pid != 0 && m->procs[i].kind == PROC_WORKER)
+			n++;
+	return (n);
+}
+
+static unsigned
+running_children(const struct master *m)
+{
+	unsigned	n = 0;
+
+	for (unsigned i = 0; i < m->nprocs; i++)
 		if (m->procs[i].pid != 0)
 			n++;
 	return (n);
@@ -217,14 +230,21 @@ publish_workers(struct master *m)
 	    running_workers(m), memory_order_relaxed);
 }
 
+static const char *
+proc_name(const struct proc *p)
+{
+	return (p->kind == PROC_CHECKER ? "checker" : "worker");
+}
+
 static int
 spawn(struct master *m, struct proc *p)
 {
-	if (proc_spawn_worker(m->env, p) == -1) {
-		log_warn("cannot start worker=%u", p->id);
+	if (proc_spawn(m->env, p) == -1) {
+		log_warn("cannot start %s=%u", proc_name(p), p->id);
 		return (-1);
 	}
-	log_debug("worker started worker=%u pid=%d", p->id, (int)p->pid);
+	log_debug("%s started %s=%u pid=%d", proc_name(p), proc_name(p),
+	    p->id, (int)p->pid);
 	publish_workers(m);
 	return (0);
 }
@@ -241,14 +261,16 @@ find_proc(struct master *m, pid_t pid)
 static void
 log_exit(const struct proc *p, int status)
 {
+	const char	*name = proc_name(p);
+
 	if (WIFSIGNALED(status))
-		log_warnx("worker exited worker=%u pid=%d signal=%d", p->id,
+		log_warnx("%s exited %s=%u pid=%d signal=%d", name, name, p->id,
 		    (int)p->pid, WTERMSIG(status));
 	else if (WEXITSTATUS(status) != 0 || !p->exiting)
-		log_warnx("worker exited worker=%u pid=%d status=%d", p->id,
+		log_warnx("%s exited %s=%u pid=%d status=%d", name, name, p->id,
 		    (int)p->pid, WEXITSTATUS(status));
 	else
-		log_info("worker exited worker=%u pid=%d status=0", p->id,
+		log_info("%s exited %s=%u pid=%d status=0", name, name, p->id,
 		    (int)p->pid);
 }
 
@@ -261,8 +283,8 @@ schedule_respawn(struct master *m, struct proc *p, uint64_t now)
 		    p->delay_ms * 2;
 		if (p->delay_ms > RESPAWN_MAX_MS)
 			p->delay_ms = RESPAWN_MAX_MS;
-		log_warnx("worker died right after start worker=%u "
-		    "respawn_in_ms=%llu", p->id,
+		log_warnx("%s died right after start %s=%u "
+		    "respawn_in_ms=%llu", proc_name(p), proc_name(p), p->id,
 		    (unsigned long long)p->delay_ms);
 	} else
 		p->delay_ms = 0;
@@ -409,27 +431,33 @@ next_timeout(const struct master *m, uint64_t now)
 static bool
 stop_done(struct master *m, uint64_t now)
 {
-	if (running_workers(m) == 0)
+	if (running_children(m) == 0)
 		return (true);
 	if (now >= m->stop_deadline) {
-		log_warnx("stop deadline passed, killing workers=%u",
-		    running_workers(m));
+		log_warnx("stop deadline passed, killing children=%u",
+		    running_children(m));
 		forward_signal(m, SIGKILL);
 		m->stop_deadline = now + TICK_MS;
 	}
 	return (false);
 }
 
+/* The workers, then the checker when some service has active checks. */
 static int
-start_workers(struct master *m)
+start_children(struct master *m)
 {
 	m->nprocs = m->env->conf->workers;
 	for (unsigned i = 0; i < m->nprocs; i++) {
 		m->procs[i].id = i + 1;
+		m->procs[i].kind = PROC_WORKER;
 		if (spawn(m, &m->procs[i]) == -1)
 			return (-1);
 	}
-	return (0);
+	if (!health_is_needed(m->env))
+		return (0);
+	m->procs[m->nprocs].kind = PROC_CHECKER;
+	m->procs[m->nprocs].id = 1;
+	return (spawn(m, &m->procs[m->nprocs++]));
 }
 
 static void
@@ -463,7 +491,7 @@ master_run(struct lbd *env)
 	if (env->stats_fd != -1 &&
 	    (m.stats = stats_new(env, m.loop)) == NULL)
 		fatal("%s: stats_new", __func__);
-	if (start_workers(&m) == -1) {
+	if (start_children(&m) == -1) {
 		stop_workers(&m, SIGKILL);
 		daemon_ready(env->ready_fd, 3, "cannot start workers");
 		return (3);
@@ -471,7 +499,7 @@ master_run(struct lbd *env)
 	daemon_ready(env->ready_fd, 0, "");
 	env->ready_fd = -1;
 	log_notice("ready pid=%d workers=%u generation=%u", (int)getpid(),
-	    m.nprocs, env->generation);
+	    env->conf->workers, env->generation);
 	master_loop(&m);
 	log_notice("stopped pid=%d", (int)getpid());
 	stats_free(m.stats);

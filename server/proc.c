@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "health.h"
 #include "lbd.h"
 #include "proc.h"
 #include "shm.h"
@@ -58,18 +59,22 @@ child(struct lbd *env, struct proc *p)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != env->master_pid)
 		_exit(0);
-	proc_title_set("lbd: worker %u", p->id);
 	if (env->stats_fd != -1)
 		close(env->stats_fd);
 	if (env->ready_fd != -1)
 		close(env->ready_fd);
 	if (env->pidfile_fd != -1)
 		close(env->pidfile_fd);
+	if (p->kind == PROC_CHECKER) {
+		proc_title_set("lbd: health");
+		health_main(env);
+	}
+	proc_title_set("lbd: worker %u", p->id);
 	worker_main(env, p->id, (unsigned)p->wslot);
 }
 
 pid_t
-proc_spawn_worker(struct lbd *env, struct proc *p)
+proc_spawn(struct lbd *env, struct proc *p)
 {
 	pid_t	pid;
 	int	slot, saved;

@@ -12,7 +12,13 @@
 
 struct lbd;
 
+enum proc_kind {
+	PROC_WORKER = 0,
+	PROC_CHECKER			/* "lbd: health" */
+};
+
 struct proc {
+	enum proc_kind	kind;
 	pid_t		pid;		/* 0: not running */
 	unsigned	id;		/* worker number, 1..workers */
 	int		wslot;		/* shared-region worker slot */
@@ -25,11 +31,11 @@ struct proc {
 };
 
 /*
- * Fork a worker for p: the child sets its title, dies with the master,
- * and runs worker_main.  Returns the pid (also stored in p), or -1 with
- * errno when fork(2) or the shared slot failed.
+ * Fork the child p describes: it sets its title, dies with the master,
+ * and runs worker_main or health_main.  Returns the pid (also stored in
+ * p), or -1 with errno when fork(2) or the shared slot failed.
  */
-pid_t	proc_spawn_worker(struct lbd *env, struct proc *p);
+pid_t	proc_spawn(struct lbd *env, struct proc *p);
 
 /* Remember where argv lives so titles can overwrite it. */
 void	proc_title_init(int argc, char **argv);

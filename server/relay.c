@@ -12,12 +12,14 @@
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "balance.h"
 #include "buf.h"
 #include "clock.h"
@@ -31,6 +33,7 @@
 
 enum conn_state {
 	CONN_PICKING = 0,	/* no backend yet */
+	CONN_QUEUED,		/* every backend full: waiting for a slot */
 	CONN_CONNECTING,	/* connect(2) in progress */
 	CONN_RELAYING
 };
@@ -45,6 +48,7 @@ struct flow {
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
+	TAILQ_ENTRY(conn)	 qentry;	/* in r->queue when queued */
 	struct relay		*r;
 	enum conn_state		 state;
 	int			 cfd;		/* client */
@@ -54,8 +58,12 @@ struct conn {
 	unsigned		 attempts;	/* connects started */
 	uint64_t		 tried[LBD_MAX_BACKENDS / 64];
 	uint64_t		 start_ms;
-	uint64_t		 deadline_ms;	/* connect timeout */
+	uint64_t		 deadline_ms;	/* connect or queue timeout */
 	uint64_t		 connect_us;	/* when connect(2) began */
+	uint64_t		 connected_us;	/* when it completed */
+	uint64_t		 sent_us;	/* first request byte sent */
+	bool			 measured;	/* response time sampled */
+	uint64_t		 hash;		/* of the client address */
 	uint64_t		 client_seen_ms;
 	uint64_t		 server_seen_ms;
 	uint64_t		 bytes_in;	/* client -> backend */
@@ -70,10 +78,14 @@ struct relay {
 	struct evloop		*loop;
 	unsigned		 wslot;
 	unsigned		 count;
+	unsigned		 nqueued;
+	uint64_t		 rng;		/* xorshift state for random */
 	TAILQ_HEAD(, conn)	 conns;
+	TAILQ_HEAD(, conn)	 queue;		/* oldest first */
 };
 
 static void	connect_next(struct conn *);
+static void	dequeue(struct conn *);
 
 struct relay *
 relay_new(struct lbd *env, struct evloop *loop, unsigned wslot)
@@ -85,7 +97,9 @@ relay_new(struct lbd *env, struct evloop *loop, unsigned wslot)
 	r->env = env;
 	r->loop = loop;
 	r->wslot = wslot;
+	r->rng = ((uint64_t)getpid() << 32) ^ clock_us() ^ 0x9e3779b97f4a7c15ULL;
 	TAILQ_INIT(&r->conns);
+	TAILQ_INIT(&r->queue);
 	return (r);
 }
 
@@ -144,12 +158,34 @@ drop_backend(struct conn *c)
 		    conn_service(c)->be_slot[c->be]);
 }
 
+/*
+ * Sample the backend's response time once: connect time plus its wait for
+ * the first byte, not counting the time the client took to send its first
+ * bytes.  A backend that never speaks is sampled on its connect time.
+ */
+static void
+measure(struct conn *c, uint64_t now_us)
+{
+	uint64_t	think = 0;
+
+	if (c->measured || c->connected_us == 0)
+		return;
+	c->measured = true;
+	if (c->sent_us > c->connected_us)
+		think = c->sent_us - c->connected_us;
+	shm_backend_sample_rt(conn_shm_backend(c),
+	    now_us - c->connect_us - think, now_us / 1000);
+}
+
 static void
 conn_close(struct conn *c, const char *result)
 {
 	struct relay	*r = c->r;
 
 	log_access(c, result);
+	dequeue(c);
+	if (c->state == CONN_RELAYING)
+		measure(c, c->connected_us);
 	drop_backend(c);
 	evloop_del(r->loop, c->cfd, EV_READ | EV_WRITE);
 	close(c->cfd);
@@ -176,6 +212,18 @@ give_up(struct conn *c, const char *result)
 	conn_close(c, result);
 }
 
+/* source balancing hashes the client's address, not its port. */
+static uint64_t
+hash_client(const struct net_addr *peer)
+{
+	const struct sockaddr_in	*s4 = (const void *)&peer->ss;
+	const struct sockaddr_in6	*s6 = (const void *)&peer->ss;
+
+	if (peer->ss.ss_family == AF_INET6)
+		return (balance_hash(&s6->sin6_addr, sizeof(s6->sin6_addr)));
+	return (balance_hash(&s4->sin_addr, sizeof(s4->sin_addr)));
+}
+
 void
 relay_start(struct relay *r, int fd, unsigned svc, const struct net_addr *peer)
 {
@@ -193,6 +241,7 @@ relay_start(struct relay *r, int fd, unsigned svc, const struct net_addr *peer)
 	c->svc = svc;
 	c->be = -1;
 	c->start_ms = clock_ms();
+	c->hash = hash_client(peer);
 	net_addr_format(peer, c->client, sizeof(c->client));
 	TAILQ_INSERT_TAIL(&r->conns, c, entry);
 	r->count++;
@@ -206,66 +255,108 @@ was_tried(const struct conn *c, unsigned be)
 	return ((c->tried[be / 64] >> (be % 64)) & 1);
 }
 
-/* balance_usable_fn: up, not yet tried by this client, not full. */
+/* What the balancing callbacks need for one pick. */
+struct pick_ctx {
+	struct conn	*c;
+	uint64_t	 now;
+	uint64_t	 avg_rt;	/* service mean, for unmeasured backends */
+	bool		 ignore_full;	/* find out whether only maxconn blocks */
+};
+
+static bool
+is_full(const struct conn *c, unsigned be)
+{
+	unsigned	max = conn_backend(c, be)->maxconn;
+	unsigned	slot = conn_service(c)->be_slot[be];
+
+	return (max != 0 && atomic_load_explicit(&shm_backend(c->r->env->shm,
+	    slot)->active, memory_order_relaxed) >= max);
+}
+
+/* Up, not yet tried by this client, and (unless ignored) not full. */
 static bool
 usable(unsigned be, void *arg)
 {
-	const struct conn		*c = arg;
-	const struct backend_config	*bc = conn_backend(c, be);
-	struct shm_backend		*sb;
+	const struct pick_ctx	*pc = arg;
+	struct conn		*c = pc->c;
 
-	if (was_tried(c, be))
+	if (was_tried(c, be) || !backend_is_up(c->r->env, conn_service(c), be,
+	    pc->now))
 		return (false);
-	sb = shm_backend(c->r->env->shm, conn_service(c)->be_slot[be]);
-	if (atomic_load_explicit(&sb->state, memory_order_acquire) !=
-	    BACKEND_UP)
-		return (false);
-	return (bc->maxconn == 0 || atomic_load_explicit(&sb->active,
-	    memory_order_relaxed) < bc->maxconn);
+	return (pc->ignore_full || !is_full(c, be));
+}
+
+static void
+load(unsigned be, void *arg, struct balance_load *out)
+{
+	const struct pick_ctx	*pc = arg;
+	struct conn		*c = pc->c;
+	struct service		*s = conn_service(c);
+
+	out->active = atomic_load_explicit(&shm_backend(c->r->env->shm,
+	    s->be_slot[be])->active, memory_order_relaxed);
+	out->weight = backend_weight(c->r->env, s, be, pc->now);
+	out->rt_us = backend_rt(c->r->env, s, be, pc->avg_rt, pc->now);
 }
 
 /* True while some primary is up and not yet tried by this client. */
 static bool
-primary_left(const struct conn *c)
+primary_left(const struct conn *c, uint64_t now)
 {
-	const struct service_config	*sc = conn_service(c)->conf;
-	struct shm_backend		*sb;
+	const struct service	*s = conn_service(c);
 
-	for (size_t i = 0; i < sc->nbackends; i++) {
-		if (sc->backends[i].backup || sc->backends[i].weight == 0 ||
-		    was_tried(c, i))
-			continue;
-		sb = shm_backend(c->r->env->shm, conn_service(c)->be_slot[i]);
-		if (atomic_load_explicit(&sb->state, memory_order_acquire) ==
-		    BACKEND_UP)
+	for (size_t i = 0; i < s->conf->nbackends; i++)
+		if (!s->conf->backends[i].backup &&
+		    s->conf->backends[i].weight > 0 && !was_tried(c, i) &&
+		    backend_is_up(c->r->env, s, i, now))
 			return (true);
-	}
 	return (false);
+}
+
+static int
+pick_pool(struct conn *c, enum balance_pool pool, struct pick_ctx *pc)
+{
+	struct service		*s = conn_service(c);
+	struct shm_service	*ss = shm_service(c->r->env->shm, s->slot);
+	struct balance_input	 in = {
+		.cursor = pool == POOL_PRIMARY ? &ss->rr_cursor : &ss->rr_backup,
+		.rng = &c->r->rng,
+		.hash = c->hash,
+		.usable = usable,
+		.load = load,
+		.arg = pc
+	};
+
+	return (balance_pick(s->balance, pool, &in));
 }
 
 /*
  * Choose a backend this client has not tried.  Backups are considered
  * only when no primary is left: none up, or all already failed for it.
+ * Sets *full when backends are there but all at their maxconn.
  */
 static int
-pick(struct conn *c)
+pick(struct conn *c, bool *full)
 {
-	struct service		*s = conn_service(c);
-	struct shm_service	*ss = shm_service(c->r->env->shm, s->slot);
-	int			 be;
+	struct pick_ctx		pc = { .c = c, .now = clock_ms() };
+	enum balance_pool	pool = POOL_PRIMARY;
+	int			be;
 
-	be = balance_pick(s->balance, POOL_PRIMARY, &ss->rr_cursor, usable, c);
-	if (be == -1 && !primary_left(c))
-		be = balance_pick(s->balance, POOL_BACKUP, &ss->rr_backup,
-		    usable, c);
-	return (be);
+	pc.avg_rt = backend_rt_average(c->r->env, conn_service(c));
+	if (!primary_left(c, pc.now))
+		pool = POOL_BACKUP;
+	if ((be = pick_pool(c, pool, &pc)) != -1)
+		return (be);
+	pc.ignore_full = true;
+	*full = pick_pool(c, pool, &pc) != -1;
+	return (-1);
 }
 
 static void
 count_connect_failure(struct conn *c, int err)
 {
-	atomic_fetch_add_explicit(&conn_shm_backend(c)->connect_failures, 1,
-	    memory_order_relaxed);
+	backend_connect_failed(c->r->env, conn_service(c), c->be,
+	    strerror(err), clock_ms());
 	log_info("connect failed service=%s backend=%s client=%s "
 	    "reason=\"%s\"", conn_service(c)->conf->name,
 	    conn_backend(c, c->be)->name, c->client, strerror(err));
@@ -293,11 +384,11 @@ start_connect(struct conn *c, int be)
 	struct relay	*r = c->r;
 	unsigned	 slot = conn_service(c)->be_slot[be];
 
-	c->tried[be / 64] |= 1ULL << (be % 64);
 	/* Lost a race for the last slot under maxconn: not a failure. */
 	if (!shm_backend_acquire(r->env->shm, r->wslot, slot,
 	    conn_backend(c, be)->maxconn))
 		return (-1);
+	c->tried[be / 64] |= 1ULL << (be % 64);
 	c->be = be;
 	c->attempts++;
 	if ((c->sfd = net_connect(&conn_backend(c, be)->addr)) == -1 ||
@@ -313,19 +404,52 @@ start_connect(struct conn *c, int be)
 	return (0);
 }
 
+/* Wait for a backend slot to free, up to timeouts.queue. */
+static void
+enqueue(struct conn *c)
+{
+	struct relay	*r = c->r;
+
+	if (c->state != CONN_QUEUED) {
+		c->state = CONN_QUEUED;
+		c->deadline_ms = clock_ms() +
+		    conn_service(c)->conf->timeouts.queue_ms;
+		TAILQ_INSERT_TAIL(&r->queue, c, qentry);
+		r->nqueued++;
+	}
+}
+
+static void
+dequeue(struct conn *c)
+{
+	if (c->state != CONN_QUEUED)
+		return;
+	TAILQ_REMOVE(&c->r->queue, c, qentry);
+	c->r->nqueued--;
+	c->state = CONN_PICKING;
+}
+
 /* Try backends until a connect is under way or the tries run out. */
 static void
 connect_next(struct conn *c)
 {
 	unsigned	max = conn_service(c)->conf->retries + 1;
+	bool		full = false;
 	int		be;
 
 	while (c->attempts < max) {
-		if ((be = pick(c)) == -1)
+		if ((be = pick(c, &full)) == -1)
 			break;
-		if (start_connect(c, be) == 0)
+		if (start_connect(c, be) == 0) {
+			dequeue(c);
 			return;
+		}
 	}
+	if (full && c->attempts < max) {
+		enqueue(c);
+		return;
+	}
+	dequeue(c);
 	give_up(c, c->attempts == 0 ? "no_backend" : "connect_failed");
 }
 
@@ -375,8 +499,7 @@ connected(struct conn *c)
 	c->client_seen_ms = c->server_seen_ms = now;
 	atomic_fetch_add_explicit(&conn_shm_backend(c)->total, 1,
 	    memory_order_relaxed);
-	/* In TCP mode a backend need not speak first: connect time it is. */
-	shm_backend_sample_rt(conn_shm_backend(c), clock_us() - c->connect_us);
+	c->connected_us = clock_us();
 	update_interest(c);
 	return (0);
 }
@@ -433,6 +556,8 @@ flush(struct conn *c, struct flow *f)
 			return (errno == EAGAIN ? 0 : -1);
 		touch(c, f->dst);
 		if (f == &c->up) {
+			if (c->sent_us == 0)
+				c->sent_us = clock_us();
 			c->bytes_in += n;
 			atomic_fetch_add_explicit(&sb->bytes_in, n,
 			    memory_order_relaxed);
@@ -458,6 +583,8 @@ fill(struct conn *c, struct flow *f)
 		f->eof = true;
 	else
 		touch(c, f->src);
+	if (n > 0 && f == &c->down)
+		measure(c, clock_us());
 	return (flush(c, f));
 }
 
@@ -518,6 +645,11 @@ check_timeouts(struct conn *c, uint64_t now)
 			connect_failed(c, ETIMEDOUT);
 		return;
 	}
+	if (c->state == CONN_QUEUED) {
+		if (now >= c->deadline_ms)
+			give_up(c, "queue_timeout");
+		return;
+	}
 	if (c->state != CONN_RELAYING)
 		return;
 	if (now - c->client_seen_ms >= t->client_ms)
@@ -535,6 +667,26 @@ relay_sweep(struct relay *r, uint64_t now_ms)
 		next = TAILQ_NEXT(c, entry);
 		check_timeouts(c, now_ms);
 	}
+}
+
+void
+relay_retry_queue(struct relay *r, uint64_t now_ms)
+{
+	struct conn	*c, *next;
+
+	for (c = TAILQ_FIRST(&r->queue); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, qentry);
+		if (now_ms >= c->deadline_ms)
+			give_up(c, "queue_timeout");
+		else
+			connect_next(c);
+	}
+}
+
+unsigned
+relay_queued(const struct relay *r)
+{
+	return (r->nqueued);
 }
 
 void

@@ -36,6 +36,15 @@ void		 relay_start(struct relay *r, int fd, unsigned svc,
 /* Close connections whose connect, client or server timeout has passed. */
 void		 relay_sweep(struct relay *r, uint64_t now_ms);
 
+/*
+ * Offer a freed backend slot to the connections waiting for one, oldest
+ * first; close those whose timeouts.queue has passed.
+ */
+void		 relay_retry_queue(struct relay *r, uint64_t now_ms);
+
+/* Connections waiting for a backend slot. */
+unsigned	 relay_queued(const struct relay *r);
+
 /* Client connections open now. */
 unsigned	 relay_count(const struct relay *r);
 

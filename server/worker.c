@@ -30,6 +30,7 @@
 #define ACCEPT_RETRY_MS		10	/* how often a waiting worker looks */
 #define ACCEPT_BATCH		32	/* accepts per wake-up */
 #define SWEEP_MS		100	/* timeout resolution */
+#define QUEUE_RETRY_MS		5	/* a slot may free in another worker */
 #define EMFILE_PAUSE_MS		1000	/* pause after running out of fds */
 
 static volatile sig_atomic_t	got_term;
@@ -219,6 +220,8 @@ should_exit(struct worker *w, uint64_t now)
 static int
 poll_timeout(const struct worker *w, uint64_t now)
 {
+	if (relay_queued(w->relay) > 0)
+		return (QUEUE_RETRY_MS);
 	if (!w->listening && !w->draining)
 		return (ACCEPT_RETRY_MS);
 	return (w->next_sweep > now ? (int)(w->next_sweep - now) : 0);
@@ -243,6 +246,8 @@ worker_loop(struct worker *w)
 			relay_sweep(w->relay, now);
 			w->next_sweep = now + SWEEP_MS;
 		}
+		if (relay_queued(w->relay) > 0)
+			relay_retry_queue(w->relay, now);
 		take_turn(w, now);
 		if (evloop_wait(w->loop, poll_timeout(w, now),
 		    &w->env->unblocked) == -1)

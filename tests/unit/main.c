@@ -17,6 +17,7 @@ static int (*const suites[])(void) = {
 	test_buf_register,
 	test_evloop_register,
 	test_shm_register,
+	test_health_register,
 };
 
 /* Append this run's counts for tests/run.sh to total. */

@@ -1,6 +1,7 @@
 /*
  * Smooth weighted round robin and the shared-cursor pick.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,23 +69,54 @@ make_service(struct service_config *sc, struct backend_config *bc,
 	for (size_t i = 0; i < n; i++) {
 		bc[i].weight = w[i];
 		bc[i].backup = backup[i];
+		snprintf(bc[i].name, sizeof(bc[i].name), "b%zu", i);
 	}
 	sc->backends = bc;
 	sc->nbackends = n;
 }
 
-static bool
-always(unsigned be, void *arg)
-{
-	(void)be;
-	(void)arg;
-	return (true);
-}
+/* A made-up picture of the backends, read through the callbacks. */
+struct fake {
+	unsigned	active[8];
+	unsigned	weight[8];	/* effective; 0 = configured */
+	uint64_t	rt[8];
+	int		banned;		/* not usable, -1 none */
+	struct balance_input in;
+	atomic_ullong	cursor;
+	uint64_t	rng;
+};
 
 static bool
-not_banned(unsigned be, void *arg)
+fake_usable(unsigned be, void *arg)
 {
-	return (be != *(unsigned *)arg);
+	const struct fake	*f = arg;
+
+	return ((int)be != f->banned);
+}
+
+static void
+fake_load(unsigned be, void *arg, struct balance_load *out)
+{
+	const struct fake	*f = arg;
+
+	out->active = f->active[be];
+	out->weight = f->weight[be];
+	out->rt_us = f->rt[be];
+}
+
+static void
+fake_init(struct fake *f, const struct service_config *sc)
+{
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < sc->nbackends; i++)
+		f->weight[i] = sc->backends[i].weight;
+	f->banned = -1;
+	f->rng = 88172645463325252ULL;
+	f->in.cursor = &f->cursor;
+	f->in.rng = &f->rng;
+	f->in.usable = fake_usable;
+	f->in.load = fake_load;
+	f->in.arg = f;
 }
 
 static void
@@ -95,13 +127,14 @@ test_pick_over_many(void)
 	const unsigned		w[] = { 3, 2, 1 };
 	const bool		bk[] = { false, false, false };
 	struct balance		*b;
-	atomic_ullong		cursor = 0;
+	struct fake		f;
 	unsigned		count[3] = { 0 };
 
 	make_service(&sc, bc, w, bk, 3);
+	fake_init(&f, &sc);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
 	for (int i = 0; i < 6000; i++)
-		count[balance_pick(b, POOL_PRIMARY, &cursor, always, NULL)]++;
+		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
 	CU_ASSERT_EQUAL(count[0], 3000);
 	CU_ASSERT_EQUAL(count[1], 2000);
 	CU_ASSERT_EQUAL(count[2], 1000);
@@ -116,19 +149,211 @@ test_pick_skips_and_pools(void)
 	const unsigned		w[] = { 1, 1, 1 };
 	const bool		bk[] = { false, false, true };
 	struct balance		*b;
-	atomic_ullong		cursor = 0, bcursor = 0;
-	unsigned		banned = 0;
+	struct fake		f;
 
 	make_service(&sc, bc, w, bk, 3);
+	fake_init(&f, &sc);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	f.banned = 0;
 	for (int i = 0; i < 10; i++)
-		CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &cursor,
-		    not_banned, &banned), 1);
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_BACKUP, &bcursor, always, NULL),
-	    2);
-	banned = 2;
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_BACKUP, &bcursor, not_banned,
-	    &banned), -1);
+		CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 1);
+	f.banned = -1;
+	CU_ASSERT_EQUAL(balance_pick(b, POOL_BACKUP, &f.in), 2);
+	f.banned = 2;
+	CU_ASSERT_EQUAL(balance_pick(b, POOL_BACKUP, &f.in), -1);
+	balance_free(b);
+}
+
+static void
+test_leastconn(void)
+{
+	struct service_config	sc;
+	struct backend_config	bc[3];
+	const unsigned		w[] = { 1, 1, 1 };
+	const bool		bk[] = { false, false, false };
+	struct balance		*b;
+	struct fake		f;
+	int			first, second;
+
+	make_service(&sc, bc, w, bk, 3);
+	sc.balance = BALANCE_LEASTCONN;
+	fake_init(&f, &sc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	f.active[0] = 5, f.active[1] = 2, f.active[2] = 2;
+	first = balance_pick(b, POOL_PRIMARY, &f.in);
+	second = balance_pick(b, POOL_PRIMARY, &f.in);
+	CU_ASSERT(first == 1 || first == 2);
+	CU_ASSERT(second == 1 || second == 2);
+	CU_ASSERT_NOT_EQUAL(first, second);	/* ties go round robin */
+	/* Relative to weight: 4 on weight 4 beats 2 on weight 1. */
+	f.active[0] = 4, f.weight[0] = 4, f.active[1] = 2, f.active[2] = 3;
+	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 0);
+	f.banned = 0;
+	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 1);
+	balance_free(b);
+}
+
+static void
+test_leasttime(void)
+{
+	struct service_config	sc;
+	struct backend_config	bc[3];
+	const unsigned		w[] = { 1, 1, 1 };
+	const bool		bk[] = { false, false, false };
+	struct balance		*b;
+	struct fake		f;
+
+	make_service(&sc, bc, w, bk, 3);
+	sc.balance = BALANCE_LEASTTIME;
+	fake_init(&f, &sc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	f.rt[0] = 100, f.rt[1] = 2000, f.rt[2] = 500;
+	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 0);
+	f.active[0] = 3;		/* 4 x 100 < 500 */
+	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 0);
+	f.active[0] = 5;		/* 6 x 100 > 500 */
+	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 2);
+	f.weight[1] = 10;		/* 2000 / 10 beats them all */
+	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 1);
+	balance_free(b);
+}
+
+static void
+test_random_spread(void)
+{
+	struct service_config	sc;
+	struct backend_config	bc[3];
+	const unsigned		w[] = { 2, 1, 1 };
+	const bool		bk[] = { false, false, false };
+	struct balance		*b;
+	struct fake		f;
+	unsigned		count[3] = { 0 };
+
+	make_service(&sc, bc, w, bk, 3);
+	sc.balance = BALANCE_RANDOM;
+	fake_init(&f, &sc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	for (int i = 0; i < 40000; i++)
+		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
+	/* Equal loads: the first draw wins, so shares follow the weights. */
+	CU_ASSERT(count[0] > 19000 && count[0] < 21000);
+	CU_ASSERT(count[1] > 9400 && count[1] < 10600);
+	CU_ASSERT(count[2] > 9400 && count[2] < 10600);
+	/* Two choices: the busiest of three never beats the other draw. */
+	memset(count, 0, sizeof(count));
+	f.active[0] = 50;
+	for (int i = 0; i < 10000; i++)
+		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
+	CU_ASSERT_EQUAL(count[0], 0);
+	CU_ASSERT(count[1] > 4000 && count[2] > 4000);
+	balance_free(b);
+}
+
+/* Pick for 10,000 simulated client addresses into out[]. */
+static void
+source_picks(const struct service_config *sc, int *out)
+{
+	struct balance	*b = balance_new(sc);
+	struct fake	 f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	fake_init(&f, sc);
+	for (uint32_t ip = 0; ip < 10000; ip++) {
+		uint32_t addr = 0x0a000000u + ip * 7919u;
+
+		f.in.hash = balance_hash(&addr, sizeof(addr));
+		out[ip] = balance_pick(b, POOL_PRIMARY, &f.in);
+	}
+	balance_free(b);
+}
+
+static void
+test_source_consistent(void)
+{
+	struct service_config	sc5, sc4;
+	struct backend_config	bc5[5], bc4[4];
+	const unsigned		w[] = { 1, 1, 1, 1, 1 };
+	const bool		bk[] = { false, false, false, false, false };
+	static int		before[10000], after[10000], again[10000];
+	unsigned		moved = 0, count[5] = { 0 };
+
+	make_service(&sc5, bc5, w, bk, 5);
+	sc5.balance = BALANCE_SOURCE;
+	/* The same service without b2: names keep their ring points. */
+	make_service(&sc4, bc4, w, bk, 4);
+	sc4.balance = BALANCE_SOURCE;
+	for (size_t i = 0; i < 4; i++)
+		bc4[i] = bc5[i < 2 ? i : i + 1];
+	source_picks(&sc5, before);
+	source_picks(&sc5, again);
+	source_picks(&sc4, after);
+	for (size_t i = 0; i < 10000; i++) {
+		const char *was = bc5[before[i]].name, *now = bc4[after[i]].name;
+
+		CU_ASSERT_EQUAL(before[i], again[i]);	/* sticky */
+		count[before[i]]++;
+		if (strcmp(was, now) == 0)
+			continue;
+		moved++;
+		CU_ASSERT_STRING_EQUAL(was, "b2");	/* only the removed */
+	}
+	CU_ASSERT(moved == count[2]);
+	CU_ASSERT(moved > 1000 && moved < 3000);	/* about 1/5 */
+	for (size_t i = 0; i < 5; i++)
+		CU_ASSERT(count[i] > 1200 && count[i] < 2800);
+}
+
+/* A down backend's clients go to the next point; the others stay. */
+static void
+test_source_skips_down(void)
+{
+	struct service_config	sc;
+	struct backend_config	bc[3];
+	const unsigned		w[] = { 1, 1, 1 };
+	const bool		bk[] = { false, false, false };
+	struct balance		*b;
+	struct fake		f;
+	int			home, other;
+
+	make_service(&sc, bc, w, bk, 3);
+	sc.balance = BALANCE_SOURCE;
+	fake_init(&f, &sc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	f.in.hash = balance_hash("203.0.113.9", 11);
+	home = balance_pick(b, POOL_PRIMARY, &f.in);
+	CU_ASSERT(home >= 0);
+	f.banned = home;
+	other = balance_pick(b, POOL_PRIMARY, &f.in);
+	CU_ASSERT(other >= 0 && other != home);
+	f.banned = -1;
+	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), home);
+	balance_free(b);
+}
+
+/* Slow start under round robin: a ramping backend gets its fraction. */
+static void
+test_roundrobin_ramp(void)
+{
+	struct service_config	sc;
+	struct backend_config	bc[2];
+	const unsigned		w[] = { 10, 10 };
+	const bool		bk[] = { false, false };
+	struct balance		*b;
+	struct fake		f;
+	unsigned		count[2] = { 0 };
+
+	make_service(&sc, bc, w, bk, 2);
+	fake_init(&f, &sc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	f.weight[1] = 1;		/* a tenth of its weight, for now */
+	for (int i = 0; i < 20000; i++)
+		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
+	CU_ASSERT(count[1] > 600 && count[1] < 2400);
+	f.weight[1] = 10;
+	memset(count, 0, sizeof(count));
+	for (int i = 0; i < 20000; i++)
+		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
+	CU_ASSERT_EQUAL(count[1], 10000);
 	balance_free(b);
 }
 
@@ -148,7 +373,17 @@ test_balance_register(void)
 	    CU_add_test(s, "pick exact over many", test_pick_over_many) ==
 	    NULL ||
 	    CU_add_test(s, "pick skips unusable, pools apart",
-	    test_pick_skips_and_pools) == NULL)
+	    test_pick_skips_and_pools) == NULL ||
+	    CU_add_test(s, "leastconn", test_leastconn) == NULL ||
+	    CU_add_test(s, "leasttime", test_leasttime) == NULL ||
+	    CU_add_test(s, "random: weighted, two choices",
+	    test_random_spread) == NULL ||
+	    CU_add_test(s, "source: sticky, 1/N moves",
+	    test_source_consistent) == NULL ||
+	    CU_add_test(s, "source: skips a down backend",
+	    test_source_skips_down) == NULL ||
+	    CU_add_test(s, "roundrobin slow start", test_roundrobin_ramp) ==
+	    NULL)
 		return (-1);
 	return (0);
 }

@@ -286,6 +286,183 @@ test_defaults(void)
 	config_free(c);
 }
 
+/*
+ * The health defaults but for the type.  Without a group the type is none
+ * and passive checks still run; a group without a type checks with tcp.
+ */
+static void
+assert_health_defaults(const struct health_config *h)
+{
+	CU_ASSERT_EQUAL(h->interval_ms, 2000);
+	CU_ASSERT_EQUAL(h->timeout_ms, 1000);
+	CU_ASSERT_EQUAL(h->rise, 2);
+	CU_ASSERT_EQUAL(h->fall, 3);
+	CU_ASSERT_STRING_EQUAL(h->path, "/");
+	CU_ASSERT_EQUAL(h->expect_min, 200);
+	CU_ASSERT_EQUAL(h->expect_max, 399);
+	CU_ASSERT_EQUAL(h->max_fails, 3);
+	CU_ASSERT_EQUAL(h->fail_timeout_ms, 10000);
+	CU_ASSERT_EQUAL(h->slowstart_ms, 0);
+}
+
+/* Load a service whose health group is body; NULL on any error. */
+static struct config *
+load_health(const char *body, char *err, size_t errlen)
+{
+	char	text[1024], path[PATH_MAX];
+
+	snprintf(text, sizeof(text), "services = ( { name = \"web\"; "
+	    "listen = \"127.0.0.1:18080\";\nhealth = { %s };\nbackends = "
+	    "( { address = \"127.0.0.1:19001\"; } ); } );\n", body);
+	return (load_text(text, path, sizeof(path), err, errlen));
+}
+
+static void
+test_health_defaults(void)
+{
+	char		 path[PATH_MAX], err[LBD_ERRLEN];
+	struct config	*c;
+
+	c = load_text(ONE_SERVICE(""), path, sizeof(path), err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->services[0].health.type, HEALTH_NONE);
+	assert_health_defaults(&c->services[0].health);
+	config_free(c);
+	c = load_health("", err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->services[0].health.type, HEALTH_TCP);
+	assert_health_defaults(&c->services[0].health);
+	config_free(c);
+	c = load_health("type = \"http\";", err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->services[0].health.type, HEALTH_HTTP);
+	assert_health_defaults(&c->services[0].health);
+	config_free(c);
+	/* A default timeout longer than the interval shrinks to it. */
+	c = load_health("interval = \"300ms\";", err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->services[0].health.interval_ms, 300);
+	CU_ASSERT_EQUAL(c->services[0].health.timeout_ms, 300);
+	config_free(c);
+}
+
+static void
+test_health_values(void)
+{
+	char				 err[LBD_ERRLEN];
+	struct config			*c;
+	const struct health_config	*h;
+
+	c = load_health("type = \"http\"; interval = \"3s\"; timeout = 3000; "
+	    "rise = 1; fall = 100; path = \"/healthz?deep=1\"; "
+	    "expect = \"204-308\"; max_fails = 0; fail_timeout = \"1m\"; "
+	    "slowstart = \"45s\";", err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	h = &c->services[0].health;
+	CU_ASSERT_EQUAL(h->type, HEALTH_HTTP);
+	CU_ASSERT_EQUAL(h->interval_ms, 3000);
+	CU_ASSERT_EQUAL(h->timeout_ms, 3000);
+	CU_ASSERT_EQUAL(h->rise, 1);
+	CU_ASSERT_EQUAL(h->fall, 100);
+	CU_ASSERT_STRING_EQUAL(h->path, "/healthz?deep=1");
+	CU_ASSERT_EQUAL(h->expect_min, 204);
+	CU_ASSERT_EQUAL(h->expect_max, 308);
+	CU_ASSERT_EQUAL(h->max_fails, 0);
+	CU_ASSERT_EQUAL(h->fail_timeout_ms, 60000);
+	CU_ASSERT_EQUAL(h->slowstart_ms, 45000);
+	config_free(c);
+}
+
+/* "expect" as one code, a string or an integer, gives min = max. */
+static void
+test_health_expect(void)
+{
+	static const struct {
+		const char	*text;
+		unsigned	 min, max;
+	} cases[] = {
+		{ "\"200\"", 200, 200 }, { "503", 503, 503 },
+		{ "\"100-599\"", 100, 599 }, { "\"301-301\"", 301, 301 },
+		{ "\"0200-0299\"", 200, 299 }
+	};
+	char		 body[128], err[LBD_ERRLEN];
+	struct config	*c;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body), "type = \"http\"; expect = %s;",
+		    cases[i].text);
+		c = load_health(body, err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL(c);
+		if (c == NULL) {
+			fprintf(stderr, "\n%s", err);
+			continue;
+		}
+		CU_ASSERT_EQUAL(c->services[0].health.expect_min,
+		    cases[i].min);
+		CU_ASSERT_EQUAL(c->services[0].health.expect_max,
+		    cases[i].max);
+		config_free(c);
+	}
+}
+
+/* Every mistake in a health group is reported, each once. */
+static void
+test_health_errors(void)
+{
+	char		 err[LBD_ERRLEN];
+	struct config	*c;
+
+	c = load_health("type = \"tcp\"; path = \"x\"; expect = \"9\"; "
+	    "rise = 0; timeout = \"5s\"; slowstart = -1; wat = 1;", err,
+	    sizeof(err));
+	CU_ASSERT_PTR_NULL(c);
+	config_free(c);
+	CU_ASSERT_EQUAL(count_lines(err), 6);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ": path is only for type = "
+	    "\"http\"\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ": expect is only for type = "
+	    "\"http\"\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ": \"rise\" must be between"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ": \"timeout\" must not exceed "
+	    "\"interval\" (2000 ms), not 5000 ms\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ": \"slowstart\" must not be "
+	    "negative\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ": unknown key \"wat\" in "
+	    "health\n"));
+	/* A bad type hides path and expect, which it would decide. */
+	c = load_health("type = \"udp\"; path = \"/x\";", err, sizeof(err));
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_EQUAL(count_lines(err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ": unknown health type \"udp\""));
+}
+
+static void
+test_balance_methods(void)
+{
+	static const char *const names[] = {
+		"roundrobin", "leastconn", "leasttime", "random", "source"
+	};
+	static const enum balance_method methods[] = {
+		BALANCE_ROUNDROBIN, BALANCE_LEASTCONN, BALANCE_LEASTTIME,
+		BALANCE_RANDOM, BALANCE_SOURCE
+	};
+	char		 text[512], path[PATH_MAX], err[LBD_ERRLEN];
+	struct config	*c;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(text, sizeof(text), ONE_SERVICE("balance = \"%s\";"),
+		    names[i]);
+		c = load_text(text, path, sizeof(path), err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL(c);
+		if (c == NULL)
+			continue;
+		CU_ASSERT_EQUAL(c->services[0].balance, methods[i]);
+		CU_ASSERT_STRING_EQUAL(config_balance_name(methods[i]),
+		    names[i]);
+		config_free(c);
+	}
+}
+
 /* Check that text parsed into addr equals the address expected. */
 static void
 assert_addr(const struct net_addr *addr, const char *expected)
@@ -589,6 +766,11 @@ test_find_and_names(void)
 	CU_ASSERT_STRING_EQUAL(config_balance_name(BALANCE_SOURCE), "source");
 	CU_ASSERT_STRING_EQUAL(config_mode_name(MODE_TCP), "tcp");
 	CU_ASSERT_STRING_EQUAL(config_mode_name(MODE_HTTP), "http");
+	CU_ASSERT_STRING_EQUAL(config_health_name(HEALTH_NONE), "none");
+	CU_ASSERT_STRING_EQUAL(config_health_name(HEALTH_TCP), "tcp");
+	CU_ASSERT_STRING_EQUAL(config_health_name(HEALTH_HTTP), "http");
+	CU_ASSERT_STRING_EQUAL(config_health_name((enum health_type)3),
+	    "unknown");
 }
 
 /* etc/lbd.conf loads; etc/demo.conf is what "make demo" relies on. */
@@ -602,6 +784,8 @@ test_example_files(void)
 	snprintf(path, sizeof(path), "%s/../../etc/lbd.conf", configs_dir());
 	c = config_load(path, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL(c);
+	if (c == NULL)
+		fprintf(stderr, "\n%s should load:\n%s", path, err);
 	config_free(c);
 	snprintf(path, sizeof(path), "%s/../../etc/demo.conf", configs_dir());
 	c = config_load(path, err, sizeof(err));
@@ -636,6 +820,11 @@ test_config_register(void)
 	    CU_add_test(s, "bad files fail as expected", test_bad_files) ==
 	    NULL ||
 	    CU_add_test(s, "defaults", test_defaults) == NULL ||
+	    CU_add_test(s, "health defaults", test_health_defaults) == NULL ||
+	    CU_add_test(s, "health values", test_health_values) == NULL ||
+	    CU_add_test(s, "health expect", test_health_expect) == NULL ||
+	    CU_add_test(s, "health errors", test_health_errors) == NULL ||
+	    CU_add_test(s, "balance methods", test_balance_methods) == NULL ||
 	    CU_add_test(s, "explicit values", test_explicit_values) == NULL ||
 	    CU_add_test(s, "durations", test_durations) == NULL ||
 	    CU_add_test(s, "listen forms", test_listen_forms) == NULL ||

@@ -83,7 +83,7 @@ test_shared_across_fork(void)
 
 	if ((pid = fork()) == 0) {
 		for (int i = 0; i < 1000; i++)
-			shm_backend_sample_rt(shm_backend(shm, 1), 800);
+			shm_backend_sample_rt(shm_backend(shm, 1), 800, 5);
 		shm_service_open(shm, w, 2);
 		_exit(0);
 	}
@@ -100,10 +100,11 @@ test_rt_average(void)
 	struct shm		*shm = shm_create();
 	struct shm_backend	*b = shm_backend(shm, 0);
 
-	shm_backend_sample_rt(b, 1000);
+	shm_backend_sample_rt(b, 1000, 7);
 	CU_ASSERT_EQUAL(atomic_load(&b->rt_us), 1000);	/* first as is */
-	shm_backend_sample_rt(b, 9000);
+	shm_backend_sample_rt(b, 9000, 9);
 	CU_ASSERT_EQUAL(atomic_load(&b->rt_us), 1000 - 125 + 1125);
+	CU_ASSERT_EQUAL(atomic_load(&b->rt_stamp_ms), 9);
 	shm_destroy(shm);
 }
 

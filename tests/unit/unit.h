@@ -12,5 +12,6 @@ int	test_balance_register(void);
 int	test_buf_register(void);
 int	test_evloop_register(void);
 int	test_shm_register(void);
+int	test_health_register(void);
 
 #endif /* LBD_UNIT_H */

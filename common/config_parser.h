@@ -1,0 +1,92 @@
+/*
+ * The reading half of config_load(), shared by the files that know the
+ * keys: one parse's error list, and typed getters over libconfig settings
+ * that check a value and report each mistake as "FILE:LINE: message".
+ * Private to common/config*.c; nothing here logs.
+ */
+#ifndef LBD_CONFIG_PARSER_H
+#define LBD_CONFIG_PARSER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct config;
+struct config_setting_t;	/* libconfig's config_setting_t */
+
+/* One load: where errors go and the config being filled. */
+struct parser {
+	const char	*path;		/* as given to config_load() */
+	char		*err;
+	size_t		 errlen;
+	size_t		 used;		/* bytes of err written */
+	int		 nerrors;	/* counted even when err is full */
+	struct config	*conf;
+};
+
+/*
+ * Count an error and append "FILE:LINE: message\n" to p->err, or
+ * "FILE: message\n" when line is 0.  A full buffer truncates the line and
+ * keeps the NUL; later errors are still counted.
+ */
+void		parser_report_at(struct parser *p, const char *file,
+		    unsigned line, const char *fmt, ...) LOG_PRINTF(4, 5);
+
+/* The same at setting s; the root, which has no line, reports line 1. */
+void		parser_report(struct parser *p,
+		    const struct config_setting_t *s, const char *fmt, ...)
+		    LOG_PRINTF(3, 4);
+
+/*
+ * Report each member of group g named in neither known nor later (both
+ * NULL-terminated) as unknown "where", and each in later as "not
+ * supported yet".
+ */
+void		parser_check_keys(struct parser *p,
+		    const struct config_setting_t *g, const char *const *known,
+		    const char *const *later, const char *where);
+
+/*
+ * Member name of g when present and of libconfig type (CONFIG_TYPE_INT also
+ * takes INT64).  NULL when absent, or of another type, reported as
+ * "NAME" must be WHAT.
+ */
+const struct config_setting_t *
+		parser_want(struct parser *p, const struct config_setting_t *g,
+		    const char *name, int type, const char *what);
+
+/* Set *out from integer member name of g, within [min, max], if present. */
+void		parser_get_uint(struct parser *p,
+		    const struct config_setting_t *g, const char *name,
+		    long long min, long long max, unsigned *out);
+
+/* Set *out from boolean member name of g, if present. */
+void		parser_get_bool(struct parser *p,
+		    const struct config_setting_t *g, const char *name,
+		    bool *out);
+
+/*
+ * Copy string setting s, called name in messages, into out[len].
+ * Returns 0, or -1 on a wrong type or a string too long (reported).
+ */
+int		parser_copy_string(struct parser *p,
+		    const struct config_setting_t *s, const char *name,
+		    char *out, size_t len);
+
+/*
+ * Set *ms from duration member name of g: an integer is milliseconds, a
+ * string takes a unit ("250ms", "2s", "1m", "1h").  Returns 1 when set, 0
+ * when absent, -1 on an error (reported).
+ */
+int		parser_get_duration(struct parser *p,
+		    const struct config_setting_t *g, const char *name,
+		    uint64_t *ms);
+
+/* Like parser_get_duration(), but 0 is an error too: a timeout must wait. */
+int		parser_get_timeout(struct parser *p,
+		    const struct config_setting_t *g, const char *name,
+		    uint64_t *ms);
+
+#endif /* LBD_CONFIG_PARSER_H */

@@ -1,0 +1,341 @@
+/*
+ * The checker: one non-blocking check per backend at a time, each on its
+ * own schedule, in one poll loop.  A backend with active checks starts
+ * down and turns up at its first passing check; after that it takes
+ * `fall` failures in a row to go down and `rise` passes to come back.
+ * Each transition is logged with its reason.  A pass also ends a passive
+ * pause (see backend.c) early.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "evloop.h"
+#include "health.h"
+#include "lbd.h"
+#include "log.h"
+#include "net.h"
+#include "shm.h"
+
+#define REPLY_MAX	1024	/* enough for a status line */
+
+static volatile sig_atomic_t	got_stop;
+
+enum check_phase {
+	CHECK_IDLE = 0,
+	CHECK_CONNECTING,
+	CHECK_READING
+};
+
+struct check {
+	struct evloop			*loop;
+	const struct service_config	*sc;
+	const struct backend_config	*bc;
+	struct shm_backend		*sb;
+	enum check_phase		 phase;
+	int				 fd;
+	uint64_t			 next_ms;	/* start of the next */
+	uint64_t			 deadline_ms;	/* end of this one */
+	unsigned			 passes;	/* in a row */
+	unsigned			 fails;		/* in a row */
+	bool				 known;		/* has had a verdict */
+	bool				 up;
+	size_t				 replen;
+	char				 reply[REPLY_MAX];
+};
+
+struct checker {
+	struct lbd	*env;
+	struct evloop	*loop;
+	struct check	*checks;
+	size_t		 n;
+};
+
+static void	check_done(struct check *, bool, const char *);
+static void	on_writable(struct evloop *, int, int, void *);
+static void	on_readable(struct evloop *, int, int, void *);
+
+bool
+health_is_needed(const struct lbd *env)
+{
+	for (size_t i = 0; i < env->conf->nservices; i++)
+		if (env->conf->services[i].health.type != HEALTH_NONE)
+			return (true);
+	return (false);
+}
+
+int
+health_http_status(const char *reply, size_t len)
+{
+	int	code;
+
+	if (len < 12)
+		return (memchr(reply, '\n', len) != NULL ? -1 : 0);
+	if (strncmp(reply, "HTTP/1.", 7) != 0 || reply[8] != ' ' ||
+	    sscanf(reply + 9, "%3d", &code) != 1 || code < 100 || code > 599)
+		return (-1);
+	return (code);
+}
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	got_stop = 1;
+}
+
+static const char *
+connect_reason(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return ("connect refused");
+	case ETIMEDOUT:
+		return ("connect timeout");
+	default:
+		return (strerror(err));
+	}
+}
+
+/* A backend changes state: the shared region first, then the log line. */
+static void
+transition(struct check *k, bool up, const char *reason, unsigned checks)
+{
+	bool	recovered = k->known && up;
+
+	if (recovered) {
+		/* Ramp it up (slow start) from the service's average time. */
+		atomic_store_explicit(&k->sb->up_since_ms, clock_ms(),
+		    memory_order_relaxed);
+		atomic_store_explicit(&k->sb->rt_us, 0, memory_order_relaxed);
+	}
+	atomic_store_explicit(&k->sb->state, up ? BACKEND_UP : BACKEND_DOWN,
+	    memory_order_release);
+	k->known = true;
+	k->up = up;
+	if (up)
+		log_notice("backend up service=%s backend=%s reason=\"%s\" "
+		    "checks=%u", k->sc->name, k->bc->name, reason, checks);
+	else
+		log_warnx("backend down service=%s backend=%s reason=\"%s\" "
+		    "checks=%u", k->sc->name, k->bc->name, reason, checks);
+}
+
+static void
+verdict_pass(struct check *k)
+{
+	k->passes++;
+	k->fails = 0;
+	if (!k->known || (!k->up && k->passes >= k->sc->health.rise))
+		transition(k, true, "check passed", k->passes);
+	if (atomic_load_explicit(&k->sb->down_until_ms, memory_order_acquire)
+	    > clock_ms()) {
+		atomic_store_explicit(&k->sb->down_until_ms, 0,
+		    memory_order_release);
+		log_notice("backend up service=%s backend=%s reason=\"check "
+		    "passed after connect failures\"", k->sc->name,
+		    k->bc->name);
+	}
+}
+
+static void
+verdict_fail(struct check *k, const char *reason)
+{
+	k->fails++;
+	k->passes = 0;
+	if (!k->known || (k->up && k->fails >= k->sc->health.fall))
+		transition(k, false, reason, k->fails);
+}
+
+static void
+check_done(struct check *k, bool ok, const char *reason)
+{
+	if (k->fd != -1) {
+		evloop_del(k->loop, k->fd, EV_READ | EV_WRITE);
+		close(k->fd);
+		k->fd = -1;
+	}
+	k->phase = CHECK_IDLE;
+	k->next_ms = clock_ms() + k->sc->health.interval_ms;
+	if (ok)
+		verdict_pass(k);
+	else
+		verdict_fail(k, reason);
+}
+
+static void
+check_start(struct check *k, uint64_t now)
+{
+	k->deadline_ms = now + k->sc->health.timeout_ms;
+	k->replen = 0;
+	if ((k->fd = net_connect(&k->bc->addr)) == -1) {
+		check_done(k, false, connect_reason(errno));
+		return;
+	}
+	if (evloop_add(k->loop, k->fd, EV_WRITE, on_writable, k) == -1) {
+		check_done(k, false, "too many descriptors");
+		return;
+	}
+	k->phase = CHECK_CONNECTING;
+}
+
+/* The Host header names the backend as configured, without the port. */
+static int
+send_request(struct check *k)
+{
+	char	req[LBD_PATHLEN + LBD_ADDRLEN + 128], host[LBD_ADDRLEN];
+	char	*colon;
+	int	n;
+
+	snprintf(host, sizeof(host), "%s", k->bc->address);
+	if ((colon = strrchr(host, ':')) != NULL)
+		*colon = '\0';
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	    "User-Agent: lbd-health\r\nConnection: close\r\n\r\n",
+	    k->sc->health.path, host);
+	/* A fresh socket's buffer takes a request this small whole. */
+	return (send(k->fd, req, n, MSG_NOSIGNAL) == n ? 0 : -1);
+}
+
+static void
+on_writable(struct evloop *loop, int fd, int events, void *arg)
+{
+	struct check	*k = arg;
+	int		 err = 0;
+	socklen_t	 len = sizeof(err);
+
+	(void)events;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err != 0) {
+		check_done(k, false, connect_reason(err));
+		return;
+	}
+	if (k->sc->health.type == HEALTH_TCP) {
+		check_done(k, true, NULL);
+		return;
+	}
+	evloop_del(loop, fd, EV_WRITE);
+	if (send_request(k) == -1 ||
+	    evloop_add(loop, fd, EV_READ, on_readable, k) == -1) {
+		check_done(k, false, "cannot send the request");
+		return;
+	}
+	k->phase = CHECK_READING;
+}
+
+static void
+on_readable(struct evloop *loop, int fd, int events, void *arg)
+{
+	struct check	*k = arg;
+	char		 reason[64];
+	ssize_t		 n;
+	int		 code;
+
+	(void)loop;
+	(void)events;
+	n = read(fd, k->reply + k->replen, sizeof(k->reply) - 1 - k->replen);
+	if (n == -1 && errno == EAGAIN)
+		return;
+	if (n > 0)
+		k->replen += n;
+	code = health_http_status(k->reply, k->replen);
+	if (code == 0 && n > 0 && k->replen < sizeof(k->reply) - 1)
+		return;			/* the status line is not all here */
+	if (code <= 0) {
+		check_done(k, false, n == -1 ? strerror(errno) :
+		    "not an HTTP response");
+		return;
+	}
+	snprintf(reason, sizeof(reason), "status %d", code);
+	check_done(k, code >= (int)k->sc->health.expect_min &&
+	    code <= (int)k->sc->health.expect_max, reason);
+}
+
+/* Start what is due, time out what is late; return ms to the next event. */
+static int
+run_due(struct checker *ck, uint64_t now)
+{
+	uint64_t	next = now + 1000;
+
+	for (size_t i = 0; i < ck->n; i++) {
+		struct check	*k = &ck->checks[i];
+
+		if (k->phase == CHECK_IDLE && now >= k->next_ms)
+			check_start(k, now);
+		else if (k->phase != CHECK_IDLE && now >= k->deadline_ms)
+			check_done(k, false, "timeout");
+		if (k->phase == CHECK_IDLE && k->next_ms < next)
+			next = k->next_ms;
+		else if (k->phase != CHECK_IDLE && k->deadline_ms < next)
+			next = k->deadline_ms;
+	}
+	return (next > now ? (int)(next - now) : 0);
+}
+
+static void
+add_service(struct checker *ck, const struct service *s)
+{
+	for (size_t j = 0; j < s->conf->nbackends; j++) {
+		struct check	*k = &ck->checks[ck->n++];
+
+		k->loop = ck->loop;
+		k->sc = s->conf;
+		k->bc = &s->conf->backends[j];
+		k->sb = shm_backend(ck->env->shm, s->be_slot[j]);
+		k->fd = -1;
+		/* A respawned checker picks up where the last one was. */
+		k->up = atomic_load(&k->sb->state) == BACKEND_UP;
+		k->known = k->up;
+	}
+}
+
+static void
+checker_init(struct checker *ck, struct lbd *env)
+{
+	size_t	n = 0;
+
+	ck->env = env;
+	for (size_t i = 0; i < env->conf->nservices; i++)
+		n += env->conf->services[i].nbackends;
+	if ((ck->loop = evloop_new(4096)) == NULL ||
+	    (ck->checks = calloc(n, sizeof(*ck->checks))) == NULL)
+		fatal("%s", __func__);
+	for (size_t i = 0; i < env->conf->nservices; i++)
+		if (env->services[i].conf->health.type != HEALTH_NONE)
+			add_service(ck, &env->services[i]);
+}
+
+void
+health_main(struct lbd *env)
+{
+	struct sigaction	sa = { .sa_handler = on_stop };
+	struct checker		ck = { 0 };
+	int			timeout;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	checker_init(&ck, env);
+	while (!got_stop && getppid() == env->master_pid) {
+		timeout = run_due(&ck, clock_ms());
+		if (evloop_wait(ck.loop, timeout, &env->unblocked) == -1)
+			fatal("%s: ppoll", __func__);
+	}
+	for (size_t i = 0; i < ck.n; i++)
+		if (ck.checks[i].fd != -1)
+			close(ck.checks[i].fd);
+	free(ck.checks);
+	evloop_free(ck.loop);
+	exit(0);
+}
