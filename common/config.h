@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "lbd_limits.h"
 #include "net.h"
 
 enum service_mode {

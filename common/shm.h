@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "lbd_limits.h"
 
 /* Capacities, with headroom for slots kept alive across reloads. */
 #define LBD_SHM_SERVICES	(2 * LBD_MAX_SERVICES)

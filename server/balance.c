@@ -18,7 +18,7 @@
 
 #include "balance.h"
 #include "config.h"
-#include "limits.h"
+#include "lbd_limits.h"
 
 #define RING_POINTS_PER_WEIGHT	160	/* as ketama */
 #define RING_MAX_POINTS		65536	/* per pool; weights scale down */

@@ -10,11 +10,12 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "limits.h"
+#include "lbd_limits.h"
 #include "net.h"
 
 struct balance;
 struct config;
+struct runtime_slots;
 struct service_config;
 struct shm;
 
@@ -34,12 +35,13 @@ struct service {
 };
 
 struct lbd {
-	const char		*conf_path;
+	char			 conf_path[LBD_PATHLEN];	/* absolute */
 	bool			 foreground;
 	pid_t			 master_pid;
 	struct config		*conf;
 	unsigned		 generation;	/* bumped by each reload */
 	struct shm		*shm;
+	struct runtime_slots	*slots;		/* runtime.c's slot book */
 	struct listener		*listeners;
 	size_t			 nlisteners;
 	struct service		*services;	/* conf->nservices of them */

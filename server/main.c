@@ -178,6 +178,20 @@ run(struct lbd *env)
 	return (rc);
 }
 
+/*
+ * Remember the file for reloads, as an absolute path: they happen after
+ * chdir("/"), and after the process title has overwritten argv.
+ */
+static void
+keep_conf_path(struct lbd *env, const char *path)
+{
+	char	*abs = realpath(path, NULL);
+
+	snprintf(env->conf_path, sizeof(env->conf_path), "%s",
+	    abs != NULL ? abs : path);
+	free(abs);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -195,7 +209,7 @@ main(int argc, char **argv)
 	} else if (o.signal != NULL)
 		rc = send_signal(&o, env.conf);
 	else {
-		env.conf_path = o.conf_path;
+		keep_conf_path(&env, o.conf_path);
 		env.foreground = o.foreground;
 		rc = run(&env);
 		master_teardown(&env);

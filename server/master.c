@@ -24,6 +24,7 @@
 #include "master.h"
 #include "net.h"
 #include "proc.h"
+#include "runtime.h"
 #include "shm.h"
 #include "stats.h"
 
@@ -33,6 +34,8 @@
 #define FAST_STOP_MS		2000	/* INT: then SIGKILL */
 #define LISTEN_BACKLOG		4096
 #define TICK_MS			1000
+#define MAX_OLD_GENERATIONS	3	/* draining at once, past a reload burst */
+#define MAX_PROCS		((LBD_MAX_WORKERS + 1) * (MAX_OLD_GENERATIONS + 2))
 
 static volatile sig_atomic_t	got_chld;
 static volatile sig_atomic_t	got_term;
@@ -44,11 +47,12 @@ struct master {
 	struct lbd	*env;
 	struct evloop	*loop;
 	struct stats	*stats;
-	struct proc	 procs[LBD_MAX_WORKERS + 1];	/* + the checker */
-	unsigned	 nprocs;
+	struct proc	 procs[MAX_PROCS];	/* slots with used set */
 	bool		 stopping;
 	uint64_t	 stop_deadline;
 };
+
+static int	start_children(struct master *);
 
 static void
 on_signal(int sig)
@@ -97,104 +101,14 @@ signals_setup(struct lbd *env)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static int
-open_listener(struct lbd *env, const struct net_addr *a, unsigned svc)
-{
-	struct listener	*l = &env->listeners[env->nlisteners];
-	char		 text[NET_ADDRSTRLEN];
-
-	if ((l->fd = net_listen(a, LISTEN_BACKLOG)) == -1) {
-		log_err("cannot listen on %s: %s (service %s)",
-		    net_addr_format(a, text, sizeof(text)), strerror(errno),
-		    env->conf->services[svc].name);
-		return (-1);
-	}
-	l->service = svc;
-	l->addr = *a;
-	env->nlisteners++;
-	return (0);
-}
-
-static int
-open_listeners(struct lbd *env)
-{
-	const struct config	*conf = env->conf;
-	size_t			 n = 0;
-
-	for (size_t i = 0; i < conf->nservices; i++)
-		n += conf->services[i].nlisten;
-	if ((env->listeners = calloc(n, sizeof(*env->listeners))) == NULL)
-		return (-1);
-	for (size_t i = 0; i < conf->nservices; i++)
-		for (size_t j = 0; j < conf->services[i].nlisten; j++)
-			if (open_listener(env, &conf->services[i].listen[j],
-			    i) == -1)
-				return (-1);
-	return (0);
-}
-
-/*
- * Give each service and backend its shared slot, in configuration order,
- * and build its balancer.  A backend with active checks starts down until
- * its first check passes; without them it is up from the start.
- */
-static int
-build_services(struct lbd *env)
-{
-	const struct config	*conf = env->conf;
-	unsigned		 next_be = 0;
-
-	env->services = calloc(conf->nservices, sizeof(*env->services));
-	if (env->services == NULL)
-		return (-1);
-	for (size_t i = 0; i < conf->nservices; i++) {
-		struct service	*s = &env->services[i];
-
-		s->conf = &conf->services[i];
-		s->slot = (unsigned)i;
-		if ((s->balance = balance_new(s->conf)) == NULL)
-			return (-1);
-		for (size_t j = 0; j < s->conf->nbackends; j++) {
-			s->be_slot[j] = next_be++;
-			atomic_store_explicit(&shm_backend(env->shm,
-			    s->be_slot[j])->state, s->conf->health.type ==
-			    HEALTH_NONE ? BACKEND_UP : BACKEND_DOWN,
-			    memory_order_release);
-		}
-	}
-	return (0);
-}
-
-static int
-open_stats(struct lbd *env)
-{
-	char	text[NET_ADDRSTRLEN];
-
-	env->stats_fd = -1;
-	if (!env->conf->has_stats)
-		return (0);
-	if ((env->stats_fd = net_listen(&env->conf->stats_listen,
-	    64)) == -1) {
-		log_err("cannot listen on %s: %s (stats)",
-		    net_addr_format(&env->conf->stats_listen, text,
-		    sizeof(text)), strerror(errno));
-		return (-1);
-	}
-	return (0);
-}
-
 int
 master_setup(struct lbd *env)
 {
+	char	err[LBD_ERRLEN] = "";
+
 	env->generation = 1;
-	if (open_listeners(env) == -1 || open_stats(env) == -1)
-		return (-1);
-	if ((env->shm = shm_create()) == NULL) {
-		log_err("cannot map the shared region: %s", strerror(errno));
-		return (-1);
-	}
-	if (build_services(env) == -1) {
-		log_err("cannot build services: %s", strerror(errno));
+	if (runtime_open(env, err, sizeof(err)) == -1) {
+		log_err("%s", err);
 		return (-1);
 	}
 	signals_setup(env);
@@ -206,8 +120,10 @@ running_workers(const struct master *m)
 {
 	unsigned	n = 0;
 
-	for (unsigned i = 0; i < m->nprocs; i++)
-		if (m->procs[i].pid != 0 && m->procs[i].kind == PROC_WORKER)
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (m->procs[i].used && m->procs[i].pid != 0 &&
+		    m->procs[i].kind == PROC_WORKER &&
+		    m->procs[i].generation == m->env->generation)
 			n++;
 	return (n);
 }
@@ -217,8 +133,8 @@ running_children(const struct master *m)
 {
 	unsigned	n = 0;
 
-	for (unsigned i = 0; i < m->nprocs; i++)
-		if (m->procs[i].pid != 0)
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (m->procs[i].used && m->procs[i].pid != 0)
 			n++;
 	return (n);
 }
@@ -252,8 +168,8 @@ spawn(struct master *m, struct proc *p)
 static struct proc *
 find_proc(struct master *m, pid_t pid)
 {
-	for (unsigned i = 0; i < m->nprocs; i++)
-		if (m->procs[i].pid == pid)
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (m->procs[i].used && m->procs[i].pid == pid)
 			return (&m->procs[i]);
 	return (NULL);
 }
@@ -307,8 +223,11 @@ master_reap(struct master *m)
 		/* Its connections are gone: take them off the shared counts. */
 		shm_reclaim_worker(m->env->shm, (unsigned)p->wslot);
 		p->pid = 0;
-		if (!m->stopping && p->respawn && !p->exiting)
+		if (!m->stopping && p->respawn && !p->exiting &&
+		    p->generation == m->env->generation)
 			schedule_respawn(m, p, clock_ms());
+		else
+			p->used = false;
 	}
 	publish_workers(m);
 }
@@ -316,10 +235,10 @@ master_reap(struct master *m)
 static void
 respawn_due(struct master *m, uint64_t now)
 {
-	for (unsigned i = 0; i < m->nprocs; i++) {
+	for (unsigned i = 0; i < MAX_PROCS; i++) {
 		struct proc	*p = &m->procs[i];
 
-		if (p->pid != 0 || p->respawn_at_ms == 0 ||
+		if (!p->used || p->pid != 0 || p->respawn_at_ms == 0 ||
 		    now < p->respawn_at_ms)
 			continue;
 		p->respawn_at_ms = 0;
@@ -331,8 +250,8 @@ respawn_due(struct master *m, uint64_t now)
 static void
 forward_signal(struct master *m, int sig)
 {
-	for (unsigned i = 0; i < m->nprocs; i++)
-		if (m->procs[i].pid != 0)
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (m->procs[i].used && m->procs[i].pid != 0)
 			kill(m->procs[i].pid, sig);
 }
 
@@ -340,7 +259,7 @@ forward_signal(struct master *m, int sig)
 static void
 stop_workers(struct master *m, int sig)
 {
-	for (unsigned i = 0; i < m->nprocs; i++) {
+	for (unsigned i = 0; i < MAX_PROCS; i++) {
 		m->procs[i].exiting = true;
 		m->procs[i].respawn_at_ms = 0;
 	}
@@ -378,12 +297,140 @@ master_stop(struct master *m, bool graceful)
 	close_listeners(m->env);
 }
 
+/* The oldest generation a live child still runs (the current one if none). */
+static unsigned
+oldest_live_generation(const struct master *m)
+{
+	unsigned	g = m->env->generation;
+
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (m->procs[i].used && m->procs[i].pid != 0 &&
+		    m->procs[i].generation < g)
+			g = m->procs[i].generation;
+	return (g);
+}
+
+/* Children of gen finish their connections and go; none comes back. */
+static void
+retire_generation(struct master *m, unsigned gen)
+{
+	for (unsigned i = 0; i < MAX_PROCS; i++) {
+		struct proc	*p = &m->procs[i];
+
+		if (!p->used || p->generation != gen)
+			continue;
+		p->exiting = true;
+		p->respawn_at_ms = 0;
+		if (p->pid != 0)
+			kill(p->pid, SIGTERM);
+		else
+			p->used = false;
+	}
+}
+
+/*
+ * A burst of reloads must not pile up old workers.  Past
+ * MAX_OLD_GENERATIONS draining at once, the oldest is told again to stop,
+ * which makes its workers close their idle connections now; connections
+ * still moving bytes are left to finish.
+ */
+static unsigned
+count_old_generations(const struct master *m)
+{
+	unsigned	gens[MAX_PROCS], n = 0, k;
+
+	for (unsigned i = 0; i < MAX_PROCS; i++) {
+		const struct proc *p = &m->procs[i];
+
+		if (!p->used || p->pid == 0 ||
+		    p->generation == m->env->generation)
+			continue;
+		for (k = 0; k < n && gens[k] != p->generation; k++)
+			;
+		if (k == n)
+			gens[n++] = p->generation;
+	}
+	return (n);
+}
+
+static void
+limit_old_generations(struct master *m)
+{
+	unsigned	n = count_old_generations(m);
+	unsigned	oldest = oldest_live_generation(m);
+
+	if (n <= MAX_OLD_GENERATIONS)
+		return;
+	log_notice("old generations=%u: generation %u closes idle "
+	    "connections now", n, oldest);
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (m->procs[i].used && m->procs[i].pid != 0 &&
+		    m->procs[i].generation == oldest)
+			kill(m->procs[i].pid, SIGTERM);
+}
+
+/* The stats socket changed address: serve the new one. */
+static void
+restart_stats(struct master *m)
+{
+	stats_free(m->stats);
+	m->stats = NULL;
+	if (m->env->stats_fd != -1 &&
+	    (m->stats = stats_new(m->env, m->loop)) == NULL)
+		log_warn("cannot serve stats");
+}
+
+/* Each error on its own line, so every FILE:LINE stays whole in the log. */
+static void
+reload_failed(struct master *m, char *err)
+{
+	char	*line, *next;
+
+	for (line = err; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		log_warnx("reload error: %s", line);
+	}
+	log_warnx("reload failed, keeping generation=%u", m->env->generation);
+}
+
+/*
+ * HUP: build the new runtime beside the old; on success start the new
+ * generation and let the old one drain.  Listening sockets that stay are
+ * never closed, so no connection is refused meanwhile.
+ */
 static void
 master_reload(struct master *m)
 {
-	(void)m;
-	log_warnx("reload not supported yet: restart lbd to change the "
-	    "configuration");
+	struct lbd	*env = m->env;
+	struct config	*new;
+	char		 err[LBD_ERRLEN] = "";
+	unsigned	 old = env->generation;
+	int		 stats_fd = env->stats_fd;
+
+	if (m->stopping)
+		return;
+	log_notice("reloading generation=%u file=%s", old, env->conf_path);
+	if ((new = config_load(env->conf_path, err, sizeof(err))) == NULL) {
+		reload_failed(m, err);
+		return;
+	}
+	if (runtime_swap(env, new, oldest_live_generation(m), err,
+	    sizeof(err)) == -1) {
+		config_free(new);
+		reload_failed(m, err);
+		return;
+	}
+	if (env->stats_fd != stats_fd)
+		restart_stats(m);
+	retire_generation(m, old);
+	if (start_children(m) == -1)
+		log_warnx("reload: some children could not start, retrying");
+	publish_workers(m);
+	atomic_fetch_add(&shm_global(env->shm)->reloads, 1);
+	limit_old_generations(m);
+	log_notice("reload done generation=%u workers=%u services=%zu",
+	    env->generation, env->conf->workers, env->conf->nservices);
 }
 
 static void
@@ -420,8 +467,8 @@ next_timeout(const struct master *m, uint64_t now)
 
 	if (m->stopping && m->stop_deadline < next)
 		next = m->stop_deadline;
-	for (unsigned i = 0; i < m->nprocs; i++)
-		if (m->procs[i].respawn_at_ms != 0 &&
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (m->procs[i].used && m->procs[i].respawn_at_ms != 0 &&
 		    m->procs[i].respawn_at_ms < next)
 			next = m->procs[i].respawn_at_ms;
 	return (next > now ? (int)(next - now) : 0);
@@ -442,22 +489,48 @@ stop_done(struct master *m, uint64_t now)
 	return (false);
 }
 
-/* The workers, then the checker when some service has active checks. */
+static struct proc *
+proc_alloc(struct master *m, enum proc_kind kind, unsigned id)
+{
+	for (unsigned i = 0; i < MAX_PROCS; i++) {
+		struct proc	*p = &m->procs[i];
+
+		if (p->used)
+			continue;
+		memset(p, 0, sizeof(*p));
+		p->used = true;
+		p->kind = kind;
+		p->id = id;
+		return (p);
+	}
+	return (NULL);
+}
+
+/*
+ * The current generation's workers, then the checker when some service
+ * has active checks.  A child that cannot start now is retried later.
+ */
 static int
 start_children(struct master *m)
 {
-	m->nprocs = m->env->conf->workers;
-	for (unsigned i = 0; i < m->nprocs; i++) {
-		m->procs[i].id = i + 1;
-		m->procs[i].kind = PROC_WORKER;
-		if (spawn(m, &m->procs[i]) == -1)
+	struct proc	*p;
+	unsigned	 n = m->env->conf->workers;
+	int		 rc = 0;
+
+	for (unsigned i = 0; i <= n; i++) {
+		if (i == n && !health_is_needed(m->env))
+			break;
+		p = proc_alloc(m, i == n ? PROC_CHECKER : PROC_WORKER,
+		    i == n ? 1 : i + 1);
+		if (p == NULL)
 			return (-1);
+		p->generation = m->env->generation;
+		if (spawn(m, p) == -1) {
+			p->respawn_at_ms = clock_ms() + RESPAWN_MAX_MS;
+			rc = -1;
+		}
 	}
-	if (!health_is_needed(m->env))
-		return (0);
-	m->procs[m->nprocs].kind = PROC_CHECKER;
-	m->procs[m->nprocs].id = 1;
-	return (spawn(m, &m->procs[m->nprocs++]));
+	return (rc);
 }
 
 static void
@@ -510,17 +583,5 @@ master_run(struct lbd *env)
 void
 master_teardown(struct lbd *env)
 {
-	close_listeners(env);
-	free(env->listeners);
-	env->listeners = NULL;
-	if (env->services != NULL)
-		for (size_t i = 0; i < env->conf->nservices; i++)
-			balance_free(env->services[i].balance);
-	free(env->services);
-	env->services = NULL;
-	if (env->stats_fd != -1)
-		close(env->stats_fd);
-	env->stats_fd = -1;
-	shm_destroy(env->shm);
-	env->shm = NULL;
+	runtime_close(env);
 }

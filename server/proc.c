@@ -96,7 +96,6 @@ proc_spawn(struct lbd *env, struct proc *p)
 	}
 	p->pid = pid;
 	p->wslot = slot;
-	p->generation = env->generation;
 	p->started_ms = clock_ms();
 	p->exiting = false;
 	p->respawn = true;

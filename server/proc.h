@@ -18,6 +18,7 @@ enum proc_kind {
 };
 
 struct proc {
+	bool		used;		/* this table entry is taken */
 	enum proc_kind	kind;
 	pid_t		pid;		/* 0: not running */
 	unsigned	id;		/* worker number, 1..workers */

@@ -683,6 +683,20 @@ relay_retry_queue(struct relay *r, uint64_t now_ms)
 	}
 }
 
+void
+relay_close_idle(struct relay *r, uint64_t now_ms, uint64_t idle_ms)
+{
+	struct conn	*c, *next;
+
+	for (c = TAILQ_FIRST(&r->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->state == CONN_RELAYING &&
+		    now_ms - c->client_seen_ms >= idle_ms &&
+		    now_ms - c->server_seen_ms >= idle_ms)
+			conn_close(c, "idle_at_stop");
+	}
+}
+
 unsigned
 relay_queued(const struct relay *r)
 {

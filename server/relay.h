@@ -45,6 +45,13 @@ void		 relay_retry_queue(struct relay *r, uint64_t now_ms);
 /* Connections waiting for a backend slot. */
 unsigned	 relay_queued(const struct relay *r);
 
+/*
+ * Close the connections on which no byte has moved either way for
+ * idle_ms; the others go on.
+ */
+void		 relay_close_idle(struct relay *r, uint64_t now_ms,
+		    uint64_t idle_ms);
+
 /* Client connections open now. */
 unsigned	 relay_count(const struct relay *r);
 

@@ -33,6 +33,7 @@ struct stats_client {
 
 struct stats {
 	struct lbd		*env;
+	int			 fd;		/* the listening socket */
 	struct evloop		*loop;
 	unsigned		 nclients;
 	struct stats_client	*clients[STATS_CLIENTS];
@@ -332,7 +333,8 @@ stats_new(struct lbd *env, struct evloop *loop)
 		return (NULL);
 	st->env = env;
 	st->loop = loop;
-	if (evloop_add(loop, env->stats_fd, EV_READ, on_accept, st) == -1) {
+	st->fd = env->stats_fd;
+	if (evloop_add(loop, st->fd, EV_READ, on_accept, st) == -1) {
 		free(st);
 		return (NULL);
 	}
@@ -344,7 +346,7 @@ stats_free(struct stats *st)
 {
 	if (st == NULL)
 		return;
-	evloop_del(st->loop, st->env->stats_fd, EV_READ);
+	evloop_del(st->loop, st->fd, EV_READ);
 	while (st->nclients > 0)
 		client_free(st->clients[0]);
 	free(st);

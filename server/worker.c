@@ -32,6 +32,7 @@
 #define SWEEP_MS		100	/* timeout resolution */
 #define QUEUE_RETRY_MS		5	/* a slot may free in another worker */
 #define EMFILE_PAUSE_MS		1000	/* pause after running out of fds */
+#define IDLE_MS			1000	/* quiet this long: idle, at a stop */
 
 static volatile sig_atomic_t	got_term;
 static volatile sig_atomic_t	got_int;
@@ -234,8 +235,13 @@ worker_loop(struct worker *w)
 
 	for (;;) {
 		now = clock_ms();
-		if (got_term && !w->draining)
-			drain_start(w);
+		if (got_term) {
+			got_term = 0;
+			if (!w->draining)
+				drain_start(w);
+			else	/* told again: idle ones need not wait */
+				relay_close_idle(w->relay, now, IDLE_MS);
+		}
 		if (got_usr1) {
 			got_usr1 = 0;
 			log_reopen();

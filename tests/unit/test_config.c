@@ -18,7 +18,7 @@
 #include <CUnit/CUnit.h>
 
 #include "config.h"
-#include "limits.h"
+#include "lbd_limits.h"
 #include "net.h"
 #include "unit.h"
 

@@ -3,8 +3,8 @@
  * region.  The region is sized once, before the first fork, so these are
  * hard limits: a configuration that exceeds one is rejected at load.
  */
-#ifndef LBD_LIMITS_H
-#define LBD_LIMITS_H
+#ifndef LBD_LBD_LIMITS_H
+#define LBD_LBD_LIMITS_H
 
 #define LBD_VERSION		"0.1.0"
 
@@ -20,4 +20,4 @@
 #define LBD_PATHLEN		256	/* pidfile, control socket path */
 #define LBD_ERRLEN		8192	/* error buffers filled by common/ */
 
-#endif /* LBD_LIMITS_H */
+#endif /* LBD_LBD_LIMITS_H */

@@ -1,0 +1,349 @@
+/*
+ * Building and swapping the runtime.  A swap is built whole on the side
+ * (new listeners bound, new slots chosen) and committed only when every
+ * step succeeded, so a failed reload changes nothing (nginx's
+ * ngx_init_cycle).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "balance.h"
+#include "config.h"
+#include "lbd.h"
+#include "net.h"
+#include "reload.h"
+#include "runtime.h"
+#include "shm.h"
+
+#define LISTEN_BACKLOG	4096
+#define STATS_BACKLOG	64
+#define SLOT_FREE	0
+#define SLOT_LIVE	UINT_MAX	/* used by the current generation */
+
+/*
+ * Who uses each shared slot: SLOT_FREE, SLOT_LIVE, or the last
+ * generation that used it, for slots a reload left behind.
+ */
+struct runtime_slots {
+	unsigned	be[LBD_SHM_BACKENDS];
+	unsigned	svc[LBD_SHM_SERVICES];
+};
+
+/* A runtime being built, before it replaces the one in env. */
+struct build {
+	struct listener		*listeners;
+	size_t			 nlisteners;
+	bool			*opened;	/* bound by this build */
+	struct service		*services;
+	size_t			 nservices;
+	int			 stats_fd;
+	struct runtime_slots	 slots;
+};
+
+static int
+listen_on(const struct net_addr *a, int backlog, const char *what,
+    char *err, size_t errlen)
+{
+	char	text[NET_ADDRSTRLEN];
+	int	fd;
+
+	if ((fd = net_listen(a, backlog)) == -1)
+		snprintf(err, errlen, "cannot listen on %s: %s (%s)",
+		    net_addr_format(a, text, sizeof(text)), strerror(errno),
+		    what);
+	return (fd);
+}
+
+/* Bind the new listeners, reusing the sockets reload kept. */
+static int
+build_listeners(struct build *b, const struct lbd *env,
+    const struct config *c, const int *keep, char *err, size_t errlen)
+{
+	size_t	k = 0;
+
+	for (size_t s = 0; s < c->nservices; s++)
+		for (size_t j = 0; j < c->services[s].nlisten; j++, k++) {
+			struct listener	*l = &b->listeners[k];
+
+			l->service = (unsigned)s;
+			l->addr = c->services[s].listen[j];
+			if (keep != NULL && keep[k] != -1) {
+				l->fd = env->listeners[keep[k]].fd;
+				continue;
+			}
+			l->fd = listen_on(&l->addr, LISTEN_BACKLOG,
+			    c->services[s].name, err, errlen);
+			if (l->fd == -1)
+				return (-1);
+			b->opened[k] = true;
+		}
+	return (0);
+}
+
+/* The stats socket: kept when its address stays, else bound anew. */
+static int
+build_stats(struct build *b, const struct lbd *env, const struct config *c,
+    char *err, size_t errlen)
+{
+	const struct config	*old = env->conf;
+
+	b->stats_fd = -1;
+	if (!c->has_stats)
+		return (0);
+	if (env->stats_fd != -1 && old != c && old->has_stats &&
+	    net_addr_equal(&old->stats_listen, &c->stats_listen)) {
+		b->stats_fd = env->stats_fd;
+		return (0);
+	}
+	b->stats_fd = listen_on(&c->stats_listen, STATS_BACKLOG, "stats", err,
+	    errlen);
+	return (b->stats_fd == -1 ? -1 : 0);
+}
+
+/* A slot nobody can still be counting in: free, or left long enough. */
+static int
+slot_take(unsigned *book, size_t cap, unsigned oldest_live)
+{
+	for (size_t i = 0; i < cap; i++)
+		if (book[i] == SLOT_FREE ||
+		    (book[i] != SLOT_LIVE && book[i] < oldest_live)) {
+			book[i] = SLOT_LIVE;
+			return ((int)i);
+		}
+	return (-1);
+}
+
+/* Give a backend a slot: its old one, or a fresh one with zeroed counts. */
+static int
+backend_slot(struct build *b, struct lbd *env, const struct service *s,
+    int old, unsigned oldest_live)
+{
+	struct shm_backend	*sb;
+	int			 slot = old;
+
+	if (slot == -1) {
+		slot = slot_take(b->slots.be, LBD_SHM_BACKENDS, oldest_live);
+		if (slot == -1)
+			return (-1);
+		sb = shm_backend(env->shm, slot);
+		memset(sb, 0, sizeof(*sb));
+		/* A new backend with checks waits for its first pass. */
+		atomic_store(&sb->state, s->conf->health.type == HEALTH_NONE ?
+		    BACKEND_UP : BACKEND_DOWN);
+	} else if (s->conf->health.type == HEALTH_NONE)
+		atomic_store(&shm_backend(env->shm, slot)->state, BACKEND_UP);
+	b->slots.be[slot] = SLOT_LIVE;
+	return (slot);
+}
+
+static int
+service_slot(struct build *b, struct lbd *env, int old,
+    unsigned oldest_live)
+{
+	int	slot = old;
+
+	if (slot == -1) {
+		slot = slot_take(b->slots.svc, LBD_SHM_SERVICES, oldest_live);
+		if (slot == -1)
+			return (-1);
+		memset(shm_service(env->shm, slot), 0,
+		    sizeof(struct shm_service));
+	}
+	b->slots.svc[slot] = SLOT_LIVE;
+	return (slot);
+}
+
+/*
+ * Services with their slots and balancers.  be_old and svc_old hold the
+ * slots reload matched (-1: none), or are NULL at first start.
+ */
+static int
+build_services(struct build *b, struct lbd *env, const struct config *c,
+    const int *be_old, const int *svc_old, unsigned oldest_live)
+{
+	size_t	k = 0;
+	int	slot;
+
+	for (size_t i = 0; i < c->nservices; i++) {
+		struct service	*s = &b->services[i];
+
+		s->conf = &c->services[i];
+		if ((slot = service_slot(b, env, svc_old ? svc_old[i] : -1,
+		    oldest_live)) == -1)
+			return (-1);
+		s->slot = (unsigned)slot;
+		for (size_t j = 0; j < s->conf->nbackends; j++, k++) {
+			slot = backend_slot(b, env, s,
+			    be_old ? be_old[k] : -1, oldest_live);
+			if (slot == -1)
+				return (-1);
+			s->be_slot[j] = (unsigned)slot;
+		}
+		if ((s->balance = balance_new(s->conf)) == NULL)
+			return (-1);
+	}
+	return (0);
+}
+
+static size_t
+count_listen(const struct config *c)
+{
+	size_t	n = 0;
+
+	for (size_t i = 0; i < c->nservices; i++)
+		n += c->services[i].nlisten;
+	return (n);
+}
+
+static void
+services_free(struct service *services, size_t n)
+{
+	if (services == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		balance_free(services[i].balance);
+	free(services);
+}
+
+/* Undo a build that failed: close what it bound, free what it made. */
+static void
+build_abort(struct build *b, const struct lbd *env)
+{
+	for (size_t i = 0; i < b->nlisteners; i++)
+		if (b->opened[i])
+			close(b->listeners[i].fd);
+	if (b->stats_fd != -1 && b->stats_fd != env->stats_fd)
+		close(b->stats_fd);
+	free(b->listeners);
+	free(b->opened);
+	services_free(b->services, b->nservices);
+}
+
+static int
+build_alloc(struct build *b, const struct config *c)
+{
+	b->stats_fd = -1;
+	b->nlisteners = count_listen(c);
+	b->nservices = c->nservices;
+	b->listeners = calloc(b->nlisteners, sizeof(*b->listeners));
+	b->opened = calloc(b->nlisteners, sizeof(*b->opened));
+	b->services = calloc(c->nservices, sizeof(*b->services));
+	if (b->listeners == NULL || b->opened == NULL || b->services == NULL)
+		return (-1);
+	return (0);
+}
+
+/* Make the build the runtime of env, releasing what it replaces. */
+static void
+build_commit(struct build *b, struct lbd *env, const bool *close_old)
+{
+	for (size_t i = 0; i < env->nlisteners; i++)
+		if (close_old == NULL || close_old[i])
+			close(env->listeners[i].fd);
+	if (env->stats_fd != -1 && env->stats_fd != b->stats_fd)
+		close(env->stats_fd);
+	free(env->listeners);
+	services_free(env->services, env->conf->nservices);
+	env->listeners = b->listeners;
+	env->nlisteners = b->nlisteners;
+	env->services = b->services;
+	env->stats_fd = b->stats_fd;
+	*env->slots = b->slots;
+	free(b->opened);
+}
+
+int
+runtime_open(struct lbd *env, char *err, size_t errlen)
+{
+	struct build	b = { 0 };
+
+	env->stats_fd = -1;
+	if ((env->slots = calloc(1, sizeof(*env->slots))) == NULL ||
+	    (env->shm = shm_create()) == NULL) {
+		snprintf(err, errlen, "cannot map the shared region: %s",
+		    strerror(errno));
+		return (-1);
+	}
+	if (build_alloc(&b, env->conf) == -1 ||
+	    build_listeners(&b, env, env->conf, NULL, err, errlen) == -1 ||
+	    build_stats(&b, env, env->conf, err, errlen) == -1 ||
+	    build_services(&b, env, env->conf, NULL, NULL, 0) == -1) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "cannot build services: %s",
+			    strerror(errno));
+		build_abort(&b, env);
+		return (-1);
+	}
+	build_commit(&b, env, NULL);
+	return (0);
+}
+
+/* The slot book as a swap starts it: the current users become the past. */
+static void
+slots_age(struct runtime_slots *slots, unsigned generation)
+{
+	for (size_t i = 0; i < LBD_SHM_BACKENDS; i++)
+		if (slots->be[i] == SLOT_LIVE)
+			slots->be[i] = generation;
+	for (size_t i = 0; i < LBD_SHM_SERVICES; i++)
+		if (slots->svc[i] == SLOT_LIVE)
+			slots->svc[i] = generation;
+}
+
+int
+runtime_swap(struct lbd *env, struct config *new, unsigned oldest_live,
+    char *err, size_t errlen)
+{
+	struct build	 b = { 0 };
+	int		 keep[LBD_MAX_SERVICES * LBD_MAX_LISTEN];
+	int		 be_old[LBD_MAX_SERVICES * LBD_MAX_BACKENDS];
+	int		 svc_old[LBD_MAX_SERVICES];
+	bool		 close_old[LBD_MAX_SERVICES * LBD_MAX_LISTEN];
+
+	err[0] = '\0';
+	reload_match_listeners(env->listeners, env->nlisteners, new, keep,
+	    close_old);
+	reload_match_backends(env->conf, env->services, new, be_old, svc_old);
+	b.slots = *env->slots;
+	slots_age(&b.slots, env->generation);
+	if (build_alloc(&b, new) == -1 ||
+	    build_listeners(&b, env, new, keep, err, errlen) == -1 ||
+	    build_stats(&b, env, new, err, errlen) == -1 ||
+	    build_services(&b, env, new, be_old, svc_old, oldest_live) == -1) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "cannot build services: %s",
+			    errno == 0 ? "no free shared slot" :
+			    strerror(errno));
+		build_abort(&b, env);
+		return (-1);
+	}
+	build_commit(&b, env, close_old);
+	config_free(env->conf);
+	env->conf = new;
+	env->generation++;
+	return (0);
+}
+
+void
+runtime_close(struct lbd *env)
+{
+	for (size_t i = 0; i < env->nlisteners; i++)
+		close(env->listeners[i].fd);
+	free(env->listeners);
+	env->listeners = NULL;
+	env->nlisteners = 0;
+	if (env->conf != NULL)
+		services_free(env->services, env->conf->nservices);
+	env->services = NULL;
+	if (env->stats_fd != -1)
+		close(env->stats_fd);
+	env->stats_fd = -1;
+	shm_destroy(env->shm);
+	env->shm = NULL;
+	free(env->slots);
+	env->slots = NULL;
+}
