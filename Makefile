@@ -77,6 +77,7 @@ install: build/lbd
 	install -m 644 man/lbd.8 $(DESTDIR)$(PREFIX)/share/man/man8/lbd.8
 	install -m 644 man/lbd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/lbd.conf.5
 	install -m 644 etc/lbd.conf $(DESTDIR)$(PREFIX)/share/lbd/lbd.conf.example
+	sed "s|/usr/local|$(PREFIX)|g" etc/lbd.service > $(DESTDIR)$(PREFIX)/share/lbd/lbd.service
 
 clean:
 	rm -rf build

@@ -14,6 +14,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,9 +58,9 @@
 
 static const char *const top_keys[] = {
 	"workers", "maxconn", "pidfile", "shutdown_timeout", "log", "stats",
-	"services", NULL
+	"services", "user", "group", NULL
 };
-static const char *const top_later[] = { "user", "group", "control", NULL };
+static const char *const top_later[] = { "control", NULL };
 static const char *const log_keys[] = {
 	"level", "facility", "access", NULL
 };
@@ -815,6 +817,35 @@ default_workers(void)
 	return ((unsigned)n);
 }
 
+/* user and group: whom the workers run as, resolved now. */
+static void
+parse_identity(struct parser *p, const config_setting_t *root)
+{
+	struct config		*c = p->conf;
+	const config_setting_t	*s;
+	struct passwd		*pw;
+	struct group		*gr;
+
+	if ((s = config_setting_get_member(root, "user")) != NULL &&
+	    parser_copy_string(p, s, "user", c->user, sizeof(c->user)) == 0) {
+		if ((pw = getpwnam(c->user)) == NULL)
+			parser_report(p, s, "unknown user \"%s\"", c->user);
+		else {
+			c->uid = pw->pw_uid;
+			c->gid = pw->pw_gid;
+		}
+	}
+	if ((s = config_setting_get_member(root, "group")) == NULL ||
+	    parser_copy_string(p, s, "group", c->group, sizeof(c->group)) != 0)
+		return;
+	if (c->user[0] == '\0')
+		parser_report(p, s, "group needs a user");
+	else if ((gr = getgrnam(c->group)) == NULL)
+		parser_report(p, s, "unknown group \"%s\"", c->group);
+	else
+		c->gid = gr->gr_gid;
+}
+
 static void
 parse_globals(struct parser *p, const config_setting_t *root)
 {
@@ -885,6 +916,7 @@ config_load(const char *path, char *err, size_t errlen)
 		parser_check_keys(&p, root, top_keys, top_later,
 		    "at top level");
 		parse_globals(&p, root);
+		parse_identity(&p, root);
 		parse_log(&p, root);
 		parse_services(&p, root);
 		parse_stats(&p, root);
@@ -938,4 +970,26 @@ config_mode_name(enum service_mode m)
 	if ((size_t)m >= NELEM(mode_names))
 		return ("unknown");
 	return (mode_names[m]);
+}
+
+const char *const *
+config_keys(void)
+{
+	static const char *const *const tables[] = {
+		top_keys, log_keys, stats_keys, service_keys, timeout_keys,
+		health_keys, backend_keys
+	};
+	static const char	*keys[128];
+	size_t			 n = 0, k;
+
+	if (keys[0] != NULL)
+		return (keys);
+	for (size_t t = 0; t < NELEM(tables); t++)
+		for (size_t i = 0; tables[t][i] != NULL; i++) {
+			for (k = 0; k < n && strcmp(keys[k], tables[t][i]); k++)
+				;
+			if (k == n && n < NELEM(keys) - 1)
+				keys[n++] = tables[t][i];
+		}
+	return (keys);
 }

@@ -6,6 +6,8 @@
 #ifndef LBD_CONFIG_H
 #define LBD_CONFIG_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,6 +89,10 @@ struct config {
 	unsigned		workers;	/* 1..LBD_MAX_WORKERS */
 	unsigned		maxconn;	/* all workers together */
 	char			pidfile[LBD_PATHLEN];	/* "" = none */
+	char			user[LBD_NAMELEN];	/* "" = keep root */
+	char			group[LBD_NAMELEN];	/* "" = user's group */
+	uid_t			uid;		/* resolved at load */
+	gid_t			gid;
 	uint64_t		shutdown_timeout_ms;
 	struct log_config	log;
 	bool			has_stats;
@@ -105,6 +111,13 @@ struct config	*config_load(const char *path, char *err, size_t errlen);
 
 /* Free a config from config_load(); NULL is allowed. */
 void		config_free(struct config *conf);
+
+/*
+ * Every key the parser accepts, by its own name ("workers", "level",
+ * "path", ...), each once, in a NULL-terminated static array.
+ */
+const char *const *
+		config_keys(void);
 
 /* Find a service by name; NULL when there is none. */
 const struct service_config *

@@ -2,10 +2,15 @@
  * Pidfile, detaching and readiness.
  */
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
+#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,4 +155,60 @@ daemon_ready(int ready_fd, int status, const char *msg)
 		(void)write(ready_fd, text, (size_t)n < sizeof(text) ?
 		    (size_t)n : sizeof(text) - 1);
 	close(ready_fd);
+}
+
+int
+daemon_drop_privileges(uid_t uid, gid_t gid)
+{
+	if (geteuid() != 0)
+		return (0);
+	if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
+	    setuid(uid) == -1)
+		return (-1);
+	return (0);
+}
+
+unsigned long
+daemon_raise_nofile(unsigned long want)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return (0);
+	if (rl.rlim_cur >= want)
+		return (rl.rlim_cur);
+	if (rl.rlim_max < want) {
+		struct rlimit	up = { want, want };
+
+		/* Only root may raise the hard limit. */
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return (want);
+	}
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
+	    getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return (0);
+	return (rl.rlim_cur);
+}
+
+void
+daemon_notify(const char *state)
+{
+	const char		*path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	socklen_t		 len;
+	int			 fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = '\0';	/* abstract namespace */
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	(void)sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, len);
+	close(fd);
 }

@@ -40,4 +40,23 @@ int	daemon_detach(int *ready_fd);
  */
 void	daemon_ready(int ready_fd, int status, const char *msg);
 
+/*
+ * In a child about to serve: become uid/gid (with no supplementary
+ * groups) when running as root.  0, or -1 with errno.
+ */
+int	daemon_drop_privileges(uid_t uid, gid_t gid);
+
+/*
+ * Raise RLIMIT_NOFILE to want (the hard limit too, when allowed).
+ * Returns the soft limit now in force.
+ */
+unsigned long	daemon_raise_nofile(unsigned long want);
+
+/*
+ * Tell systemd (when NOTIFY_SOCKET is set) about the service, e.g.
+ * "READY=1", "RELOADING=1", "STOPPING=1".  Silent when there is no
+ * socket or it cannot be reached.
+ */
+void	daemon_notify(const char *state);
+
 #endif /* LBD_DAEMON_H */

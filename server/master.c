@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,6 +35,7 @@
 #define FAST_STOP_MS		2000	/* INT: then SIGKILL */
 #define LISTEN_BACKLOG		4096
 #define TICK_MS			1000
+#define FD_MARGIN		256	/* listeners, logs, checks, stats */
 #define MAX_OLD_GENERATIONS	3	/* draining at once, past a reload burst */
 #define MAX_PROCS		((LBD_MAX_WORKERS + 1) * (MAX_OLD_GENERATIONS + 2))
 
@@ -101,12 +103,31 @@ signals_setup(struct lbd *env)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * Descriptors: a worker may hold every connection of maxconn, two each.
+ * Privileges: only root can become another user.
+ */
+static void
+check_limits(struct lbd *env)
+{
+	const struct config	*c = env->conf;
+	unsigned long		 want = 2UL * c->maxconn + FD_MARGIN, got;
+
+	if ((got = daemon_raise_nofile(want)) < want)
+		log_warnx("descriptor limit is %lu, below the %lu maxconn=%u "
+		    "needs: raise it (ulimit -n, LimitNOFILE=)", got, want,
+		    c->maxconn);
+	if (c->user[0] != '\0' && geteuid() != 0)
+		log_warnx("not started as root: user=%s is ignored", c->user);
+}
+
 int
 master_setup(struct lbd *env)
 {
 	char	err[LBD_ERRLEN] = "";
 
 	env->generation = 1;
+	check_limits(env);
 	if (runtime_open(env, err, sizeof(err)) == -1) {
 		log_err("%s", err);
 		return (-1);
@@ -293,6 +314,7 @@ master_stop(struct master *m, bool graceful)
 	    "fast", running_workers(m));
 	m->stopping = true;
 	m->stop_deadline = clock_ms() + grace;
+	daemon_notify("STOPPING=1");
 	stop_workers(m, graceful ? SIGTERM : SIGINT);
 	close_listeners(m->env);
 }
@@ -392,6 +414,7 @@ reload_failed(struct master *m, char *err)
 		log_warnx("reload error: %s", line);
 	}
 	log_warnx("reload failed, keeping generation=%u", m->env->generation);
+	daemon_notify("READY=1");
 }
 
 /*
@@ -411,6 +434,7 @@ master_reload(struct master *m)
 	if (m->stopping)
 		return;
 	log_notice("reloading generation=%u file=%s", old, env->conf_path);
+	daemon_notify("RELOADING=1");
 	if ((new = config_load(env->conf_path, err, sizeof(err))) == NULL) {
 		reload_failed(m, err);
 		return;
@@ -431,6 +455,7 @@ master_reload(struct master *m)
 	limit_old_generations(m);
 	log_notice("reload done generation=%u workers=%u services=%zu",
 	    env->generation, env->conf->workers, env->conf->nservices);
+	daemon_notify("READY=1");
 }
 
 static void
@@ -533,6 +558,16 @@ start_children(struct master *m)
 	return (rc);
 }
 
+/* systemd (Type=notify) learns we are ready, and which pid is the master. */
+static void
+notify_ready(pid_t pid)
+{
+	char	state[64];
+
+	snprintf(state, sizeof(state), "READY=1\nMAINPID=%d", (int)pid);
+	daemon_notify(state);
+}
+
 static void
 master_loop(struct master *m)
 {
@@ -571,6 +606,7 @@ master_run(struct lbd *env)
 	}
 	daemon_ready(env->ready_fd, 0, "");
 	env->ready_fd = -1;
+	notify_ready(getpid());
 	log_notice("ready pid=%d workers=%u generation=%u", (int)getpid(),
 	    env->conf->workers, env->generation);
 	master_loop(&m);

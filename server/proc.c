@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "config.h"
+#include "daemon.h"
 #include "health.h"
 #include "lbd.h"
+#include "log.h"
 #include "proc.h"
 #include "shm.h"
 #include "worker.h"
@@ -65,6 +68,9 @@ child(struct lbd *env, struct proc *p)
 		close(env->ready_fd);
 	if (env->pidfile_fd != -1)
 		close(env->pidfile_fd);
+	if (env->conf->user[0] != '\0' &&
+	    daemon_drop_privileges(env->conf->uid, env->conf->gid) == -1)
+		fatal("cannot run as user %s", env->conf->user);
 	if (p->kind == PROC_CHECKER) {
 		proc_title_set("lbd: health");
 		health_main(env);

@@ -18,6 +18,7 @@ static int (*const suites[])(void) = {
 	test_evloop_register,
 	test_shm_register,
 	test_health_register,
+	test_reload_register,
 };
 
 /* Append this run's counts for tests/run.sh to total. */

@@ -809,6 +809,60 @@ test_example_files(void)
 	config_free(c);
 }
 
+/* Keys documented in lbd.conf(5): lines ".It Cm KEY No = ...". */
+static size_t
+documented_keys(char keys[][LBD_NAMELEN], size_t max)
+{
+	char	line[512], key[LBD_NAMELEN];
+	FILE	*f;
+	size_t	n = 0;
+
+	if ((f = fopen("man/lbd.conf.5", "r")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), f) != NULL && n < max)
+		if (sscanf(line, ".It Cm %63s No =", key) == 1 &&
+		    strstr(line, " No =") != NULL)
+			snprintf(keys[n++], LBD_NAMELEN, "%s", key);
+	fclose(f);
+	return (n);
+}
+
+static bool
+in_list(const char *key, char keys[][LBD_NAMELEN], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(keys[i], key) == 0)
+			return (true);
+	return (false);
+}
+
+/* The parser and the manual name the same keys, both ways. */
+static void
+test_keys_documented(void)
+{
+	static char		 doc[256][LBD_NAMELEN];
+	char			 code[128][LBD_NAMELEN];
+	const char *const	*keys = config_keys();
+	size_t			 ndoc, ncode = 0;
+
+	ndoc = documented_keys(doc, 256);
+	CU_ASSERT_FATAL(ndoc > 20);
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		snprintf(code[ncode++], LBD_NAMELEN, "%s", keys[i]);
+		if (!in_list(keys[i], doc, ndoc)) {
+			fprintf(stderr, "\nkey \"%s\" is not in lbd.conf.5",
+			    keys[i]);
+			CU_FAIL("a key the parser accepts is undocumented");
+		}
+	}
+	for (size_t i = 0; i < ndoc; i++)
+		if (!in_list(doc[i], code, ncode)) {
+			fprintf(stderr, "\nlbd.conf.5 documents \"%s\", which "
+			    "the parser rejects", doc[i]);
+			CU_FAIL("a documented key is unknown to the parser");
+		}
+}
+
 int
 test_config_register(void)
 {
@@ -838,7 +892,9 @@ test_config_register(void)
 	    CU_add_test(s, "long address needs a name",
 	    test_long_address_needs_name) == NULL ||
 	    CU_add_test(s, "find and names", test_find_and_names) == NULL ||
-	    CU_add_test(s, "example files", test_example_files) == NULL)
+	    CU_add_test(s, "example files", test_example_files) == NULL ||
+	    CU_add_test(s, "keys documented both ways",
+	    test_keys_documented) == NULL)
 		return (-1);
 	return (0);
 }

@@ -13,5 +13,6 @@ int	test_buf_register(void);
 int	test_evloop_register(void);
 int	test_shm_register(void);
 int	test_health_register(void);
+int	test_reload_register(void);
 
 #endif /* LBD_UNIT_H */
