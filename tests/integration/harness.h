@@ -1,0 +1,154 @@
+/*
+ * Integration test harness: real processes on 127.0.0.1.
+ *
+ * A test makes a harness, starts test backends (each added to the service
+ * "web" of the configuration), starts lbd with that configuration, talks to
+ * it as a client, and frees the harness, which stops every process it
+ * started, by pid.  Set LBD_BIN and LBD_BACKEND_DIR to pick binaries
+ * (defaults build/lbd and build/backends), LBD_KEEP=1 to keep the
+ * temporary directory, LBD_LOG_LEVEL to change lbd's log level (info),
+ * LBD_ASAN=1 when they run under AddressSanitizer.
+ *
+ *	h = harness_new();
+ *	harness_backend(h, "a", 1, "echo", NULL);
+ *	if (harness_start(h, NULL) == -1) { CU_FAIL("lbd start"); ... }
+ *	fd = harness_connect(h->port);
+ *	...
+ *	harness_free(h);
+ */
+#ifndef LBD_HARNESS_H
+#define LBD_HARNESS_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HARNESS_MAXBACKENDS	8
+#define HARNESS_TIMEOUT_MS	5000	/* bound on one client I/O */
+
+struct harness_backend {
+	char	name[32];
+	pid_t	pid;		/* -1: a port nothing listens on */
+	int	port;
+	int	weight;
+};
+
+struct harness {
+	char		dir[64];	/* mkdtemp: our files */
+	char		conf[96];	/* DIR/lbd.conf */
+	char		log[96];	/* DIR/lbd.log: its output */
+	pid_t		lbd;		/* master, -1 if not running */
+	int		port;		/* service "web" listens */
+	int		stats_port;	/* stats listener */
+	bool		broken;		/* a setup step failed */
+	unsigned	failures;	/* CUnit failures at start */
+	size_t		nbackends;
+	struct harness_backend backends[HARNESS_MAXBACKENDS];
+};
+
+/* A harness with its temporary directory and two free ports; NULL on error. */
+struct harness	*harness_new(void);
+
+/*
+ * Stop lbd and the backends (TERM, bounded wait, KILL), remove the files
+ * and free h.  When the current test failed, print the tail of lbd's log.
+ * NULL is allowed.
+ */
+void		 harness_free(struct harness *h);
+
+/*
+ * Start LBD_BACKEND_DIR/PROG -l 127.0.0.1:0 followed by the NULL-ended
+ * extra arguments, read its "ready PORT" line, and add it to the service
+ * as backend NAME with WEIGHT.  Returns the port, or -1 (and h is marked
+ * broken, so harness_start fails).
+ */
+int		 harness_backend(struct harness *h, const char *name,
+		    int weight, const char *prog, ...);
+
+/* Add backend NAME at a port where nothing listens; returns the port. */
+int		 harness_dead_backend(struct harness *h, const char *name,
+		    int weight);
+
+/*
+ * Write the configuration (2 workers, stats on, one tcp roundrobin service
+ * "web" with the backends added so far; opts is inserted in the service,
+ * NULL for HARNESS_OPTS), start "lbd -f -c FILE" with its output in the
+ * log, and wait (10 s at most) for its "ready" line.  0 or -1.
+ */
+#define HARNESS_OPTS	"retries = 2; timeouts = { connect = \"1s\"; " \
+			"client = \"10s\"; server = \"10s\"; };"
+int		 harness_start(struct harness *h, const char *opts);
+
+/* True when lbd's log holds needle. */
+bool		 harness_log_has(const struct harness *h,
+		    const char *needle);
+
+/* Up to max pids of the master's children (the workers); the count. */
+size_t		 harness_workers(const struct harness *h, pid_t *pids,
+		    size_t max);
+
+/* The worker holding lbd's side of client socket fd, or -1. */
+pid_t		 harness_conn_owner(const struct harness *h, int fd);
+
+/* Sum of VmRSS of the master and its children in KiB, or -1. */
+long		 harness_rss_kb(const struct harness *h);
+
+/*
+ * The value of one series of GET /metrics, given as written, such as
+ * "lbd_service_rejected_total{service=\"web\"}"; -1 when absent.
+ */
+double		 harness_metric(const struct harness *h,
+		    const char *series);
+
+/* Poll the series until it equals want or ms pass; its last value. */
+double		 harness_metric_wait(const struct harness *h,
+		    const char *series, double want, int ms);
+
+/*
+ * Client side.  harness_connect() returns a blocking, close-on-exec socket
+ * connected to 127.0.0.1:port with HARNESS_TIMEOUT_MS send and receive
+ * timeouts, or -1.
+ */
+int		 harness_connect(int port);
+
+/* Write all of buf / read exactly len bytes; 0 or -1 (error, EOF, timeout). */
+int		 harness_write(int fd, const void *buf, size_t len);
+int		 harness_read(int fd, void *buf, size_t len);
+
+/* Read one line without its "\n" into buf; its length, or -1. */
+int		 harness_read_line(int fd, char *buf, size_t len);
+
+/* Send msg and expect exactly it back; true when it came back whole. */
+bool		 harness_echo(int fd, const char *msg);
+
+/*
+ * Wait up to ms for the peer to close fd (EOF or reset), discarding any
+ * data; the milliseconds it took, or -1 on timeout.
+ */
+long		 harness_wait_closed(int fd, int ms);
+
+/*
+ * Make n connections to lbd one after another, each reading the line an
+ * identity backend greets with; counts[i] counts those that reached
+ * h->backends[i].  Returns how many failed or named no backend.
+ */
+int		 harness_tally(const struct harness *h, int n, int counts[]);
+
+/* 127.0.0.1 port nothing listens on now (bound to 0, then closed). */
+int		 harness_free_port(void);
+
+/* True when LBD_ASAN=1: memory bounds are then looser. */
+bool		 harness_asan(void);
+
+/* The suites, one per t_*.c; each registers itself, 0 or -1. */
+int		 t_relay_register(void);
+int		 t_distribution_register(void);
+int		 t_failover_register(void);
+int		 t_halfclose_register(void);
+int		 t_concurrency_register(void);
+int		 t_worker_death_register(void);
+int		 t_timeouts_register(void);
+int		 t_nobackend_register(void);
+
+#endif /* LBD_HARNESS_H */

@@ -1,0 +1,93 @@
+/*
+ * Integration test runner: registers every t_*.c suite (or only the one
+ * named by $LBD_SUITE), runs them verbosely, and appends "PASSED FAILED"
+ * to $LBD_RESULTS when set.  Run from the repository root.
+ */
+#include <sys/resource.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "harness.h"
+
+static const struct {
+	const char	*name;
+	int		(*reg)(void);
+} suites[] = {
+	{ "relay",		t_relay_register },
+	{ "distribution",	t_distribution_register },
+	{ "failover",		t_failover_register },
+	{ "halfclose",		t_halfclose_register },
+	{ "concurrency",	t_concurrency_register },
+	{ "worker_death",	t_worker_death_register },
+	{ "timeouts",		t_timeouts_register },
+	{ "nobackend",		t_nobackend_register },
+};
+
+/* Append this run's counts for tests/run.sh to total. */
+static void
+record_results(unsigned run, unsigned failed)
+{
+	const char	*path = getenv("LBD_RESULTS");
+	FILE		*f;
+
+	if (path == NULL || (f = fopen(path, "a")) == NULL)
+		return;
+	fprintf(f, "%u %u\n", run - failed, failed);
+	fclose(f);
+}
+
+/* Register the suites $LBD_SUITE selects (all when unset); the count. */
+static int
+register_suites(void)
+{
+	const char	*only = getenv("LBD_SUITE");
+	int		 n = 0;
+
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		if (only != NULL && *only != '\0' &&
+		    strcmp(only, suites[i].name) != 0)
+			continue;
+		if (suites[i].reg() == -1) {
+			fprintf(stderr, "cannot register suite %s\n",
+			    suites[i].name);
+			return (-1);
+		}
+		n++;
+	}
+	return (n);
+}
+
+int
+main(void)
+{
+	struct rlimit	rl;
+	unsigned	run, failed;
+	int		n;
+
+	/* Many client sockets at once; a peer's close must not kill us. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return (1);
+	if ((n = register_suites()) <= 0) {
+		fprintf(stderr, "no suite %s\n", n == 0 ? "matches LBD_SUITE" :
+		    "registered");
+		CU_cleanup_registry();
+		return (1);
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	run = CU_get_number_of_tests_run();
+	failed = CU_get_number_of_tests_failed();
+	record_results(run, failed);
+	CU_cleanup_registry();
+	return (failed == 0 ? 0 : 1);
+}
