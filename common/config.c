@@ -40,6 +40,7 @@
 #define DEF_CONNECT_MS	(5 * 1000)
 #define DEF_IDLE_MS	(60 * 1000)	/* client and server timeouts */
 #define NETERRLEN	512
+#define CONTROL_PATHMAX	108	/* sun_path of struct sockaddr_un */
 
 /* Health checks: active (interval ... expect) and passive (max_fails ...). */
 #define DEF_INTERVAL_MS	(2 * 1000)
@@ -58,9 +59,9 @@
 
 static const char *const top_keys[] = {
 	"workers", "maxconn", "pidfile", "shutdown_timeout", "log", "stats",
-	"services", "user", "group", NULL
+	"services", "user", "group", "control", NULL
 };
-static const char *const top_later[] = { "control", NULL };
+static const char *const top_later[] = { NULL };
 static const char *const log_keys[] = {
 	"level", "facility", "access", NULL
 };
@@ -858,6 +859,11 @@ parse_globals(struct parser *p, const config_setting_t *root)
 	memcpy(c->pidfile, DEF_PIDFILE, sizeof(DEF_PIDFILE));
 	parser_get_uint(p, root, "workers", 1, LBD_MAX_WORKERS, &c->workers);
 	parser_get_uint(p, root, "maxconn", 1, MAX_MAXCONN, &c->maxconn);
+	if ((s = config_setting_get_member(root, "control")) != NULL &&
+	    parser_copy_string(p, s, "control", c->control,
+	    sizeof(c->control)) == 0 && strlen(c->control) >= CONTROL_PATHMAX)
+		parser_report(p, s, "\"control\" path must be shorter than %d "
+		    "bytes", CONTROL_PATHMAX);
 	if ((s = config_setting_get_member(root, "pidfile")) != NULL)
 		(void)parser_copy_string(p, s, "pidfile", c->pidfile,
 		    sizeof(c->pidfile));

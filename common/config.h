@@ -89,6 +89,7 @@ struct config {
 	unsigned		workers;	/* 1..LBD_MAX_WORKERS */
 	unsigned		maxconn;	/* all workers together */
 	char			pidfile[LBD_PATHLEN];	/* "" = none */
+	char			control[LBD_PATHLEN];	/* "" = no socket */
 	char			user[LBD_NAMELEN];	/* "" = keep root */
 	char			group[LBD_NAMELEN];	/* "" = user's group */
 	uid_t			uid;		/* resolved at load */

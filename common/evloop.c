@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "evloop.h"
 
@@ -61,6 +62,16 @@ evloop_free(struct evloop *loop)
 	free(loop->slots);
 	free(loop->fired);
 	free(loop);
+}
+
+void
+evloop_close_all(struct evloop *loop)
+{
+	if (loop == NULL)
+		return;
+	for (int i = 0; i < loop->npfd; i++)
+		close(loop->pfd[i].fd);
+	evloop_free(loop);
 }
 
 static short

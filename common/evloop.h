@@ -32,6 +32,12 @@ int		 evloop_add(struct evloop *loop, int fd, int mask, evloop_fn fn,
 /* Remove mask from fd's interest; with no interest left, forget fd. */
 void		 evloop_del(struct evloop *loop, int fd, int mask);
 
+/*
+ * Close every registered descriptor and free the loop: a forked child
+ * drops what belongs to its parent's loop.
+ */
+void		 evloop_close_all(struct evloop *loop);
+
 /* Current interest mask of fd (0 when not registered). */
 int		 evloop_mask(const struct evloop *loop, int fd);
 

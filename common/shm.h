@@ -40,6 +40,9 @@ struct shm_backend {
 					   passive pause, 0 = none */
 	atomic_ullong	 fail_since_ms;	/* workers; relaxed; passive window */
 	atomic_uint	 fails;		/* workers; relaxed; in that window */
+	atomic_uint	 weight;	/* master; relaxed; balanced with */
+	atomic_int	 weight_set;	/* master; relaxed; by control: kept */
+	atomic_int	 disabled;	/* master; release, acquire; control */
 };
 
 struct shm_service {
@@ -49,6 +52,8 @@ struct shm_service {
 	atomic_uint	 active;	/* workers; relaxed; master reclaims */
 	atomic_ullong	 total;		/* workers; relaxed; accepted */
 	atomic_ullong	 rejected;	/* workers; relaxed; no backend */
+	atomic_uint	 weights_gen;	/* master; release, acquire; bumped
+					   when a weight changes */
 };
 
 /* Counters about the process tree, kept by the master. */

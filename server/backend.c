@@ -27,7 +27,8 @@ backend_is_up(struct lbd *env, const struct service *s, unsigned be,
 	struct shm_backend	*sb = slot(env, s, be);
 
 	if (atomic_load_explicit(&sb->state, memory_order_acquire) !=
-	    BACKEND_UP)
+	    BACKEND_UP || atomic_load_explicit(&sb->disabled,
+	    memory_order_acquire))
 		return (false);
 	return (now_ms >= atomic_load_explicit(&sb->down_until_ms,
 	    memory_order_acquire));
@@ -40,8 +41,9 @@ backend_weight(struct lbd *env, const struct service *s, unsigned be,
 	struct shm_backend	*sb = slot(env, s, be);
 	uint64_t		 ramp = s->conf->health.slowstart_ms;
 	uint64_t		 since, paused;
-	unsigned		 full = s->conf->backends[be].weight, low;
+	unsigned		 full, low;
 
+	full = atomic_load_explicit(&sb->weight, memory_order_relaxed);
 	since = atomic_load_explicit(&sb->up_since_ms, memory_order_relaxed);
 	paused = atomic_load_explicit(&sb->down_until_ms,
 	    memory_order_relaxed);

@@ -40,6 +40,7 @@ struct pool {
 struct balance {
 	enum balance_method		 method;
 	const struct service_config	*svc;
+	unsigned			 weights[LBD_MAX_BACKENDS];
 	struct pool			 pools[2];	/* by enum balance_pool */
 };
 
@@ -123,18 +124,19 @@ ring_share(unsigned w, size_t total)
 }
 
 static int
-build_ring(struct pool *p, const struct service_config *svc, size_t total)
+build_ring(struct pool *p, const struct balance *b, size_t total)
 {
+	const struct service_config	*svc = b->svc;
 	char	key[LBD_NAMELEN + 16];
 	size_t	n = 0;
 
 	for (size_t i = 0; i < p->nmembers; i++)
-		n += ring_share(svc->backends[p->members[i]].weight, total);
+		n += ring_share(b->weights[p->members[i]], total);
 	if ((p->ring = calloc(n, sizeof(*p->ring))) == NULL)
 		return (-1);
 	for (size_t i = 0; i < p->nmembers; i++) {
 		const struct backend_config *bc = &svc->backends[p->members[i]];
-		size_t	share = ring_share(bc->weight, total);
+		size_t	share = ring_share(b->weights[p->members[i]], total);
 
 		for (size_t k = 0; k < share; k++) {
 			int len = snprintf(key, sizeof(key), "%s#%zu", bc->name,
@@ -150,8 +152,9 @@ build_ring(struct pool *p, const struct service_config *svc, size_t total)
 
 /* One pool: the backends of weight > 0 whose backup flag matches. */
 static int
-build_pool(struct pool *p, const struct service_config *svc, bool backup)
+build_pool(struct pool *p, const struct balance *b, bool backup)
 {
+	const struct service_config	*svc = b->svc;
 	unsigned	weights[LBD_MAX_BACKENDS];
 	size_t		total = 0;
 
@@ -159,7 +162,7 @@ build_pool(struct pool *p, const struct service_config *svc, bool backup)
 		return (-1);
 	for (size_t i = 0; i < svc->nbackends; i++) {
 		weights[i] = svc->backends[i].backup == backup ?
-		    svc->backends[i].weight : 0;
+		    b->weights[i] : 0;
 		if (weights[i] > 0)
 			p->members[p->nmembers++] = (uint16_t)i;
 		total += weights[i];
@@ -170,12 +173,12 @@ build_pool(struct pool *p, const struct service_config *svc, bool backup)
 		return (-1);
 	p->len = balance_wrr_sequence(weights, svc->nbackends, p->order, total);
 	if (svc->balance == BALANCE_SOURCE)
-		return (build_ring(p, svc, total));
+		return (build_ring(p, b, total));
 	return (0);
 }
 
 struct balance *
-balance_new(const struct service_config *svc)
+balance_new(const struct service_config *svc, const unsigned *weights)
 {
 	struct balance	*b;
 
@@ -183,8 +186,11 @@ balance_new(const struct service_config *svc)
 		return (NULL);
 	b->method = svc->balance;
 	b->svc = svc;
-	if (build_pool(&b->pools[POOL_PRIMARY], svc, false) == -1 ||
-	    build_pool(&b->pools[POOL_BACKUP], svc, true) == -1) {
+	for (size_t i = 0; i < svc->nbackends; i++)
+		b->weights[i] = weights != NULL ? weights[i] :
+		    svc->backends[i].weight;
+	if (build_pool(&b->pools[POOL_PRIMARY], b, false) == -1 ||
+	    build_pool(&b->pools[POOL_BACKUP], b, true) == -1) {
 		balance_free(b);
 		errno = ENOMEM;
 		return (NULL);
@@ -214,7 +220,7 @@ ramp_admits(const struct balance *b, unsigned be,
     const struct balance_input *in)
 {
 	struct balance_load	l;
-	unsigned		full = b->svc->backends[be].weight;
+	unsigned		full = b->weights[be];
 
 	in->load(be, in->arg, &l);
 	if (l.weight >= full)

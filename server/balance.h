@@ -45,10 +45,12 @@ struct balance_input {
 struct balance;
 
 /*
- * Precompute svc's pools with method svc->balance.  NULL with errno on
- * allocation failure; free with balance_free.
+ * Precompute svc's pools with method svc->balance and the weights in
+ * force (weights[i] for backend i; NULL: the configured ones).  NULL with
+ * errno on allocation failure; free with balance_free.
  */
-struct balance	*balance_new(const struct service_config *svc);
+struct balance	*balance_new(const struct service_config *svc,
+		    const unsigned *weights);
 void		 balance_free(struct balance *b);
 
 /*

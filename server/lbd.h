@@ -14,6 +14,7 @@
 #include "net.h"
 
 struct balance;
+struct evloop;
 struct config;
 struct runtime_slots;
 struct service_config;
@@ -32,6 +33,7 @@ struct service {
 	unsigned			 slot;	/* shm_service() slot */
 	unsigned			 be_slot[LBD_MAX_BACKENDS];
 	struct balance			*balance;
+	unsigned			 weights_gen;	/* balance built at */
 };
 
 struct lbd {
@@ -46,6 +48,7 @@ struct lbd {
 	size_t			 nlisteners;
 	struct service		*services;	/* conf->nservices of them */
 	int			 stats_fd;	/* -1 without stats */
+	struct evloop		*master_loop;	/* its fds are the master's */
 	int			 ready_fd;	/* daemon readiness, -1 none */
 	int			 pidfile_fd;	/* locked pidfile, -1 none */
 	sigset_t		 unblocked;	/* mask in force in ppoll */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "daemon.h"
 #include "lbd.h"
 #include "log.h"
@@ -22,6 +23,7 @@
 
 struct options {
 	const char	*conf_path;
+	const char	*command;	/* -x */
 	const char	*pidfile;	/* -p, overrides the file */
 	const char	*signal;	/* -s */
 	bool		 foreground;
@@ -66,9 +68,8 @@ parse_options(int argc, char **argv, struct options *o)
 			printf("lbd %s\n", LBD_VERSION);
 			exit(0);
 		case 'x':
-			fprintf(stderr, "lbd: -x: the control socket is not "
-			    "supported yet\n");
-			exit(2);
+			o->command = optarg;
+			break;
 		default:
 			usage(2);
 		}
@@ -208,6 +209,8 @@ main(int argc, char **argv)
 		rc = 0;
 	} else if (o.signal != NULL)
 		rc = send_signal(&o, env.conf);
+	else if (o.command != NULL)
+		rc = control_send(env.conf->control, o.command);
 	else {
 		keep_conf_path(&env, o.conf_path);
 		env.foreground = o.foreground;

@@ -17,6 +17,7 @@
 #include "balance.h"
 #include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "daemon.h"
 #include "evloop.h"
 #include "health.h"
@@ -49,6 +50,7 @@ struct master {
 	struct lbd	*env;
 	struct evloop	*loop;
 	struct stats	*stats;
+	struct control	*control;
 	struct proc	 procs[MAX_PROCS];	/* slots with used set */
 	bool		 stopping;
 	uint64_t	 stop_deadline;
@@ -391,6 +393,19 @@ limit_old_generations(struct master *m)
 			kill(m->procs[i].pid, SIGTERM);
 }
 
+/* Open the control socket the configuration names, if any. */
+static void
+open_control(struct master *m)
+{
+	char	err[LBD_ERRLEN];
+
+	if (m->env->conf->control[0] == '\0')
+		return;
+	if ((m->control = control_new(m->env, m->loop, err,
+	    sizeof(err))) == NULL)
+		log_warnx("%s", err);
+}
+
 /* The stats socket changed address: serve the new one. */
 static void
 restart_stats(struct master *m)
@@ -428,6 +443,7 @@ master_reload(struct master *m)
 	struct lbd	*env = m->env;
 	struct config	*new;
 	char		 err[LBD_ERRLEN] = "";
+	char		 control[LBD_PATHLEN];
 	unsigned	 old = env->generation;
 	int		 stats_fd = env->stats_fd;
 
@@ -439,6 +455,7 @@ master_reload(struct master *m)
 		reload_failed(m, err);
 		return;
 	}
+	snprintf(control, sizeof(control), "%s", env->conf->control);
 	if (runtime_swap(env, new, oldest_live_generation(m), err,
 	    sizeof(err)) == -1) {
 		config_free(new);
@@ -447,6 +464,11 @@ master_reload(struct master *m)
 	}
 	if (env->stats_fd != stats_fd)
 		restart_stats(m);
+	if (strcmp(control, env->conf->control) != 0) {
+		control_free(m->control);
+		m->control = NULL;
+		open_control(m);
+	}
 	retire_generation(m, old);
 	if (start_children(m) == -1)
 		log_warnx("reload: some children could not start, retrying");
@@ -580,6 +602,7 @@ master_loop(struct master *m)
 			return;
 		if (!m->stopping)
 			respawn_due(m, now);
+		stats_sweep(m->stats, now);
 		if (evloop_wait(m->loop, next_timeout(m, now),
 		    &m->env->unblocked) == -1)
 			fatal("%s: ppoll", __func__);
@@ -596,9 +619,11 @@ master_run(struct lbd *env)
 	proc_title_set("lbd: master");
 	if ((m.loop = evloop_new(1024)) == NULL)
 		fatal("%s: evloop_new", __func__);
+	env->master_loop = m.loop;
 	if (env->stats_fd != -1 &&
 	    (m.stats = stats_new(env, m.loop)) == NULL)
 		fatal("%s: stats_new", __func__);
+	open_control(&m);
 	if (start_children(&m) == -1) {
 		stop_workers(&m, SIGKILL);
 		daemon_ready(env->ready_fd, 3, "cannot start workers");
@@ -611,7 +636,9 @@ master_run(struct lbd *env)
 	    env->conf->workers, env->generation);
 	master_loop(&m);
 	log_notice("stopped pid=%d", (int)getpid());
+	control_free(m.control);
 	stats_free(m.stats);
+	env->master_loop = NULL;
 	evloop_free(m.loop);
 	return (0);
 }

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
+#include "evloop.h"
 #include "health.h"
 #include "lbd.h"
 #include "log.h"
@@ -62,8 +63,9 @@ child(struct lbd *env, struct proc *p)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != env->master_pid)
 		_exit(0);
-	if (env->stats_fd != -1)
-		close(env->stats_fd);
+	/* Stats and control sockets and their clients are the master's. */
+	evloop_close_all(env->master_loop);
+	env->master_loop = NULL;
 	if (env->ready_fd != -1)
 		close(env->ready_fd);
 	if (env->pidfile_fd != -1)

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "net.h"
 #include "relay.h"
+#include "runtime.h"
 #include "shm.h"
 
 enum conn_state {
@@ -330,6 +331,19 @@ pick_pool(struct conn *c, enum balance_pool pool, struct pick_ctx *pc)
 	return (balance_pick(s->balance, pool, &in));
 }
 
+/* A weight changed over the control socket: rebuild our balancer. */
+static void
+refresh_balance(struct conn *c)
+{
+	struct service		*s = conn_service(c);
+	struct shm_service	*ss = shm_service(c->r->env->shm, s->slot);
+
+	if (atomic_load_explicit(&ss->weights_gen, memory_order_acquire) !=
+	    s->weights_gen && runtime_rebalance(c->r->env, s) == -1)
+		log_warn("%s: cannot rebuild service=%s", __func__,
+		    s->conf->name);
+}
+
 /*
  * Choose a backend this client has not tried.  Backups are considered
  * only when no primary is left: none up, or all already failed for it.
@@ -342,6 +356,7 @@ pick(struct conn *c, bool *full)
 	enum balance_pool	pool = POOL_PRIMARY;
 	int			be;
 
+	refresh_balance(c);
 	pc.avg_rt = backend_rt_average(c->r->env, conn_service(c));
 	if (!primary_left(c, pc.now))
 		pool = POOL_BACKUP;

@@ -120,7 +120,7 @@ slot_take(unsigned *book, size_t cap, unsigned oldest_live)
 /* Give a backend a slot: its old one, or a fresh one with zeroed counts. */
 static int
 backend_slot(struct build *b, struct lbd *env, const struct service *s,
-    int old, unsigned oldest_live)
+    size_t j, int old, unsigned oldest_live)
 {
 	struct shm_backend	*sb;
 	int			 slot = old;
@@ -136,6 +136,10 @@ backend_slot(struct build *b, struct lbd *env, const struct service *s,
 		    BACKEND_UP : BACKEND_DOWN);
 	} else if (s->conf->health.type == HEALTH_NONE)
 		atomic_store(&shm_backend(env->shm, slot)->state, BACKEND_UP);
+	sb = shm_backend(env->shm, slot);
+	/* A weight set over the control socket outlives reloads. */
+	if (!atomic_load(&sb->weight_set))
+		atomic_store(&sb->weight, s->conf->backends[j].weight);
 	b->slots.be[slot] = SLOT_LIVE;
 	return (slot);
 }
@@ -177,15 +181,35 @@ build_services(struct build *b, struct lbd *env, const struct config *c,
 			return (-1);
 		s->slot = (unsigned)slot;
 		for (size_t j = 0; j < s->conf->nbackends; j++, k++) {
-			slot = backend_slot(b, env, s,
+			slot = backend_slot(b, env, s, j,
 			    be_old ? be_old[k] : -1, oldest_live);
 			if (slot == -1)
 				return (-1);
 			s->be_slot[j] = (unsigned)slot;
 		}
-		if ((s->balance = balance_new(s->conf)) == NULL)
+		if (runtime_rebalance(env, s) == -1)
 			return (-1);
 	}
+	return (0);
+}
+
+int
+runtime_rebalance(struct lbd *env, struct service *s)
+{
+	struct shm_service	*ss = shm_service(env->shm, s->slot);
+	unsigned		 weights[LBD_MAX_BACKENDS];
+	struct balance		*b;
+	unsigned		 gen;
+
+	gen = atomic_load_explicit(&ss->weights_gen, memory_order_acquire);
+	for (size_t j = 0; j < s->conf->nbackends; j++)
+		weights[j] = atomic_load_explicit(&shm_backend(env->shm,
+		    s->be_slot[j])->weight, memory_order_relaxed);
+	if ((b = balance_new(s->conf, weights)) == NULL)
+		return (-1);
+	balance_free(s->balance);
+	s->balance = b;
+	s->weights_gen = gen;
 	return (0);
 }
 

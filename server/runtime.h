@@ -10,6 +10,7 @@
 
 struct config;
 struct lbd;
+struct service;
 
 /*
  * First start, from env->conf: bind every listener and the stats socket,
@@ -29,6 +30,13 @@ int	runtime_open(struct lbd *env, char *err, size_t errlen);
  */
 int	runtime_swap(struct lbd *env, struct config *new,
 	    unsigned oldest_live, char *err, size_t errlen);
+
+/*
+ * Rebuild s's balancer from the weights in the shared region (set over
+ * the control socket), noting which change it has seen.  0, or -1 with
+ * errno, keeping the old balancer.
+ */
+int	runtime_rebalance(struct lbd *env, struct service *s);
 
 /* Close and free everything runtime_open/swap built; conf stays. */
 void	runtime_close(struct lbd *env);

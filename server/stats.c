@@ -1,6 +1,9 @@
 /*
- * Stats over HTTP.  Each request is read whole (up to STATS_REQMAX bytes),
- * answered, and the connection closed; nothing here blocks the master.
+ * The stats listener: a small HTTP/1.x server in the master's event loop.
+ * A request is read whole (at most STATS_REQMAX bytes of line and
+ * headers), answered from a fresh snapshot, and the connection kept for
+ * the next request when the client wants it.  Nothing here blocks: a slow
+ * client waits in the loop like any other descriptor.
  */
 #include <sys/socket.h>
 
@@ -8,24 +11,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "clock.h"
 #include "evloop.h"
 #include "lbd.h"
 #include "log.h"
-#include "shm.h"
 #include "stats.h"
+#include "status.h"
 
 #define STATS_REQMAX	8192	/* request line and headers */
 #define STATS_CLIENTS	64	/* open stats connections at once */
+#define STATS_IDLE_MS	10000	/* keep-alive connections idle this long */
 
 struct stats_client {
 	struct stats	*st;
 	int		 fd;
 	unsigned	 index;		/* in st->clients[] */
+	bool		 keep_alive;	/* after this response */
+	uint64_t	 seen_ms;
 	size_t		 reqlen;
-	char		 req[STATS_REQMAX];
+	char		 req[STATS_REQMAX + 1];
 	char		*resp;
 	size_t		 resplen;
 	size_t		 sent;
@@ -33,224 +40,211 @@ struct stats_client {
 
 struct stats {
 	struct lbd		*env;
-	int			 fd;		/* the listening socket */
 	struct evloop		*loop;
+	int			 fd;		/* the listening socket */
 	unsigned		 nclients;
 	struct stats_client	*clients[STATS_CLIENTS];
 };
 
-/* One metric family: its HELP and TYPE lines. */
-static void
-family(FILE *f, const char *name, const char *type, const char *help)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-typedef unsigned long long (*backend_value_fn)(struct shm_backend *);
-
-static unsigned long long
-be_up(struct shm_backend *b)
-{
-	return (atomic_load(&b->state) == BACKEND_UP);
-}
-
-static unsigned long long
-be_active(struct shm_backend *b)
-{
-	return (atomic_load(&b->active));
-}
-
-static unsigned long long
-be_total(struct shm_backend *b)
-{
-	return (atomic_load(&b->total));
-}
-
-static unsigned long long
-be_fails(struct shm_backend *b)
-{
-	return (atomic_load(&b->connect_failures));
-}
-
-static unsigned long long
-be_bytes_in(struct shm_backend *b)
-{
-	return (atomic_load(&b->bytes_in));
-}
-
-static unsigned long long
-be_bytes_out(struct shm_backend *b)
-{
-	return (atomic_load(&b->bytes_out));
-}
-
-static const struct {
-	const char		*name;
-	const char		*type;
-	const char		*help;
-	backend_value_fn	 value;
-} backend_metrics[] = {
-	{ "lbd_backend_up", "gauge", "1 when the backend may be chosen.",
-	    be_up },
-	{ "lbd_backend_active_connections", "gauge",
-	    "Connections open to the backend now, all workers.", be_active },
-	{ "lbd_backend_connections_total", "counter",
-	    "Connections established to the backend.", be_total },
-	{ "lbd_backend_connect_failures_total", "counter",
-	    "Connect attempts to the backend that failed.", be_fails },
-	{ "lbd_backend_bytes_in_total", "counter",
-	    "Bytes relayed from clients to the backend.", be_bytes_in },
-	{ "lbd_backend_bytes_out_total", "counter",
-	    "Bytes relayed from the backend to clients.", be_bytes_out },
+/* What a request asks for, once its line and headers are in. */
+struct request {
+	char	method[16];
+	char	path[256];
+	int	minor;		/* HTTP/1.minor */
+	bool	keep_alive;
 };
 
-static void
-render_backends(FILE *f, struct lbd *env)
-{
-	for (size_t m = 0; m < sizeof(backend_metrics) /
-	    sizeof(backend_metrics[0]); m++) {
-		family(f, backend_metrics[m].name, backend_metrics[m].type,
-		    backend_metrics[m].help);
-		for (size_t i = 0; i < env->conf->nservices; i++) {
-			const struct service	*s = &env->services[i];
+static void	on_client_read(struct evloop *, int, int, void *);
 
-			for (size_t j = 0; j < s->conf->nbackends; j++)
-				fprintf(f, "%s{service=\"%s\",backend=\"%s\"} "
-				    "%llu\n", backend_metrics[m].name,
-				    s->conf->name, s->conf->backends[j].name,
-				    backend_metrics[m].value(shm_backend(
-				    env->shm, s->be_slot[j])));
+static void
+client_free(struct stats_client *c)
+{
+	struct stats	*st = c->st;
+
+	evloop_del(st->loop, c->fd, EV_READ | EV_WRITE);
+	close(c->fd);
+	/* Keep clients[] dense: the last one takes the freed place. */
+	st->clients[c->index] = st->clients[--st->nclients];
+	st->clients[c->index]->index = c->index;
+	free(c->resp);
+	free(c);
+}
+
+/* A header's value (up to 63 bytes), by name in any case; NULL if absent. */
+static const char *
+header(const char *req, const char *name, char out[64])
+{
+	const char	*p = strchr(req, '\n');
+	size_t		 n = strlen(name);
+
+	for (; p != NULL && p[1] != '\r' && p[1] != '\n'; p = strchr(p + 1,
+	    '\n'))
+		if (strncasecmp(p + 1, name, n) == 0 && p[1 + n] == ':') {
+			if (sscanf(p + 2 + n, " %63[^\r\n]", out) != 1)
+				out[0] = '\0';
+			return (out);
 		}
-	}
+	return (NULL);
 }
 
-static void
-render_response_times(FILE *f, struct lbd *env)
+/* Parse the request line and the Connection header; -1 if malformed. */
+static int
+parse_request(const char *req, struct request *r)
 {
-	family(f, "lbd_backend_response_time_seconds", "gauge",
-	    "Moving average of connect time plus time to first byte.");
-	for (size_t i = 0; i < env->conf->nservices; i++) {
-		const struct service	*s = &env->services[i];
+	char	conn[64], *q;
 
-		for (size_t j = 0; j < s->conf->nbackends; j++)
-			fprintf(f, "lbd_backend_response_time_seconds{"
-			    "service=\"%s\",backend=\"%s\"} %.6f\n",
-			    s->conf->name, s->conf->backends[j].name,
-			    atomic_load(&shm_backend(env->shm,
-			    s->be_slot[j])->rt_us) / 1e6);
-	}
+	if (sscanf(req, "%15[A-Z] %255[^ \r\n] HTTP/1.%d", r->method, r->path,
+	    &r->minor) != 3 || r->path[0] != '/')
+		return (-1);
+	if ((q = strchr(r->path, '?')) != NULL)
+		*q = '\0';
+	r->keep_alive = r->minor >= 1;
+	if (header(req, "Connection", conn) != NULL)
+		r->keep_alive = strcasecmp(conn, "keep-alive") == 0 ||
+		    (r->keep_alive && strcasecmp(conn, "close") != 0);
+	return (0);
 }
 
-static void
-render_services(FILE *f, struct lbd *env)
-{
-	static const char *const names[] = {
-		"lbd_service_active_connections",
-		"lbd_service_connections_total",
-		"lbd_service_rejected_total"
-	}, *const types[] = { "gauge", "counter", "counter" },
-	*const helps[] = {
-		"Client connections open now, all workers.",
-		"Client connections accepted.",
-		"Client connections closed for want of a backend."
-	};
-
-	for (size_t m = 0; m < 3; m++) {
-		family(f, names[m], types[m], helps[m]);
-		for (size_t i = 0; i < env->conf->nservices; i++) {
-			struct shm_service	*ss;
-			unsigned long long	 v;
-
-			ss = shm_service(env->shm, env->services[i].slot);
-			v = m == 0 ? atomic_load(&ss->active) : m == 1 ?
-			    atomic_load(&ss->total) : atomic_load(&ss->rejected);
-			fprintf(f, "%s{service=\"%s\"} %llu\n", names[m],
-			    env->conf->services[i].name, v);
-		}
-	}
-}
-
-static void
-render_process(FILE *f, struct lbd *env)
-{
-	struct shm_global	*g = shm_global(env->shm);
-
-	family(f, "lbd_workers", "gauge", "Worker processes running.");
-	fprintf(f, "lbd_workers %u\n", atomic_load(&g->workers));
-	family(f, "lbd_worker_restarts_total", "counter",
-	    "Workers respawned after dying.");
-	fprintf(f, "lbd_worker_restarts_total %llu\n",
-	    atomic_load(&g->restarts));
-	family(f, "lbd_reloads_total", "counter",
-	    "Configuration reloads that took effect.");
-	fprintf(f, "lbd_reloads_total %llu\n", atomic_load(&g->reloads));
-}
-
-char *
-stats_render_metrics(struct lbd *env, size_t *len)
+/* Build the whole response: status line, headers and body. */
+static int
+respond(struct stats_client *c, const char *status, const char *type,
+    const char *body, size_t bodylen, bool head)
 {
 	FILE	*f;
-	char	*out = NULL;
 
-	if ((f = open_memstream(&out, len)) == NULL)
+	free(c->resp);
+	c->resp = NULL;
+	c->sent = 0;
+	if ((f = open_memstream(&c->resp, &c->resplen)) == NULL)
+		return (-1);
+	fprintf(f, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\nConnection: %s\r\n\r\n", status, type,
+	    bodylen, c->keep_alive ? "keep-alive" : "close");
+	if (!head)
+		fwrite(body, 1, bodylen, f);
+	return (fclose(f) == EOF ? -1 : 0);
+}
+
+static int
+respond_text(struct stats_client *c, const char *status, const char *text)
+{
+	return (respond(c, status, "text/plain; charset=utf-8", text,
+	    strlen(text), false));
+}
+
+/* Render one of the snapshot's forms into a new buffer. */
+static char *
+render(struct lbd *env, int (*fn)(const struct status *, FILE *),
+    size_t *len)
+{
+	struct status	*st;
+	FILE		*f;
+	char		*out = NULL;
+	int		 rc;
+
+	if ((st = status_take(env)) == NULL)
 		return (NULL);
-	render_backends(f, env);
-	render_response_times(f, env);
-	render_services(f, env);
-	render_process(f, env);
-	if (fclose(f) == EOF) {
+	if ((f = open_memstream(&out, len)) == NULL) {
+		status_free(st);
+		return (NULL);
+	}
+	rc = fn(st, f);
+	status_free(st);
+	if (fclose(f) == EOF || rc == -1) {
 		free(out);
 		return (NULL);
 	}
 	return (out);
 }
 
+static const struct {
+	const char	*path;
+	const char	*type;
+	int		(*fn)(const struct status *, FILE *);
+} pages[] = {
+	{ "/metrics", "text/plain; version=0.0.4; charset=utf-8",
+	    status_metrics },
+	{ "/status.json", "application/json", status_json },
+	{ "/", "text/html; charset=utf-8", status_html },
+};
+
+static int
+answer(struct stats_client *c, const struct request *r)
+{
+	bool	head = strcmp(r->method, "HEAD") == 0;
+	char	*body;
+	size_t	 len;
+	int	 rc;
+
+	if (!head && strcmp(r->method, "GET") != 0)
+		return (respond_text(c, "405 Method Not Allowed",
+		    "only GET and HEAD\n"));
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		if (strcmp(r->path, pages[i].path) != 0)
+			continue;
+		if ((body = render(c->st->env, pages[i].fn, &len)) == NULL)
+			return (respond_text(c, "500 Internal Server Error",
+			    "cannot render\n"));
+		rc = respond(c, "200 OK", pages[i].type, body, len, head);
+		free(body);
+		return (rc);
+	}
+	return (respond_text(c, "404 Not Found", "not found: try /, "
+	    "/metrics or /status.json\n"));
+}
+
+/* End of the request head, or NULL while it is not all here. */
+static char *
+head_end(char *req)
+{
+	char	*e;
+
+	if ((e = strstr(req, "\r\n\r\n")) != NULL)
+		return (e + 4);
+	if ((e = strstr(req, "\n\n")) != NULL)
+		return (e + 2);
+	return (NULL);
+}
+
+/*
+ * Answer the request at the front of the buffer, if it is whole.
+ * Returns 1 when a response is ready, 0 to read more, -1 on failure.
+ */
+static int
+handle(struct stats_client *c)
+{
+	struct request	 r;
+	char		*end;
+	size_t		 used;
+
+	if ((end = head_end(c->req)) == NULL) {
+		if (c->reqlen < STATS_REQMAX)
+			return (0);
+		c->keep_alive = false;
+		return (respond_text(c, "431 Request Header Fields Too Large",
+		    "request too large\n") == -1 ? -1 : 1);
+	}
+	used = end - c->req;
+	if (parse_request(c->req, &r) == -1) {
+		c->keep_alive = false;
+		return (respond_text(c, "400 Bad Request", "bad request\n") ==
+		    -1 ? -1 : 1);
+	}
+	c->keep_alive = r.keep_alive;
+	/* Keep what follows (a pipelined request) for the next round. */
+	memmove(c->req, end, c->reqlen - used + 1);
+	c->reqlen -= used;
+	return (answer(c, &r) == -1 ? -1 : 1);
+}
+
+/* Switch the client to writing its response, or reading its next one. */
 static void
-client_free(struct stats_client *c)
+await(struct stats_client *c, bool writing, evloop_fn fn)
 {
 	evloop_del(c->st->loop, c->fd, EV_READ | EV_WRITE);
-	close(c->fd);
-	/* Keep clients[] dense: the last one takes the freed place. */
-	c->st->clients[c->index] = c->st->clients[--c->st->nclients];
-	c->st->clients[c->index]->index = c->index;
-	free(c->resp);
-	free(c);
-}
-
-/* Build the whole response: status line, headers and body. */
-static int
-respond(struct stats_client *c, int code, const char *reason,
-    const char *type, const char *body, size_t bodylen)
-{
-	FILE	*f;
-
-	if ((f = open_memstream(&c->resp, &c->resplen)) == NULL)
-		return (-1);
-	fprintf(f, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", code, reason,
-	    type, bodylen);
-	fwrite(body, 1, bodylen, f);
-	return (fclose(f) == EOF ? -1 : 0);
-}
-
-static int
-answer(struct stats_client *c)
-{
-	char	method[16], path[256], *body;
-	size_t	len;
-	int	rc;
-
-	if (sscanf(c->req, "%15s %255s HTTP/1.", method, path) != 2)
-		return (respond(c, 400, "Bad Request", "text/plain",
-		    "bad request\n", 12));
-	if (strcmp(method, "GET") != 0 || strcmp(path, "/metrics") != 0)
-		return (respond(c, 404, "Not Found", "text/plain",
-		    "not found\n", 10));
-	if ((body = stats_render_metrics(c->st->env, &len)) == NULL)
-		return (-1);
-	rc = respond(c, 200, "OK", "text/plain; version=0.0.4", body, len);
-	free(body);
-	return (rc);
+	if (evloop_add(c->st->loop, c->fd, writing ? EV_WRITE : EV_READ, fn,
+	    c) == -1)
+		client_free(c);
 }
 
 static void
@@ -258,14 +252,28 @@ on_client_write(struct evloop *loop, int fd, int events, void *arg)
 {
 	struct stats_client	*c = arg;
 	ssize_t			 n;
+	int			 rc;
 
 	(void)loop;
 	(void)events;
 	n = send(fd, c->resp + c->sent, c->resplen - c->sent, MSG_NOSIGNAL);
-	if (n == -1 && errno == EAGAIN)
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n == -1 || (c->sent += n) == c->resplen)
+	if (n == -1 || (c->sent += n) < c->resplen) {
+		if (n == -1)
+			client_free(c);
+		return;
+	}
+	c->seen_ms = clock_ms();
+	if (!c->keep_alive) {
 		client_free(c);
+		return;
+	}
+	/* A pipelined request may be waiting already. */
+	if ((rc = handle(c)) == -1)
+		client_free(c);
+	else if (rc == 0)
+		await(c, false, on_client_read);
 }
 
 static void
@@ -273,10 +281,12 @@ on_client_read(struct evloop *loop, int fd, int events, void *arg)
 {
 	struct stats_client	*c = arg;
 	ssize_t			 n;
+	int			 rc;
 
+	(void)loop;
 	(void)events;
-	n = read(fd, c->req + c->reqlen, sizeof(c->req) - 1 - c->reqlen);
-	if (n == -1 && errno == EAGAIN)
+	n = read(fd, c->req + c->reqlen, STATS_REQMAX - c->reqlen);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
 		client_free(c);
@@ -284,20 +294,11 @@ on_client_read(struct evloop *loop, int fd, int events, void *arg)
 	}
 	c->reqlen += n;
 	c->req[c->reqlen] = '\0';
-	if (strstr(c->req, "\r\n\r\n") == NULL &&
-	    strstr(c->req, "\n\n") == NULL) {
-		if (c->reqlen < sizeof(c->req) - 1)
-			return;
-		if (respond(c, 431, "Request Header Fields Too Large",
-		    "text/plain", "request too large\n", 18) == -1)
-			goto fail;
-	} else if (answer(c) == -1)
-		goto fail;
-	evloop_del(loop, fd, EV_READ);
-	if (evloop_add(loop, fd, EV_WRITE, on_client_write, c) == 0)
-		return;
-fail:
-	client_free(c);
+	c->seen_ms = clock_ms();
+	if ((rc = handle(c)) == -1)
+		client_free(c);
+	else if (rc == 1)
+		await(c, true, on_client_write);
 }
 
 static void
@@ -318,6 +319,7 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 	}
 	c->st = st;
 	c->fd = cfd;
+	c->seen_ms = clock_ms();
 	c->index = st->nclients;
 	st->clients[st->nclients++] = c;
 	if (evloop_add(loop, cfd, EV_READ, on_client_read, c) == -1)
@@ -339,6 +341,16 @@ stats_new(struct lbd *env, struct evloop *loop)
 		return (NULL);
 	}
 	return (st);
+}
+
+void
+stats_sweep(struct stats *st, uint64_t now_ms)
+{
+	for (unsigned i = 0; st != NULL && i < st->nclients; )
+		if (now_ms - st->clients[i]->seen_ms >= STATS_IDLE_MS)
+			client_free(st->clients[i]);	/* i now holds another */
+		else
+			i++;
 }
 
 void

@@ -1,11 +1,11 @@
 /*
- * The stats listener: a small HTTP/1.x server in the master's event loop.
- * GET /metrics answers the Prometheus text format from the shared region.
+ * The stats listener: GET /metrics (Prometheus text), GET / (a page to
+ * read at a glance) and GET /status.json, served from the master's loop.
  */
 #ifndef LBD_STATS_H
 #define LBD_STATS_H
 
-#include <stddef.h>
+#include <stdint.h>
 
 struct evloop;
 struct lbd;
@@ -19,10 +19,7 @@ struct stats;
 struct stats	*stats_new(struct lbd *env, struct evloop *loop);
 void		 stats_free(struct stats *st);
 
-/*
- * Render every metric as Prometheus text into a new buffer (caller frees)
- * and store its length in *len.  NULL with errno on failure.
- */
-char		*stats_render_metrics(struct lbd *env, size_t *len);
+/* Close keep-alive connections idle too long.  NULL is allowed. */
+void		 stats_sweep(struct stats *st, uint64_t now_ms);
 
 #endif /* LBD_STATS_H */

@@ -132,7 +132,7 @@ test_pick_over_many(void)
 
 	make_service(&sc, bc, w, bk, 3);
 	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
 	for (int i = 0; i < 6000; i++)
 		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
 	CU_ASSERT_EQUAL(count[0], 3000);
@@ -153,7 +153,7 @@ test_pick_skips_and_pools(void)
 
 	make_service(&sc, bc, w, bk, 3);
 	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
 	f.banned = 0;
 	for (int i = 0; i < 10; i++)
 		CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 1);
@@ -178,7 +178,7 @@ test_leastconn(void)
 	make_service(&sc, bc, w, bk, 3);
 	sc.balance = BALANCE_LEASTCONN;
 	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
 	f.active[0] = 5, f.active[1] = 2, f.active[2] = 2;
 	first = balance_pick(b, POOL_PRIMARY, &f.in);
 	second = balance_pick(b, POOL_PRIMARY, &f.in);
@@ -206,7 +206,7 @@ test_leasttime(void)
 	make_service(&sc, bc, w, bk, 3);
 	sc.balance = BALANCE_LEASTTIME;
 	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
 	f.rt[0] = 100, f.rt[1] = 2000, f.rt[2] = 500;
 	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 0);
 	f.active[0] = 3;		/* 4 x 100 < 500 */
@@ -232,7 +232,7 @@ test_random_spread(void)
 	make_service(&sc, bc, w, bk, 3);
 	sc.balance = BALANCE_RANDOM;
 	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
 	for (int i = 0; i < 40000; i++)
 		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
 	/* Equal loads: the first draw wins, so shares follow the weights. */
@@ -253,7 +253,7 @@ test_random_spread(void)
 static void
 source_picks(const struct service_config *sc, int *out)
 {
-	struct balance	*b = balance_new(sc);
+	struct balance	*b = balance_new(sc, NULL);
 	struct fake	 f;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
@@ -318,7 +318,7 @@ test_source_skips_down(void)
 	make_service(&sc, bc, w, bk, 3);
 	sc.balance = BALANCE_SOURCE;
 	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
 	f.in.hash = balance_hash("203.0.113.9", 11);
 	home = balance_pick(b, POOL_PRIMARY, &f.in);
 	CU_ASSERT(home >= 0);
@@ -344,7 +344,7 @@ test_roundrobin_ramp(void)
 
 	make_service(&sc, bc, w, bk, 2);
 	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
 	f.weight[1] = 1;		/* a tenth of its weight, for now */
 	for (int i = 0; i < 20000; i++)
 		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;

@@ -1,0 +1,446 @@
+/*
+ * Control commands and the socket that carries them.
+ *
+ *	show services
+ *	show backends [SERVICE]
+ *	disable SERVICE/BACKEND		no new connections; open ones go on
+ *	enable SERVICE/BACKEND
+ *	set weight SERVICE/BACKEND N	0..256, kept across reloads
+ *	help
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "control.h"
+#include "evloop.h"
+#include "lbd.h"
+#include "log.h"
+#include "shm.h"
+#include "status.h"
+
+#define CONTROL_LINEMAX	1024	/* one command */
+#define CONTROL_CLIENTS	16
+
+static const char help_text[] =
+    "show services                   services and their counts\n"
+    "show backends [SERVICE]         backends, state and counts\n"
+    "disable SERVICE/BACKEND         no new connections to it\n"
+    "enable SERVICE/BACKEND          back into rotation\n"
+    "set weight SERVICE/BACKEND N    weight 0-256, kept across reloads\n"
+    "help                            this list\n";
+
+/* The shared slot of "service/backend", or NULL with a reply in out. */
+static struct shm_backend *
+find_backend(struct lbd *env, const char *spec, FILE *out,
+    const struct service **sp, size_t *bp)
+{
+	char	svc[LBD_NAMELEN], be[LBD_NAMELEN];
+
+	if (sscanf(spec, "%63[^/]/%63s", svc, be) != 2) {
+		fprintf(out, "error: expected SERVICE/BACKEND, not \"%s\"\n",
+		    spec);
+		return (NULL);
+	}
+	for (size_t i = 0; i < env->conf->nservices; i++) {
+		const struct service	*s = &env->services[i];
+
+		if (strcmp(s->conf->name, svc) != 0)
+			continue;
+		for (size_t j = 0; j < s->conf->nbackends; j++)
+			if (strcmp(s->conf->backends[j].name, be) == 0) {
+				*sp = s;
+				*bp = j;
+				return (shm_backend(env->shm, s->be_slot[j]));
+			}
+		fprintf(out, "error: no backend \"%s\" in service \"%s\"\n",
+		    be, svc);
+		return (NULL);
+	}
+	fprintf(out, "error: no service \"%s\"\n", svc);
+	return (NULL);
+}
+
+static int
+cmd_enable(struct lbd *env, const char *spec, bool enable, FILE *out)
+{
+	const struct service	*s;
+	struct shm_backend	*sb;
+	size_t			 j;
+
+	if ((sb = find_backend(env, spec, out, &s, &j)) == NULL)
+		return (-1);
+	atomic_store_explicit(&sb->disabled, !enable, memory_order_release);
+	log_notice("backend %s service=%s backend=%s by=control",
+	    enable ? "enabled" : "disabled", s->conf->name,
+	    s->conf->backends[j].name);
+	fprintf(out, "%s %s\n", enable ? "enabled" : "disabled", spec);
+	return (0);
+}
+
+static int
+cmd_weight(struct lbd *env, const char *spec, const char *value, FILE *out)
+{
+	const struct service	*s;
+	struct shm_backend	*sb;
+	char			*end;
+	unsigned long		 w;
+	size_t			 j;
+
+	w = strtoul(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' ||
+	    w > LBD_MAX_WEIGHT) {
+		fprintf(out, "error: weight must be 0-%d, not \"%s\"\n",
+		    LBD_MAX_WEIGHT, value);
+		return (-1);
+	}
+	if ((sb = find_backend(env, spec, out, &s, &j)) == NULL)
+		return (-1);
+	atomic_store(&sb->weight, (unsigned)w);
+	atomic_store(&sb->weight_set, 1);
+	/* Workers rebuild their balancer when they see the new generation. */
+	atomic_fetch_add_explicit(&shm_service(env->shm, s->slot)->weights_gen,
+	    1, memory_order_release);
+	log_notice("backend weight service=%s backend=%s weight=%lu "
+	    "by=control", s->conf->name, s->conf->backends[j].name, w);
+	fprintf(out, "weight %s %lu\n", spec, w);
+	return (0);
+}
+
+static int
+cmd_show(struct lbd *env, int argc, char **argv, FILE *out)
+{
+	struct status	*st;
+	int		 rc = -1;
+
+	if ((st = status_take(env)) == NULL) {
+		fprintf(out, "error: out of memory\n");
+		return (-1);
+	}
+	if (argc == 2 && strcmp(argv[1], "services") == 0)
+		rc = status_services_text(st, out);
+	else if ((argc == 2 || argc == 3) && strcmp(argv[1], "backends") == 0)
+		rc = status_backends_text(st, argc == 3 ? argv[2] : NULL, out);
+	else
+		fprintf(out, "error: show services | show backends [SERVICE]\n");
+	status_free(st);
+	return (rc);
+}
+
+int
+control_run(struct lbd *env, const char *line, FILE *out)
+{
+	char	 copy[CONTROL_LINEMAX], *argv[5], *save = NULL;
+	int	 argc = 0;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	for (char *t = strtok_r(copy, " \t\r\n", &save); t != NULL && argc < 5;
+	    t = strtok_r(NULL, " \t\r\n", &save))
+		argv[argc++] = t;
+	if (argc == 0 || (argc == 1 && strcmp(argv[0], "help") == 0)) {
+		fputs(help_text, out);
+		return (0);
+	}
+	if (strcmp(argv[0], "show") == 0)
+		return (cmd_show(env, argc, argv, out));
+	if (argc == 2 && strcmp(argv[0], "disable") == 0)
+		return (cmd_enable(env, argv[1], false, out));
+	if (argc == 2 && strcmp(argv[0], "enable") == 0)
+		return (cmd_enable(env, argv[1], true, out));
+	if (argc == 4 && strcmp(argv[0], "set") == 0 &&
+	    strcmp(argv[1], "weight") == 0)
+		return (cmd_weight(env, argv[2], argv[3], out));
+	fprintf(out, "error: unknown command \"%s\": try help\n", argv[0]);
+	return (-1);
+}
+
+struct control_client {
+	struct control	*ctl;
+	int		 fd;
+	unsigned	 index;
+	bool		 eof;		/* peer done sending: close once flushed */
+	size_t		 inlen;
+	char		 in[CONTROL_LINEMAX + 1];
+	char		*out;
+	size_t		 outlen;
+	size_t		 sent;
+};
+
+struct control {
+	struct lbd		*env;
+	struct evloop		*loop;
+	int			 fd;
+	char			 path[LBD_PATHLEN];
+	unsigned		 nclients;
+	struct control_client	*clients[CONTROL_CLIENTS];
+};
+
+static void	on_read(struct evloop *, int, int, void *);
+
+static void
+client_free(struct control_client *c)
+{
+	struct control	*ctl = c->ctl;
+
+	evloop_del(ctl->loop, c->fd, EV_READ | EV_WRITE);
+	close(c->fd);
+	ctl->clients[c->index] = ctl->clients[--ctl->nclients];
+	ctl->clients[c->index]->index = c->index;
+	free(c->out);
+	free(c);
+}
+
+/* Run every whole line received; the replies queue up in c->out. */
+static int
+run_lines(struct control_client *c)
+{
+	char	*nl;
+	FILE	*f;
+	size_t	 used, oldlen = c->outlen;
+	char	*old = c->out;
+
+	if ((nl = strchr(c->in, '\n')) == NULL)
+		return (c->inlen < CONTROL_LINEMAX ? 0 : -1);
+	c->out = NULL;
+	if ((f = open_memstream(&c->out, &c->outlen)) == NULL)
+		return (-1);
+	if (old != NULL)
+		fwrite(old + c->sent, 1, oldlen - c->sent, f);
+	free(old);
+	c->sent = 0;
+	for (; nl != NULL; nl = strchr(c->in, '\n')) {
+		*nl = '\0';
+		control_run(c->ctl->env, c->in, f);
+		fputc('\n', f);			/* the blank line ends it */
+		used = nl + 1 - c->in;
+		memmove(c->in, nl + 1, c->inlen - used + 1);
+		c->inlen -= used;
+	}
+	return (fclose(f) == EOF ? -1 : 1);
+}
+
+static void
+on_write(struct evloop *loop, int fd, int events, void *arg)
+{
+	struct control_client	*c = arg;
+	ssize_t			 n;
+
+	(void)events;
+	n = send(fd, c->out + c->sent, c->outlen - c->sent, MSG_NOSIGNAL);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == -1) {
+		client_free(c);
+		return;
+	}
+	if ((c->sent += n) < c->outlen)
+		return;
+	if (c->eof)
+		client_free(c);
+	else
+		evloop_del(loop, fd, EV_WRITE);
+}
+
+static void
+on_read(struct evloop *loop, int fd, int events, void *arg)
+{
+	struct control_client	*c = arg;
+	ssize_t			 n;
+	int			 rc;
+
+	(void)events;
+	n = read(fd, c->in + c->inlen, CONTROL_LINEMAX - c->inlen);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == 0 && c->outlen > c->sent) {
+		c->eof = true;		/* replies still to send */
+		evloop_del(loop, fd, EV_READ);
+		return;
+	}
+	if (n <= 0) {
+		client_free(c);
+		return;
+	}
+	c->inlen += n;
+	c->in[c->inlen] = '\0';
+	if ((rc = run_lines(c)) == -1)
+		client_free(c);
+	else if (rc == 1 && evloop_add(loop, fd, EV_WRITE, on_write, c) == -1)
+		client_free(c);
+}
+
+static void
+on_accept(struct evloop *loop, int fd, int events, void *arg)
+{
+	struct control		*ctl = arg;
+	struct control_client	*c;
+	int			 cfd;
+
+	(void)events;
+	if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	    -1)
+		return;
+	if (ctl->nclients >= CONTROL_CLIENTS ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		close(cfd);
+		return;
+	}
+	c->ctl = ctl;
+	c->fd = cfd;
+	c->index = ctl->nclients;
+	ctl->clients[ctl->nclients++] = c;
+	if (evloop_add(loop, cfd, EV_READ, on_read, c) == -1)
+		client_free(c);
+}
+
+/* Bind path as a stream socket nobody else may use (mode 0600). */
+static int
+bind_socket(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
+	mode_t			old;
+	int			fd, rc;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "control socket path %s is too long",
+		    path);
+		return (-1);
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		goto fail;
+	/* A socket that answers belongs to a running lbd: leave it alone. */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		snprintf(err, errlen, "control socket %s is in use by another "
+		    "lbd", path);
+		close(fd);
+		return (-1);
+	}
+	unlink(path);
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc == -1 || chmod(path, 0600) == -1 || listen(fd, 16) == -1)
+		goto fail;
+	return (fd);
+fail:
+	snprintf(err, errlen, "cannot listen on control socket %s: %s", path,
+	    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return (-1);
+}
+
+struct control *
+control_new(struct lbd *env, struct evloop *loop, char *err, size_t errlen)
+{
+	struct control	*ctl;
+
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	ctl->env = env;
+	ctl->loop = loop;
+	snprintf(ctl->path, sizeof(ctl->path), "%s", env->conf->control);
+	if ((ctl->fd = bind_socket(ctl->path, err, errlen)) == -1 ||
+	    evloop_add(loop, ctl->fd, EV_READ, on_accept, ctl) == -1) {
+		if (ctl->fd != -1) {
+			close(ctl->fd);
+			unlink(ctl->path);
+		}
+		free(ctl);
+		return (NULL);
+	}
+	return (ctl);
+}
+
+void
+control_free(struct control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	while (ctl->nclients > 0)
+		client_free(ctl->clients[0]);
+	evloop_del(ctl->loop, ctl->fd, EV_READ);
+	close(ctl->fd);
+	unlink(ctl->path);
+	free(ctl);
+}
+
+static int
+connect_socket(const char *path)
+{
+	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
+	int			fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* Read until the blank line that ends one reply; its length or -1. */
+static ssize_t
+read_reply(int fd, char *buf, size_t len)
+{
+	size_t	got = 0;
+	ssize_t	n;
+
+	while (got < len - 1) {
+		if ((n = read(fd, buf + got, len - 1 - got)) <= 0)
+			return (n == 0 && got > 0 ? (ssize_t)got : -1);
+		got += n;
+		buf[got] = '\0';
+		if (strstr(buf, "\n\n") != NULL)
+			return ((ssize_t)got);
+	}
+	return ((ssize_t)got);
+}
+
+int
+control_send(const char *path, const char *command)
+{
+	char	reply[65536];
+	ssize_t	n;
+	int	fd;
+
+	if (path[0] == '\0') {
+		fprintf(stderr, "lbd: no control socket: set \"control\" in "
+		    "the configuration\n");
+		return (3);
+	}
+	if ((fd = connect_socket(path)) == -1) {
+		fprintf(stderr, "lbd: cannot connect to %s: %s\n", path,
+		    strerror(errno));
+		return (3);
+	}
+	if (dprintf(fd, "%s\n", command) < 0 ||
+	    (n = read_reply(fd, reply, sizeof(reply))) == -1) {
+		fprintf(stderr, "lbd: no reply from %s\n", path);
+		close(fd);
+		return (3);
+	}
+	close(fd);
+	if (n >= 2 && reply[n - 1] == '\n' && reply[n - 2] == '\n')
+		reply[n - 1] = '\0';		/* drop the blank line */
+	fputs(reply, stdout);
+	return (strncmp(reply, "error: ", 7) == 0 ? 2 : 0);
+}
