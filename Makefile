@@ -17,7 +17,7 @@ COMMON_SRCS	= $(wildcard common/*.c)
 SERVER_SRCS	= $(filter-out server/main.c,$(wildcard server/*.c))
 UNIT_SRCS	= $(wildcard tests/unit/*.c)
 INTEG_SRCS	= $(wildcard tests/integration/*.c)
-BACKENDS	= echo identity slow silent
+BACKENDS	= echo identity slow silent http
 HEADERS		= $(wildcard common/*.h server/*.h)
 
 # $(call objs,DIR,SRCS): object paths of SRCS under DIR.
@@ -63,7 +63,7 @@ check: deps
 	@sh tests/run.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory build/lbd build/backends/identity
+	@$(MAKE) --no-print-directory build/lbd build/backends/http
 	@sh tests/demo.sh
 
 bench: deps

@@ -13,12 +13,13 @@ trap stop INT TERM EXIT
 
 for n in 1 2 3; do
 	name=$(echo abc | cut -c$n)
-	build/backends/identity -l 127.0.0.1:900$n -n "$name" >/dev/null &
+	build/backends/http -l 127.0.0.1:900$n -n "$name" >/dev/null &
 	pids="$pids $!"
 done
-echo "backends a, b, c on 127.0.0.1:9001-9003 (each says its name, then echoes)"
-echo "try:  printf 'hello\\n' | nc -q1 127.0.0.1 8080     (again and again)"
-echo "      curl -s http://127.0.0.1:9100/metrics"
+echo "backends a, b, c on 127.0.0.1:9001-9003 answer \"backend NAME\""
+echo "try:  curl http://127.0.0.1:8080/        (again and again: a, b, c)"
+echo "      curl http://127.0.0.1:9100/metrics (or open http://127.0.0.1:9100/)"
+echo "      build/lbd -c etc/demo.conf -x 'show backends'"
 echo "Ctrl-C stops everything."
 build/lbd -f -c etc/demo.conf &
 lbd=$!

@@ -38,7 +38,8 @@ enum serve_mode {
 	SERVE_ECHO = 0,		/* write back every byte */
 	SERVE_IDENTITY,		/* "NAME\n" after DELAY, then echo */
 	SERVE_SLOW,		/* echo, each chunk held DELAY */
-	SERVE_SILENT		/* never read nor write */
+	SERVE_SILENT,		/* never read nor write */
+	SERVE_HTTP		/* answer one HTTP request, then close */
 };
 
 struct serve_conn {
@@ -55,6 +56,7 @@ struct serve {
 	const char	 *listen;	/* -l ADDR */
 	const char	 *name;		/* -n NAME (identity) */
 	uint64_t	  delay;	/* -d: greeting, chunk hold */
+	int		  status;	/* -s: http status code */
 	int		  lfd;
 	struct serve_conn **conns;
 	struct pollfd	 *pfd;		/* lfd, then conns */
@@ -234,6 +236,30 @@ serve_accept(struct serve *s, uint64_t now)
 	}
 }
 
+/*
+ * http: once the request head is in, replace it with the answer, due after
+ * DELAY; then the connection ends like a half-closed echo.
+ */
+static void
+serve_http_answer(const struct serve *s, struct serve_conn *c, uint64_t now)
+{
+	char	body[128];
+	int	n;
+
+	c->buf[c->len < sizeof(c->buf) ? c->len : sizeof(c->buf) - 1] = '\0';
+	if (strstr(c->buf, "\r\n\r\n") == NULL &&
+	    c->len < sizeof(c->buf) - 1)
+		return;
+	n = snprintf(body, sizeof(body), "backend %s\n", s->name);
+	c->len = (size_t)snprintf(c->buf, sizeof(c->buf), "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: %d\r\n"
+	    "Connection: close\r\n\r\n%s", s->status, s->status < 400 ?
+	    "OK" : "Error", n, body);
+	c->off = 0;
+	c->due = now + s->delay;
+	c->eof = true;
+}
+
 /* Read while there is room; a slow backend reads only into an empty buf. */
 static bool
 serve_wants_read(const struct serve *s, const struct serve_conn *c)
@@ -264,6 +290,8 @@ serve_read(struct serve *s, struct serve_conn *c, uint64_t now)
 	else if (s->mode == SERVE_SLOW)
 		c->due = now + s->delay;
 	c->len += (size_t)n;
+	if (s->mode == SERVE_HTTP)
+		serve_http_answer(s, c, now);
 	return (0);
 }
 
@@ -376,8 +404,8 @@ serve_loop(struct serve *s, const sigset_t *unblocked)
 static int
 serve_usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s -l ADDR [-n NAME] [-d DELAY] [-c]\n",
-	    prog);
+	fprintf(stderr, "usage: %s -l ADDR [-n NAME] [-d DELAY] [-s STATUS] "
+	    "[-c]\n", prog);
 	return (2);
 }
 
@@ -387,7 +415,8 @@ serve_options(struct serve *s, int argc, char *argv[])
 {
 	int	ch;
 
-	while ((ch = getopt(argc, argv, "l:n:d:c")) != -1) {
+	s->status = 200;
+	while ((ch = getopt(argc, argv, "l:n:d:s:c")) != -1) {
 		switch (ch) {
 		case 'l':
 			s->listen = optarg;
@@ -399,6 +428,11 @@ serve_options(struct serve *s, int argc, char *argv[])
 			if (clock_parse_duration(optarg, &s->delay) == -1)
 				return (-1);
 			break;
+		case 's':
+			s->status = atoi(optarg);
+			if (s->status < 100 || s->status > 599)
+				return (-1);
+			break;
 		case 'c':	/* quiet: we print nothing extra anyway */
 			break;
 		default:
@@ -407,7 +441,8 @@ serve_options(struct serve *s, int argc, char *argv[])
 	}
 	if (optind != argc || s->listen == NULL)
 		return (-1);
-	return (s->mode == SERVE_IDENTITY && s->name == NULL ? -1 : 0);
+	return ((s->mode == SERVE_IDENTITY || s->mode == SERVE_HTTP) &&
+	    s->name == NULL ? -1 : 0);
 }
 
 /* The whole backend: options, listen, "ready PORT", loop, clean exit. */

@@ -1,0 +1,360 @@
+#!/bin/sh
+# make bench: lbd side by side with HAProxy, nginx and a direct connection.
+#
+# Three single-worker nginx backends serve /small ("ok\n") and /big
+# (1 MiB).  Each target in turn listens on the same front port and relays
+# to them; "direct" is wrk talking to one backend, the ceiling.  Rounds
+# are interleaved (A B C D, then B C D A, ...) so drift on this shared
+# machine hits every target alike, and the table shows medians.
+#
+# Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, per wrk run),
+# BENCH_IDLE (10000 idle connections; capped by the descriptor limit).
+# Output: build/bench/results.md, raw logs in build/bench/raw/.
+set -eu
+
+ROUNDS=${BENCH_ROUNDS:-3}
+SECONDS_PER_RUN=${BENCH_SECONDS:-5}
+IDLE=${BENCH_IDLE:-10000}
+FRONT=18080
+B1=18101 B2=18102 B3=18103
+STATS=18190
+TARGETS="lbd haproxy nginx direct"
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+OUT=$TOP/build/bench
+RAW=$OUT/raw
+LBD=$TOP/build/lbd
+HELPER="python3 $HERE/bench.py"
+
+WORK=""			# mkdtemp: backend prefixes, generated configs
+BACKEND_PIDS=""		# started once, stopped at exit
+TARGET_PID=""		# the target running now, if any
+
+say() {
+	echo "bench: $*" >&2
+}
+
+die() {
+	say "$*"
+	exit 1
+}
+
+# --------------------------------------------------------------- cleanup
+
+# Stop one process tree by pid: the root with SIG, then wait for every
+# process of the tree to be gone (a lingering worker would keep the front
+# port bound), and KILL, by pid, whatever is left after 5 seconds.
+stop_tree() {
+	root=$1 sig=$2
+	pids=$($HELPER tree "$root" 2>/dev/null || echo "$root")
+	kill "-$sig" "$root" 2>/dev/null || true
+	for _ in $(seq 50); do
+		alive=""
+		for p in $pids; do
+			kill -0 "$p" 2>/dev/null && alive="$alive $p"
+		done
+		[ -z "$alive" ] && break
+		sleep 0.1
+	done
+	for p in $alive; do
+		say "pid $p did not stop on $sig; killing it"
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	wait "$root" 2>/dev/null || true
+}
+
+cleanup() {
+	trap - EXIT INT TERM
+	[ -n "$TARGET_PID" ] && stop_tree "$TARGET_PID" TERM
+	for p in $BACKEND_PIDS; do
+		stop_tree "$p" TERM
+	done
+	[ -n "$WORK" ] && rm -rf "$WORK"
+}
+
+# ------------------------------------------------------------- toolchain
+
+# Where nginx's stream module comes from: "static", the path of the
+# dynamic module, or nothing when it is missing.
+stream_module() {
+	conf=$(nginx -V 2>&1) || return 0
+	case $conf in
+	*--with-stream=dynamic*) ;;
+	*--with-stream*) echo static; return 0 ;;
+	*) return 0 ;;
+	esac
+	dir=$(echo "$conf" | sed -n 's/.*--modules-path=\([^ ]*\).*/\1/p')
+	[ -f "${dir:-/usr/lib/nginx/modules}/ngx_stream_module.so" ] &&
+	    echo "${dir:-/usr/lib/nginx/modules}/ngx_stream_module.so"
+	return 0
+}
+
+# Install only what is missing; apt-get update only when something is.
+install_deps() {
+	need=""
+	command -v haproxy >/dev/null || need="$need haproxy"
+	command -v wrk >/dev/null || need="$need wrk"
+	command -v python3 >/dev/null || need="$need python3"
+	if ! command -v nginx >/dev/null || [ -z "$(stream_module)" ]; then
+		# Debian 12 ships the stream module as its own package.
+		need="$need nginx libnginx-mod-stream"
+	fi
+	[ -z "$need" ] && return 0
+	say "installing:$need"
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -qq
+	# shellcheck disable=SC2086 # $need is a list of words
+	$sudo apt-get install -y -qq --no-install-recommends $need >/dev/null
+	[ -n "$(stream_module)" ] || die "nginx has no stream module"
+}
+
+# Each proxied idle connection costs the target two descriptors, and
+# HAProxy is one process: the idle count must fit the hard limit, which
+# only a process with CAP_SYS_RESOURCE can raise.
+# shellcheck disable=SC3045 # dash and bash both take ulimit -H and -S
+raise_nofile() {
+	hard=$(ulimit -Hn)
+	if [ "$hard" != unlimited ] && [ "$hard" -lt 65536 ]; then
+		ulimit -Hn 65536 2>/dev/null && hard=65536
+	fi
+	[ "$hard" = unlimited ] && hard=65536
+	[ "$hard" -gt 65536 ] && hard=65536
+	ulimit -Sn "$hard"
+	NOFILE=$hard
+	fit=$(( (NOFILE - 400) / 2 ))
+	if [ "$IDLE" -gt "$fit" ]; then
+		IDLE_NOTE="Idle connections capped at $fit (asked $IDLE): the hard descriptor limit is $NOFILE and cannot be raised here; each proxied connection needs two."
+		IDLE=$fit
+	fi
+	# lbd wants 2 x maxconn + 256 descriptors; stay under the limit.
+	MAXCONN=$((IDLE + 50))
+	WCONN=$((NOFILE - 100))	# nginx counts client and upstream sides
+}
+
+# ------------------------------------------------------------- templates
+
+# render TEMPLATE OUTPUT PREFIX [PORT [LOG]]: fill in a config's @NAMES@.
+render() {
+	sed -e "s|@PREFIX@|$3|g" -e "s|@PORT@|${4:-}|g" -e "s|@LOG@|${5:-}|g" \
+	    -e "s|@FRONT@|$FRONT|g" -e "s|@STATS@|$STATS|g" \
+	    -e "s|@B1@|$B1|g" -e "s|@B2@|$B2|g" -e "s|@B3@|$B3|g" \
+	    -e "s|@NOFILE@|$NOFILE|g" -e "s|@WCONN@|$WCONN|g" \
+	    -e "s|@MAXCONN@|$MAXCONN|g" -e "s|@LOAD_MODULE@|$LOAD_MODULE|g" \
+	    "$HERE/conf/$1" >"$2"
+}
+
+# An nginx prefix of our own, so nothing under /etc/nginx or /var/log
+# is read or written (-e moves even the start-up error log).
+nginx_prefix() {
+	mkdir -p "$1/tmp" "$1/html"
+}
+
+# ---------------------------------------------------------------- backends
+
+start_backends() {
+	for port in $B1 $B2 $B3; do
+		dir=$WORK/backend-$port
+		nginx_prefix "$dir"
+		printf 'ok\n' >"$dir/html/small"
+		head -c 1048576 /dev/zero >"$dir/html/big"
+		log=$RAW/backend-$port.log
+		render backend.nginx.conf "$dir/nginx.conf" "$dir" "$port" "$log"
+		nginx -e "$log" -p "$dir" -c "$dir/nginx.conf" &
+		BACKEND_PIDS="$BACKEND_PIDS $!"
+	done
+	for port in $B1 $B2 $B3; do
+		$HELPER wait "$port" 10 /small /big ||
+		    die "backend $port does not serve /small and /big"
+	done
+}
+
+# ----------------------------------------------------------------- targets
+
+# start_TARGET ROUND: start it in the background, set TARGET_PID and PORT.
+start_lbd() {
+	render lbd.conf "$WORK/lbd.conf" "$WORK"
+	"$LBD" -t -c "$WORK/lbd.conf" >/dev/null || die "lbd.conf rejected"
+	"$LBD" -f -c "$WORK/lbd.conf" 2>>"$RAW/lbd.log" &
+	TARGET_PID=$! PORT=$FRONT STOP_SIG=INT
+}
+
+start_haproxy() {
+	render haproxy.cfg "$WORK/haproxy.cfg" "$WORK"
+	# -db: stay in the foreground, one process, so $! is HAProxy itself.
+	haproxy -db -f "$WORK/haproxy.cfg" >>"$RAW/haproxy.log" 2>&1 &
+	TARGET_PID=$! PORT=$FRONT STOP_SIG=TERM
+}
+
+start_nginx() {
+	dir=$WORK/nginx-stream
+	nginx_prefix "$dir"
+	render nginx.stream.conf "$dir/nginx.conf" "$dir" "" "$RAW/nginx.log"
+	nginx -e "$RAW/nginx.log" -p "$dir" -c "$dir/nginx.conf" &
+	TARGET_PID=$! PORT=$FRONT STOP_SIG=TERM
+}
+
+# The ceiling: wrk talks to one backend, nothing in between.
+start_direct() {
+	TARGET_PID="" PORT=$B1
+}
+
+stop_target() {
+	[ -n "$TARGET_PID" ] && stop_tree "$TARGET_PID" "$STOP_SIG"
+	TARGET_PID=""
+}
+
+# ---------------------------------------------------------------- workloads
+
+# wrk_run NAME ARGS...: one wrk run against the front port, its summary
+# line (report.lua) and text saved, one result row recorded.
+wrk_run() {
+	name=$1
+	shift
+	log=$RAW/$ROUND-$TARGET-$name.txt
+	wrk -t1 -d "${SECONDS_PER_RUN}s" --latency -s "$HERE/report.lua" \
+	    "$@" >"$log" 2>&1 || true
+	$HELPER record "$ROUND" "$TARGET" "$name" "$log" >>"$RAW/results.tsv"
+}
+
+run_workloads() {
+	url=http://127.0.0.1:$PORT
+	# Warm up (page in code, fill pools) so the first workload is not
+	# charged for it; not recorded.
+	wrk -t1 -c64 -d1s "$url/small" >/dev/null 2>&1 || true
+	wrk_run keepalive -c64 "$url/small"
+	wrk_run close -c64 -H "Connection: close" "$url/small"
+	wrk_run big -c8 "$url/big"
+	[ "$TARGET" = direct ] && return 0
+	log=$RAW/$ROUND-$TARGET-idle.txt
+	$HELPER idle "$PORT" "$IDLE" "$TARGET_PID" "$B1,$B2,$B3" \
+	    >"$log" 2>&1 || true
+	$HELPER record "$ROUND" "$TARGET" idle "$log" >>"$RAW/results.tsv"
+}
+
+# Where each target spent its CPU, per process or thread, and lbd's own
+# per-backend counts: both show an imbalance the totals would hide.
+record_target() {
+	[ -n "$TARGET_PID" ] || return 0
+	$HELPER cpu "$TARGET_PID" | sed "s/^/$ROUND	$TARGET	/" \
+	    >>"$RAW/cpu.tsv" || true
+	[ "$TARGET" = lbd ] || return 0
+	python3 -c "import urllib.request as u, sys; sys.stdout.write(u.urlopen('http://127.0.0.1:$STATS/metrics', timeout=2).read().decode())" \
+	    >"$RAW/$ROUND-lbd-metrics.txt" 2>&1 || true
+}
+
+run_target() {
+	TARGET=$1
+	say "round $ROUND: $TARGET"
+	"start_$TARGET"
+	if ! $HELPER wait "$PORT" 10; then
+		say "$TARGET did not come up; see $RAW/$TARGET.log"
+		stop_target
+		return 0
+	fi
+	run_workloads
+	record_target
+	stop_target
+}
+
+# Round R runs the targets rotated by R - 1.
+rotation() {
+	echo "$TARGETS" | awk -v r="$1" '{
+		for (i = 0; i < NF; i++) printf "%s ", $((i + r - 1) % NF + 1)
+	}'
+}
+
+# ------------------------------------------------------------------ report
+
+versions() {
+	echo "- lbd: $("$LBD" -V 2>&1 | head -1)"
+	echo "- HAProxy: $(haproxy -v 2>&1 | head -1)"
+	echo "- nginx: $(nginx -v 2>&1 | head -1)"
+	echo "- wrk: $(wrk -v 2>&1 | head -1 | sed 's/ \[.*//')"
+}
+
+machine() {
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+	mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' \
+	    /proc/meminfo)
+	echo "- machine: $(nproc) CPUs ($cpu), $mem, Linux $(uname -r)"
+}
+
+# What lbd said at warning level or worse, and its per-backend counts.
+lbd_notes() {
+	echo
+	n=$(grep -c -E ' (warning|error): ' "$RAW/lbd.log" 2>/dev/null || true)
+	echo "lbd log: ${n:-0} warning/error lines (raw/lbd.log)."
+	grep -E ' (warning|error): ' "$RAW/lbd.log" 2>/dev/null |
+	    sed 's/^[^ ]* [^ ]* [^ ]* //' | sort | uniq -c | sort -rn |
+	    head -5 | sed 's/^/    /'
+	last=$RAW/$ROUNDS-lbd-metrics.txt
+	[ -f "$last" ] || return 0
+	echo
+	echo "lbd connections per backend (last round, all workloads):" \
+	    "$(grep '^lbd_backend_connections_total' "$last" |
+	    sed 's/.*backend="\([^"]*\)"} */\1=/' | tr '\n' ' ')"
+	echo
+}
+
+header() {
+	echo "# lbd benchmark"
+	echo
+	echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), wall time" \
+	    "$(( $(date +%s) - START ))s: $ROUNDS interleaved rounds, wrk -t1" \
+	    "for ${SECONDS_PER_RUN}s per run (keep-alive and new-connection" \
+	    "-c64, 1 MiB -c8), $IDLE idle connections."
+	[ -n "${IDLE_NOTE:-}" ] && echo "$IDLE_NOTE"
+	echo
+	machine
+	versions
+	echo
+}
+
+# Anything the peers or backends logged (warnings about limits, say).
+peer_notes() {
+	for f in haproxy nginx backend-$B1 backend-$B2 backend-$B3; do
+		n=$(grep -c . "$RAW/$f.log" 2>/dev/null || true)
+		[ "${n:-0}" -eq 0 ] || echo "$f logged $n lines (raw/$f.log)."
+	done
+}
+
+report() {
+	{
+		header
+		$HELPER report "$RAW/results.tsv" "$RAW/cpu.tsv"
+		lbd_notes
+		peer_notes
+	} >"$OUT/results.md"
+	cat "$OUT/results.md"
+}
+
+# -------------------------------------------------------------------- main
+
+main() {
+	START=$(date +%s)
+	[ -x "$LBD" ] || die "$LBD missing; run make bench"
+	install_deps
+	raise_nofile
+	LOAD_MODULE=""
+	mod=$(stream_module)
+	[ "$mod" = static ] || LOAD_MODULE="load_module $mod;"
+	rm -rf "$RAW"
+	mkdir -p "$RAW"
+	WORK=$(mktemp -d /tmp/lbd-bench.XXXXXX)
+	# nginx started as root serves files as "nobody": let it read them.
+	chmod 755 "$WORK"
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM	# exit runs the EXIT trap
+	start_backends
+	for ROUND in $(seq "$ROUNDS"); do
+		for t in $(rotation "$ROUND"); do
+			run_target "$t"
+		done
+	done
+	report
+}
+
+main "$@"
