@@ -3,6 +3,7 @@
  */
 #include <sys/socket.h>
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -60,4 +61,55 @@ buf_write_to(struct buf *b, int fd)
 			b->head = b->tail = 0;
 	}
 	return (n);
+}
+
+struct buf_pool {
+	size_t		 keep;
+	size_t		 n;
+	struct buf	*free[];
+};
+
+struct buf_pool *
+buf_pool_new(size_t keep)
+{
+	struct buf_pool	*p;
+
+	if ((p = calloc(1, sizeof(*p) + keep * sizeof(p->free[0]))) == NULL)
+		return (NULL);
+	p->keep = keep;
+	return (p);
+}
+
+void
+buf_pool_free(struct buf_pool *p)
+{
+	if (p == NULL)
+		return;
+	while (p->n > 0)
+		free(p->free[--p->n]);
+	free(p);
+}
+
+struct buf *
+buf_get(struct buf_pool *p)
+{
+	struct buf	*b;
+
+	if (p->n > 0)
+		b = p->free[--p->n];
+	else if ((b = malloc(sizeof(*b))) == NULL)
+		return (NULL);
+	buf_init(b);
+	return (b);
+}
+
+void
+buf_put(struct buf_pool *p, struct buf *b)
+{
+	if (b == NULL)
+		return;
+	if (p->n < p->keep)
+		p->free[p->n++] = b;
+	else
+		free(b);
 }

@@ -41,4 +41,20 @@ ssize_t	buf_read_from(struct buf *b, int fd);
  */
 ssize_t	buf_write_to(struct buf *b, int fd);
 
+/*
+ * Buffers on loan.  A relay holds a buffer only while bytes wait in it, so
+ * an idle connection costs none; freed buffers wait in the pool (up to
+ * keep of them) for the next one.
+ */
+struct buf_pool;
+
+struct buf_pool	*buf_pool_new(size_t keep);	/* NULL on ENOMEM */
+void		 buf_pool_free(struct buf_pool *p);	/* NULL allowed */
+
+/* An empty buffer, from the pool or new; NULL with errno ENOMEM. */
+struct buf	*buf_get(struct buf_pool *p);
+
+/* Give b back (NULL allowed); kept for reuse or freed. */
+void		 buf_put(struct buf_pool *p, struct buf *b);
+
 #endif /* LBD_BUF_H */

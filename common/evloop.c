@@ -1,20 +1,33 @@
 /*
- * poll(2) event loop.  Registered descriptors sit densely in a pollfd array
- * so each ppoll(2) passes exactly the live set; a per-fd table maps back to
- * the callback.  Deleting swaps the last entry into the hole.
+ * The event loop.  A per-fd table holds each descriptor's interest and
+ * callback for both mechanisms.  With poll(2), registered descriptors sit
+ * densely in a pollfd array so each call passes exactly the live set
+ * (deleting swaps the last entry into the hole).  With epoll(7), the
+ * kernel keeps the set and interest changes are epoll_ctl(2) calls, made
+ * only when a mask really changes.
+ *
+ * Ready events are copied out before any callback runs, so callbacks may
+ * reshape the set; a generation number per slot skips an event whose fd
+ * was deleted, or closed and reused, meanwhile.
  */
+#include <sys/epoll.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "evloop.h"
 
+#define INTEREST	(EV_READ | EV_WRITE)
+
 struct slot {
 	int		mask;		/* EV_READ | EV_WRITE, 0 = unused */
-	int		index;		/* position in pfd[] */
+	bool		exclusive;	/* epoll: EPOLLEXCLUSIVE */
+	int		index;		/* poll: position in pfd[] */
 	uint32_t	gen;		/* bumped on every forget */
 	evloop_fn	fn;
 	void		*arg;
@@ -27,25 +40,53 @@ struct fired {
 };
 
 struct evloop {
-	int		 maxfds;
-	int		 npfd;
-	struct pollfd	*pfd;
-	struct slot	*slots;
-	struct fired	*fired;
+	enum evloop_kind	 kind;
+	int			 maxfds;
+	struct slot		*slots;
+	struct fired		*fired;
+	int			 npfd;		/* poll */
+	struct pollfd		*pfd;
+	int			 epfd;		/* epoll, -1 for poll */
+	struct epoll_event	*events;
 };
 
+int
+evloop_kind_parse(const char *name)
+{
+	if (strcmp(name, "poll") == 0)
+		return (EVLOOP_POLL);
+	if (strcmp(name, "epoll") == 0)
+		return (EVLOOP_EPOLL);
+	return (-1);
+}
+
+const char *
+evloop_kind_name(enum evloop_kind kind)
+{
+	return (kind == EVLOOP_EPOLL ? "epoll" : "poll");
+}
+
 struct evloop *
-evloop_new(int maxfds)
+evloop_new(int maxfds, enum evloop_kind kind)
 {
 	struct evloop	*loop;
 
 	if ((loop = calloc(1, sizeof(*loop))) == NULL)
 		return (NULL);
+	loop->kind = kind;
 	loop->maxfds = maxfds;
-	loop->pfd = calloc(maxfds, sizeof(*loop->pfd));
+	loop->epfd = -1;
 	loop->slots = calloc(maxfds, sizeof(*loop->slots));
 	loop->fired = calloc(maxfds, sizeof(*loop->fired));
-	if (loop->pfd == NULL || loop->slots == NULL || loop->fired == NULL) {
+	if (kind == EVLOOP_POLL)
+		loop->pfd = calloc(maxfds, sizeof(*loop->pfd));
+	else {
+		loop->events = calloc(maxfds, sizeof(*loop->events));
+		loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	}
+	if (loop->slots == NULL || loop->fired == NULL ||
+	    (kind == EVLOOP_POLL ? loop->pfd == NULL :
+	    loop->events == NULL || loop->epfd == -1)) {
 		evloop_free(loop);
 		errno = ENOMEM;
 		return (NULL);
@@ -58,7 +99,10 @@ evloop_free(struct evloop *loop)
 {
 	if (loop == NULL)
 		return;
+	if (loop->epfd != -1)
+		close(loop->epfd);
 	free(loop->pfd);
+	free(loop->events);
 	free(loop->slots);
 	free(loop->fired);
 	free(loop);
@@ -69,8 +113,9 @@ evloop_close_all(struct evloop *loop)
 {
 	if (loop == NULL)
 		return;
-	for (int i = 0; i < loop->npfd; i++)
-		close(loop->pfd[i].fd);
+	for (int fd = 0; fd < loop->maxfds; fd++)
+		if (loop->slots[fd].mask != 0)
+			close(fd);
 	evloop_free(loop);
 }
 
@@ -80,40 +125,83 @@ poll_events(int mask)
 	return ((mask & EV_READ ? POLLIN : 0) | (mask & EV_WRITE ? POLLOUT : 0));
 }
 
+/* poll: move fd into, within or out of the dense pollfd array. */
+static void
+poll_apply(struct evloop *loop, int fd, int old, int new)
+{
+	struct slot	*s = &loop->slots[fd];
+	int		 last;
+
+	if (old == 0) {
+		s->index = loop->npfd++;
+		loop->pfd[s->index].fd = fd;
+	} else if (new == 0) {
+		last = --loop->npfd;
+		if (s->index != last) {
+			loop->pfd[s->index] = loop->pfd[last];
+			loop->slots[loop->pfd[s->index].fd].index = s->index;
+		}
+		return;
+	}
+	loop->pfd[s->index].events = poll_events(new);
+}
+
+/* epoll: one epoll_ctl(2), or two for an exclusive fd, which cannot MOD. */
+static int
+epoll_apply(struct evloop *loop, int fd, int old, int new)
+{
+	struct epoll_event	ev = { .data.fd = fd };
+	const struct slot	*s = &loop->slots[fd];
+
+	ev.events = (new & EV_READ ? EPOLLIN : 0) |
+	    (new & EV_WRITE ? EPOLLOUT : 0) |
+	    (s->exclusive ? EPOLLEXCLUSIVE : 0);
+	/* A descriptor closed meanwhile has left the set by itself. */
+	if (old != 0 && (new == 0 || s->exclusive) &&
+	    epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL) == -1 &&
+	    errno != ENOENT && errno != EBADF)
+		return (-1);
+	if (new == 0)
+		return (0);
+	return (epoll_ctl(loop->epfd, old != 0 && !s->exclusive ?
+	    EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev));
+}
+
 int
-evloop_add(struct evloop *loop, int fd, int mask, evloop_fn fn, void *arg)
+evloop_set(struct evloop *loop, int fd, int mask, evloop_fn fn, void *arg)
 {
 	struct slot	*s;
+	int		 old;
 
 	if (fd < 0 || fd >= loop->maxfds) {
 		errno = ERANGE;
 		return (-1);
 	}
 	s = &loop->slots[fd];
-	if (s->mask == 0) {
-		s->index = loop->npfd++;
-		loop->pfd[s->index].fd = fd;
-	}
-	s->mask |= mask;
+	old = s->mask;
+	if (old == 0)
+		s->exclusive = (mask & EV_EXCLUSIVE) != 0;
+	mask &= INTEREST;
 	s->fn = fn;
 	s->arg = arg;
-	loop->pfd[s->index].events = poll_events(s->mask);
+	if (mask == old)
+		return (0);
+	if (loop->kind == EVLOOP_POLL)
+		poll_apply(loop, fd, old, mask);
+	else if (epoll_apply(loop, fd, old, mask) == -1)
+		return (-1);
+	s->mask = mask;
+	if (mask == 0)
+		s->gen++;
 	return (0);
 }
 
-/* Drop fd from the poll array, moving the last entry into its place. */
-static void
-forget(struct evloop *loop, int fd)
+int
+evloop_add(struct evloop *loop, int fd, int mask, evloop_fn fn, void *arg)
 {
-	struct slot	*s = &loop->slots[fd];
-	int		 last = --loop->npfd;
+	int	old = evloop_mask(loop, fd);
 
-	if (s->index != last) {
-		loop->pfd[s->index] = loop->pfd[last];
-		loop->slots[loop->pfd[s->index].fd].index = s->index;
-	}
-	s->mask = 0;
-	s->gen++;
+	return (evloop_set(loop, fd, old | mask, fn, arg));
 }
 
 void
@@ -124,11 +212,7 @@ evloop_del(struct evloop *loop, int fd, int mask)
 	if (fd < 0 || fd >= loop->maxfds || loop->slots[fd].mask == 0)
 		return;
 	s = &loop->slots[fd];
-	s->mask &= ~mask;
-	if (s->mask == 0)
-		forget(loop, fd);
-	else
-		loop->pfd[s->index].events = poll_events(s->mask);
+	(void)evloop_set(loop, fd, s->mask & ~mask, s->fn, s->arg);
 }
 
 int
@@ -139,27 +223,54 @@ evloop_mask(const struct evloop *loop, int fd)
 	return (loop->slots[fd].mask);
 }
 
-/* Copy out what fired, so callbacks may reshape pfd[] while we dispatch. */
 static int
-collect(struct evloop *loop)
+ev_bits(int in, int out, int err)
+{
+	return ((in ? EV_READ : 0) | (out ? EV_WRITE : 0) | (err ? EV_ERROR :
+	    0));
+}
+
+static void
+fire(struct evloop *loop, int n, int fd, int events)
+{
+	loop->fired[n].fd = fd;
+	loop->fired[n].events = events;
+	loop->fired[n].gen = loop->slots[fd].gen;
+}
+
+/* Wait with poll(2); copy what fired.  The count, or -1. */
+static int
+wait_poll(struct evloop *loop, const struct timespec *ts,
+    const sigset_t *sigmask)
 {
 	int	n = 0;
 
+	if (ppoll(loop->pfd, loop->npfd, ts, sigmask) == -1)
+		return (-1);
 	for (int i = 0; i < loop->npfd; i++) {
-		struct pollfd	*p = &loop->pfd[i];
-		int		 ev = 0;
+		const struct pollfd	*p = &loop->pfd[i];
 
-		if (p->revents == 0)
-			continue;
-		if (p->revents & POLLIN)
-			ev |= EV_READ;
-		if (p->revents & POLLOUT)
-			ev |= EV_WRITE;
-		if (p->revents & (POLLERR | POLLHUP | POLLNVAL))
-			ev |= EV_ERROR;
-		loop->fired[n].fd = p->fd;
-		loop->fired[n].events = ev;
-		loop->fired[n++].gen = loop->slots[p->fd].gen;
+		if (p->revents != 0)
+			fire(loop, n++, p->fd, ev_bits(p->revents & POLLIN,
+			    p->revents & POLLOUT, p->revents & (POLLERR |
+			    POLLHUP | POLLNVAL)));
+	}
+	return (n);
+}
+
+/* Wait with epoll_pwait(2); copy what fired.  The count, or -1. */
+static int
+wait_epoll(struct evloop *loop, int timeout_ms, const sigset_t *sigmask)
+{
+	int	n;
+
+	n = epoll_pwait(loop->epfd, loop->events, loop->maxfds, timeout_ms,
+	    sigmask);
+	for (int i = 0; i < n; i++) {
+		uint32_t	e = loop->events[i].events;
+
+		fire(loop, i, loop->events[i].data.fd, ev_bits(e & EPOLLIN,
+		    e & EPOLLOUT, e & (EPOLLERR | EPOLLHUP)));
 	}
 	return (n);
 }
@@ -175,11 +286,10 @@ evloop_wait(struct evloop *loop, int timeout_ms, const sigset_t *sigmask)
 		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
 		tsp = &ts;
 	}
-	if ((n = ppoll(loop->pfd, loop->npfd, tsp, sigmask)) == -1)
+	n = loop->kind == EVLOOP_POLL ? wait_poll(loop, tsp, sigmask) :
+	    wait_epoll(loop, timeout_ms, sigmask);
+	if (n == -1)
 		return (errno == EINTR ? 0 : -1);
-	if (n == 0)
-		return (0);
-	n = collect(loop);
 	for (int i = 0; i < n; i++) {
 		struct fired	*f = &loop->fired[i];
 		struct slot	*s = &loop->slots[f->fd];

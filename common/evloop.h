@@ -1,16 +1,25 @@
 /*
- * A poll(2) event loop shaped like Redis's ae: a descriptor, an interest
- * mask and a callback with its argument.  One round waits in ppoll(2) with
- * the caller's signal mask, the only place a blocked signal is delivered.
+ * An event loop shaped like Redis's ae: a descriptor, an interest mask and
+ * a callback with its argument.  One round waits with the caller's signal
+ * mask, the only place a blocked signal is delivered.  Two mechanisms sit
+ * behind the same calls: poll(2), whose cost grows with every registered
+ * descriptor, and epoll(7), whose cost grows with the ready ones.
  */
 #ifndef LBD_EVLOOP_H
 #define LBD_EVLOOP_H
 
 #include <signal.h>
+#include <stdbool.h>
 
 #define EV_READ		0x1
 #define EV_WRITE	0x2
 #define EV_ERROR	0x4	/* reported only: POLLERR, POLLHUP, POLLNVAL */
+#define EV_EXCLUSIVE	0x8	/* epoll: wake one of the loops waiting on fd */
+
+enum evloop_kind {
+	EVLOOP_POLL = 0,
+	EVLOOP_EPOLL
+};
 
 struct evloop;
 
@@ -18,19 +27,34 @@ struct evloop;
 typedef void	(*evloop_fn)(struct evloop *loop, int fd, int events,
 		    void *arg);
 
-/* A loop for descriptors below maxfds.  NULL with errno on failure. */
-struct evloop	*evloop_new(int maxfds);
+/*
+ * A loop of the given kind for descriptors below maxfds.  NULL with errno
+ * on failure.
+ */
+struct evloop	*evloop_new(int maxfds, enum evloop_kind kind);
 void		 evloop_free(struct evloop *loop);
+
+/* "poll" or "epoll" to a kind; -1 for another word. */
+int		 evloop_kind_parse(const char *name);
+const char	*evloop_kind_name(enum evloop_kind kind);
 
 /*
  * Add mask to fd's interest set; fn and arg replace any earlier ones.
- * Returns 0, or -1 with errno ERANGE when fd >= maxfds.
+ * EV_EXCLUSIVE is taken from the first add of fd.  Returns 0, or -1 with
+ * errno (ERANGE when fd >= maxfds).
  */
 int		 evloop_add(struct evloop *loop, int fd, int mask, evloop_fn fn,
 		    void *arg);
 
 /* Remove mask from fd's interest; with no interest left, forget fd. */
 void		 evloop_del(struct evloop *loop, int fd, int mask);
+
+/*
+ * Make fd's interest exactly mask (0: forget it).  With epoll, a mask
+ * that does not change costs no system call.  0, or -1 with errno.
+ */
+int		 evloop_set(struct evloop *loop, int fd, int mask, evloop_fn fn,
+		    void *arg);
 
 /*
  * Close every registered descriptor and free the loop: a forked child

@@ -149,6 +149,14 @@ net_addr_equal(const struct net_addr *a, const struct net_addr *b)
 }
 
 int
+net_set_nodelay(int fd)
+{
+	int	on = 1;
+
+	return (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)));
+}
+
+int
 net_set_nonblock(int fd)
 {
 	int	flags;
@@ -187,14 +195,13 @@ fail:
 int
 net_connect(const struct net_addr *a)
 {
-	int	s, on = 1, saved;
+	int	s, saved;
 
 	s = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (s == -1)
 		return (-1);
-	/* Relayed bytes are already batched by the peer; do not delay them. */
-	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	(void)net_set_nodelay(s);
 	if (connect(s, (const struct sockaddr *)&a->ss, a->len) == -1 &&
 	    errno != EINPROGRESS) {
 		saved = errno;

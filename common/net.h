@@ -47,6 +47,12 @@ int		net_listen(const struct net_addr *a, int backlog);
  */
 int		net_connect(const struct net_addr *a);
 
+/*
+ * Turn Nagle off: relayed bytes were already batched by their sender, and
+ * holding a response's last segment for an ACK costs a delayed-ACK wait.
+ */
+int		net_set_nodelay(int fd);
+
 /* Set O_NONBLOCK; 0 or -1 with errno set. */
 int		net_set_nonblock(int fd);
 

@@ -305,7 +305,7 @@ checker_init(struct checker *ck, struct lbd *env)
 	ck->env = env;
 	for (size_t i = 0; i < env->conf->nservices; i++)
 		n += env->conf->services[i].nbackends;
-	if ((ck->loop = evloop_new(4096)) == NULL ||
+	if ((ck->loop = evloop_new(4096, EVLOOP_POLL)) == NULL ||
 	    (ck->checks = calloc(n, sizeof(*ck->checks))) == NULL)
 		fatal("%s", __func__);
 	for (size_t i = 0; i < env->conf->nservices; i++)

@@ -10,11 +10,11 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "evloop.h"
 #include "lbd_limits.h"
 #include "net.h"
 
 struct balance;
-struct evloop;
 struct config;
 struct runtime_slots;
 struct service_config;
@@ -39,6 +39,7 @@ struct service {
 struct lbd {
 	char			 conf_path[LBD_PATHLEN];	/* absolute */
 	bool			 foreground;
+	enum evloop_kind	 events;	/* the workers' event loop */
 	pid_t			 master_pid;
 	struct config		*conf;
 	unsigned		 generation;	/* bumped by each reload */

@@ -180,6 +180,21 @@ run(struct lbd *env)
 }
 
 /*
+ * The workers' event loop: epoll, which measured faster (README,
+ * "Performance"), unless LBD_EVENTS=poll asks for poll(2).
+ */
+static enum evloop_kind
+events_kind(void)
+{
+	const char	*name = getenv("LBD_EVENTS");
+	int		 kind;
+
+	if (name == NULL || (kind = evloop_kind_parse(name)) == -1)
+		return (EVLOOP_EPOLL);
+	return ((enum evloop_kind)kind);
+}
+
+/*
  * Remember the file for reloads, as an absolute path: they happen after
  * chdir("/"), and after the process title has overwritten argv.
  */
@@ -214,6 +229,7 @@ main(int argc, char **argv)
 	else {
 		keep_conf_path(&env, o.conf_path);
 		env.foreground = o.foreground;
+		env.events = events_kind();
 		rc = run(&env);
 		master_teardown(&env);
 	}

@@ -617,7 +617,7 @@ master_run(struct lbd *env)
 	/* After daemon_detach(): this is the process workers must watch. */
 	env->master_pid = getpid();
 	proc_title_set("lbd: master");
-	if ((m.loop = evloop_new(1024)) == NULL)
+	if ((m.loop = evloop_new(1024, EVLOOP_POLL)) == NULL)
 		fatal("%s: evloop_new", __func__);
 	env->master_loop = m.loop;
 	if (env->stats_fd != -1 &&

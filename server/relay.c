@@ -32,6 +32,9 @@
 #include "runtime.h"
 #include "shm.h"
 
+#define PUMP_ROUNDS	4	/* buffers moved per wake-up, at most */
+#define POOL_KEEP	256	/* free buffers a worker keeps */
+
 enum conn_state {
 	CONN_PICKING = 0,	/* no backend yet */
 	CONN_QUEUED,		/* every backend full: waiting for a slot */
@@ -77,6 +80,7 @@ struct conn {
 struct relay {
 	struct lbd		*env;
 	struct evloop		*loop;
+	struct buf_pool		*pool;		/* buffers on loan to flows */
 	unsigned		 wslot;
 	unsigned		 count;
 	unsigned		 nqueued;
@@ -95,6 +99,10 @@ relay_new(struct lbd *env, struct evloop *loop, unsigned wslot)
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (NULL);
+	if ((r->pool = buf_pool_new(POOL_KEEP)) == NULL) {
+		free(r);
+		return (NULL);
+	}
 	r->env = env;
 	r->loop = loop;
 	r->wslot = wslot;
@@ -194,8 +202,8 @@ conn_close(struct conn *c, const char *result)
 	shm_conn_release(r->env->shm, r->wslot);
 	TAILQ_REMOVE(&r->conns, c, entry);
 	r->count--;
-	free(c->up.buf);
-	free(c->down.buf);
+	buf_put(r->pool, c->up.buf);
+	buf_put(r->pool, c->down.buf);
 	free(c);
 }
 
@@ -468,19 +476,17 @@ connect_next(struct conn *c)
 	give_up(c, c->attempts == 0 ? "no_backend" : "connect_failed");
 }
 
-static int
-set_interest(struct conn *c, int fd, int mask, evloop_fn fn)
+/* Bytes waiting in a flow; a flow with nothing waiting holds no buffer. */
+static size_t
+waiting(const struct flow *f)
 {
-	evloop_del(c->r->loop, fd, ~mask & (EV_READ | EV_WRITE));
-	if (mask != 0)
-		return (evloop_add(c->r->loop, fd, mask, fn, c));
-	return (0);
+	return (f->buf != NULL ? buf_len(f->buf) : 0);
 }
 
 static bool
 wants_read(const struct flow *f)
 {
-	return (!f->eof && buf_space(f->buf) > 0);
+	return (!f->eof && (f->buf == NULL || buf_space(f->buf) > 0));
 }
 
 /* Poll each side for what its flows can do now. */
@@ -490,24 +496,20 @@ update_interest(struct conn *c)
 	int	cmask, smask;
 
 	cmask = (wants_read(&c->up) ? EV_READ : 0) |
-	    (buf_len(c->down.buf) > 0 ? EV_WRITE : 0);
+	    (waiting(&c->down) > 0 ? EV_WRITE : 0);
 	smask = (wants_read(&c->down) ? EV_READ : 0) |
-	    (buf_len(c->up.buf) > 0 ? EV_WRITE : 0);
-	set_interest(c, c->cfd, cmask, on_client);
-	set_interest(c, c->sfd, smask, on_server);
+	    (waiting(&c->up) > 0 ? EV_WRITE : 0);
+	/* Unchanged masks, the common case, cost no system call. */
+	if (evloop_set(c->r->loop, c->cfd, cmask, on_client, c) == -1 ||
+	    evloop_set(c->r->loop, c->sfd, smask, on_server, c) == -1)
+		log_warn("%s: evloop_set", __func__);
 }
 
-static int
+static void
 connected(struct conn *c)
 {
 	uint64_t	now = clock_ms();
 
-	c->up.buf = malloc(sizeof(*c->up.buf));
-	c->down.buf = malloc(sizeof(*c->down.buf));
-	if (c->up.buf == NULL || c->down.buf == NULL)
-		return (-1);
-	buf_init(c->up.buf);
-	buf_init(c->down.buf);
 	c->up.src = c->down.dst = c->cfd;
 	c->up.dst = c->down.src = c->sfd;
 	c->state = CONN_RELAYING;
@@ -516,7 +518,6 @@ connected(struct conn *c)
 	    memory_order_relaxed);
 	c->connected_us = clock_us();
 	update_interest(c);
-	return (0);
 }
 
 static void
@@ -534,10 +535,7 @@ on_connect(struct evloop *loop, int fd, int events, void *arg)
 		connect_failed(c, err);
 		return;
 	}
-	if (connected(c) == -1) {
-		log_warn("%s: malloc", __func__);
-		conn_close(c, "reset");
-	}
+	connected(c);
 }
 
 static void
@@ -553,20 +551,23 @@ touch(struct conn *c, int fd)
 static void
 maybe_shut(struct flow *f)
 {
-	if (f->eof && !f->shut && buf_len(f->buf) == 0) {
+	if (f->eof && !f->shut && waiting(f) == 0) {
 		shutdown(f->dst, SHUT_WR);
 		f->shut = true;
 	}
 }
 
-/* Write what f holds to its destination.  -1 on a socket error. */
+/*
+ * Write what f holds to its destination, and give the buffer back once
+ * it has drained.  -1 on a socket error.
+ */
 static int
 flush(struct conn *c, struct flow *f)
 {
 	struct shm_backend	*sb = conn_shm_backend(c);
 	ssize_t			 n;
 
-	if (buf_len(f->buf) > 0) {
+	if (waiting(f) > 0) {
 		if ((n = buf_write_to(f->buf, f->dst)) == -1)
 			return (errno == EAGAIN ? 0 : -1);
 		touch(c, f->dst);
@@ -582,25 +583,42 @@ flush(struct conn *c, struct flow *f)
 			    memory_order_relaxed);
 		}
 	}
+	if (f->buf != NULL && buf_len(f->buf) == 0) {
+		buf_put(c->r->pool, f->buf);
+		f->buf = NULL;
+	}
 	maybe_shut(f);
 	return (0);
 }
 
-/* Read from f's source, then write at once if the far side can take it. */
+/*
+ * Read from f's source and write at once while the far side takes it
+ * all: a bulk transfer moves PUMP_ROUNDS buffers per wake-up instead of
+ * one.  Stops at EAGAIN, EOF, a short read or a full destination.
+ */
 static int
 fill(struct conn *c, struct flow *f)
 {
 	ssize_t	n;
 
-	if ((n = buf_read_from(f->buf, f->src)) == -1)
-		return (errno == EAGAIN || errno == EINTR ? 0 : -1);
-	if (n == 0)
-		f->eof = true;
-	else
-		touch(c, f->src);
-	if (n > 0 && f == &c->down)
-		measure(c, clock_us());
-	return (flush(c, f));
+	for (int i = 0; i < PUMP_ROUNDS && wants_read(f); i++) {
+		if (f->buf == NULL && (f->buf = buf_get(c->r->pool)) == NULL)
+			return (-1);
+		if ((n = buf_read_from(f->buf, f->src)) == -1)
+			return (errno == EAGAIN || errno == EINTR ?
+			    flush(c, f) : -1);
+		if (n == 0)
+			f->eof = true;
+		else
+			touch(c, f->src);
+		if (n > 0 && f == &c->down)
+			measure(c, clock_us());
+		if (flush(c, f) == -1)
+			return (-1);
+		if (n < LBD_BUFSIZE || f->buf != NULL)
+			break;
+	}
+	return (0);
 }
 
 /*
@@ -727,5 +745,6 @@ relay_free(struct relay *r)
 		return;
 	while ((c = TAILQ_FIRST(&r->conns)) != NULL)
 		conn_close(c, "reset");
+	buf_pool_free(r->pool);
 	free(r);
 }

@@ -23,6 +23,7 @@
 #include "evloop.h"
 #include "lbd.h"
 #include "log.h"
+#include "net.h"
 #include "relay.h"
 #include "shm.h"
 #include "worker.h"
@@ -113,6 +114,8 @@ accept_failed(struct worker *w, int err)
 		    strerror(err));
 }
 
+static bool	may_accept(struct worker *, uint64_t);
+
 /* Listener readable: take up to a batch of clients, each under maxconn. */
 static void
 on_accept(struct evloop *loop, int fd, int events, void *arg)
@@ -137,7 +140,11 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 			return;
 		}
 		w->emfile_logged = false;
+		(void)net_set_nodelay(cfd);
 		relay_start(w->relay, cfd, a->l->service, &peer);
+		/* Past its share, a worker leaves the rest to the others. */
+		if (!may_accept(w, clock_ms()))
+			break;
 	}
 }
 
@@ -145,8 +152,8 @@ static void
 listen_start(struct worker *w)
 {
 	for (size_t i = 0; i < w->env->nlisteners; i++)
-		if (evloop_add(w->loop, w->env->listeners[i].fd, EV_READ,
-		    on_accept, &w->acceptors[i]) == -1)
+		if (evloop_add(w->loop, w->env->listeners[i].fd,
+		    EV_READ | EV_EXCLUSIVE, on_accept, &w->acceptors[i]) == -1)
 			fatal("%s: evloop_add", __func__);
 	w->listening = true;
 }
@@ -176,12 +183,24 @@ may_accept(struct worker *w, uint64_t now)
 	return (n <= 1 || (unsigned long)mine * n <= total + n);
 }
 
-/* Take or give up the accept turn, and poll the listeners to match. */
+/*
+ * Listen or not, as may_accept() says.  With epoll every worker that may
+ * accept waits on the listeners and EPOLLEXCLUSIVE wakes one of them per
+ * connection.  poll(2) has no such thing, so there the workers take
+ * turns through the shared region.
+ */
 static void
 take_turn(struct worker *w, uint64_t now)
 {
 	bool	want = may_accept(w, now);
 
+	if (w->env->events == EVLOOP_EPOLL) {
+		if (want && !w->listening)
+			listen_start(w);
+		else if (!want && w->listening)
+			listen_stop(w);
+		return;
+	}
 	if (want && shm_accept_try(w->env->shm, w->wslot)) {
 		if (!w->listening)
 			listen_start(w);
@@ -224,7 +243,7 @@ poll_timeout(const struct worker *w, uint64_t now)
 	if (relay_queued(w->relay) > 0)
 		return (QUEUE_RETRY_MS);
 	if (!w->listening && !w->draining)
-		return (ACCEPT_RETRY_MS);
+		return (ACCEPT_RETRY_MS);	/* look for the turn again */
 	return (w->next_sweep > now ? (int)(w->next_sweep - now) : 0);
 }
 
@@ -271,7 +290,7 @@ worker_init(struct worker *w, struct lbd *env, unsigned id, unsigned wslot)
 	w->wslot = wslot;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("getrlimit");
-	if ((w->loop = evloop_new((int)rl.rlim_cur)) == NULL ||
+	if ((w->loop = evloop_new((int)rl.rlim_cur, env->events)) == NULL ||
 	    (w->relay = relay_new(env, w->loop, wslot)) == NULL ||
 	    (w->acceptors = calloc(env->nlisteners + 1,
 	    sizeof(*w->acceptors))) == NULL)

@@ -26,7 +26,7 @@ WORKLOADS = [
     ("big", "1 MiB responses", "mbps"),
     ("idle", "idle connections held open", "rss"),
 ]
-TARGETS = ["lbd", "haproxy", "nginx", "direct"]
+TARGETS = ["lbd", "lbd-poll", "haproxy", "nginx", "direct"]
 PEERS = ["haproxy", "nginx"]
 FIELDS = ["round", "target", "workload", "rps", "mbps", "p50_ms", "p99_ms",
           "errors", "rss_kib"]

@@ -8,7 +8,8 @@
 # machine hits every target alike, and the table shows medians.
 #
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, per wrk run),
-# BENCH_IDLE (10000 idle connections; capped by the descriptor limit).
+# BENCH_IDLE (10000 idle connections; capped by the descriptor limit),
+# BENCH_TARGETS (default "lbd lbd-poll haproxy nginx direct").
 # Output: build/bench/results.md, raw logs in build/bench/raw/.
 set -eu
 
@@ -18,7 +19,7 @@ IDLE=${BENCH_IDLE:-10000}
 FRONT=18080
 B1=18101 B2=18102 B3=18103
 STATS=18190
-TARGETS="lbd haproxy nginx direct"
+TARGETS=${BENCH_TARGETS:-"lbd lbd-poll haproxy nginx direct"}
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
@@ -181,6 +182,13 @@ start_lbd() {
 	TARGET_PID=$! PORT=$FRONT STOP_SIG=INT
 }
 
+# The same lbd with its workers on poll(2) instead of epoll(7).
+start_lbd_poll() {
+	render lbd.conf "$WORK/lbd.conf" "$WORK"
+	LBD_EVENTS=poll "$LBD" -f -c "$WORK/lbd.conf" 2>>"$RAW/lbd.log" &
+	TARGET_PID=$! PORT=$FRONT STOP_SIG=INT
+}
+
 start_haproxy() {
 	render haproxy.cfg "$WORK/haproxy.cfg" "$WORK"
 	# -db: stay in the foreground, one process, so $! is HAProxy itself.
@@ -248,7 +256,7 @@ record_target() {
 run_target() {
 	TARGET=$1
 	say "round $ROUND: $TARGET"
-	"start_$TARGET"
+	"start_$(echo "$TARGET" | tr - _)"
 	if ! $HELPER wait "$PORT" 10; then
 		say "$TARGET did not come up; see $RAW/$TARGET.log"
 		stop_target

@@ -29,9 +29,9 @@ on_event(struct evloop *loop, int fd, int events, void *arg)
 }
 
 static void
-test_read_write(void)
+read_write(enum evloop_kind kind)
 {
-	struct evloop	*loop = evloop_new(1024);
+	struct evloop	*loop = evloop_new(1024, kind);
 	struct probe	 p = { 0, 0, -1 };
 	int		 sv[2];
 
@@ -59,9 +59,9 @@ test_read_write(void)
 
 /* A callback deleting another ready fd: that fd's event is not run. */
 static void
-test_delete_during_dispatch(void)
+delete_during_dispatch(enum evloop_kind kind)
 {
-	struct evloop	*loop = evloop_new(1024);
+	struct evloop	*loop = evloop_new(1024, kind);
 	struct probe	 a = { 0, 0, -1 }, b = { 0, 0, -1 };
 	int		 s1[2], s2[2];
 
@@ -82,6 +82,55 @@ test_delete_during_dispatch(void)
 	evloop_free(loop);
 }
 
+static void
+test_read_write_poll(void)
+{
+	read_write(EVLOOP_POLL);
+}
+
+static void
+test_read_write_epoll(void)
+{
+	read_write(EVLOOP_EPOLL);
+}
+
+static void
+test_delete_poll(void)
+{
+	delete_during_dispatch(EVLOOP_POLL);
+}
+
+static void
+test_delete_epoll(void)
+{
+	delete_during_dispatch(EVLOOP_EPOLL);
+}
+
+/* set: exact masks, exclusive descriptors change by delete and add. */
+static void
+test_set_exclusive(void)
+{
+	struct evloop	*loop = evloop_new(1024, EVLOOP_EPOLL);
+	struct probe	 p = { 0, 0, -1 };
+	int		 sv[2];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(loop);
+	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	CU_ASSERT_EQUAL(evloop_set(loop, sv[0], EV_READ | EV_EXCLUSIVE,
+	    on_event, &p), 0);
+	CU_ASSERT_EQUAL(evloop_set(loop, sv[0], EV_WRITE, on_event, &p), 0);
+	CU_ASSERT_EQUAL(evloop_mask(loop, sv[0]), EV_WRITE);
+	CU_ASSERT_EQUAL(evloop_wait(loop, 1000, NULL), 1);
+	CU_ASSERT_EQUAL(p.events, EV_WRITE);
+	CU_ASSERT_EQUAL(evloop_set(loop, sv[0], 0, on_event, &p), 0);
+	CU_ASSERT_EQUAL(evloop_wait(loop, 0, NULL), 0);
+	CU_ASSERT_EQUAL(evloop_kind_parse("epoll"), EVLOOP_EPOLL);
+	CU_ASSERT_EQUAL(evloop_kind_parse("select"), -1);
+	close(sv[0]);
+	close(sv[1]);
+	evloop_free(loop);
+}
+
 int
 test_evloop_register(void)
 {
@@ -89,9 +138,15 @@ test_evloop_register(void)
 
 	if ((s = CU_add_suite("evloop", NULL, NULL)) == NULL)
 		return (-1);
-	if (CU_add_test(s, "read and write interest", test_read_write) ==
-	    NULL || CU_add_test(s, "delete during dispatch",
-	    test_delete_during_dispatch) == NULL)
+	if (CU_add_test(s, "read and write interest (poll)",
+	    test_read_write_poll) == NULL ||
+	    CU_add_test(s, "read and write interest (epoll)",
+	    test_read_write_epoll) == NULL ||
+	    CU_add_test(s, "delete during dispatch (poll)", test_delete_poll) ==
+	    NULL || CU_add_test(s, "delete during dispatch (epoll)",
+	    test_delete_epoll) == NULL ||
+	    CU_add_test(s, "exact masks, exclusive fds", test_set_exclusive) ==
+	    NULL)
 		return (-1);
 	return (0);
 }
