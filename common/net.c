@@ -148,6 +148,19 @@ net_addr_equal(const struct net_addr *a, const struct net_addr *b)
 	return (false);
 }
 
+const char *
+net_connect_reason(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return ("connect refused");
+	case ETIMEDOUT:
+		return ("connect timeout");
+	default:
+		return (strerror(err));
+	}
+}
+
 int
 net_set_nodelay(int fd)
 {

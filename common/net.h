@@ -53,6 +53,12 @@ int		net_connect(const struct net_addr *a);
  */
 int		net_set_nodelay(int fd);
 
+/*
+ * Why a connect failed, worded the same in every log line:
+ * "connect refused", "connect timeout", or strerror(err).
+ */
+const char	*net_connect_reason(int err);
+
 /* Set O_NONBLOCK; 0 or -1 with errno set. */
 int		net_set_nonblock(int fd);
 

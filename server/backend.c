@@ -13,6 +13,8 @@
 #include "shm.h"
 
 #define RT_HALFLIFE_MS	5000	/* an unmeasured estimate halves its gap */
+#define RAMP_START	100	/* per mille of the weight, at slow start */
+#define RAMP_FULL	1000
 
 static struct shm_backend *
 slot(struct lbd *env, const struct service *s, unsigned be)
@@ -35,26 +37,32 @@ backend_is_up(struct lbd *env, const struct service *s, unsigned be,
 }
 
 unsigned
-backend_weight(struct lbd *env, const struct service *s, unsigned be,
+backend_weight(struct lbd *env, const struct service *s, unsigned be)
+{
+	unsigned	w;
+
+	w = atomic_load_explicit(&slot(env, s, be)->weight,
+	    memory_order_relaxed);
+	return (w > 0 ? w : 1);
+}
+
+unsigned
+backend_ramp(struct lbd *env, const struct service *s, unsigned be,
     uint64_t now_ms)
 {
 	struct shm_backend	*sb = slot(env, s, be);
 	uint64_t		 ramp = s->conf->health.slowstart_ms;
 	uint64_t		 since, paused;
-	unsigned		 full, low;
 
-	full = atomic_load_explicit(&sb->weight, memory_order_relaxed);
 	since = atomic_load_explicit(&sb->up_since_ms, memory_order_relaxed);
 	paused = atomic_load_explicit(&sb->down_until_ms,
 	    memory_order_relaxed);
 	if (paused > since)
 		since = paused;		/* back from a passive pause */
-	if (full == 0)
-		return (1);
 	if (ramp == 0 || since == 0 || now_ms >= since + ramp)
-		return (full);
-	low = full / 10 > 0 ? full / 10 : 1;
-	return (low + (unsigned)((full - low) * (now_ms - since) / ramp));
+		return (RAMP_FULL);
+	return (RAMP_START + (unsigned)((RAMP_FULL - RAMP_START) *
+	    (now_ms - since) / ramp));
 }
 
 uint64_t

@@ -16,11 +16,16 @@ struct service;
 bool		backend_is_up(struct lbd *env, const struct service *s,
 		    unsigned be, uint64_t now_ms);
 
-/*
- * Weight to balance with: the configured one, or during slow start a ramp
- * from a tenth of it (at least 1) to all of it.  At least 1.
- */
+/* Weight in force (configured, or set over the control socket), >= 1. */
 unsigned	backend_weight(struct lbd *env, const struct service *s,
+		    unsigned be);
+
+/*
+ * Slow start: the share of its weight a backend back from down gets now,
+ * in per mille, from 100 right after it came up to 1000 at the end of
+ * health.slowstart.  1000 when not ramping.
+ */
+unsigned	backend_ramp(struct lbd *env, const struct service *s,
 		    unsigned be, uint64_t now_ms);
 
 /*

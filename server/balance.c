@@ -211,26 +211,34 @@ balance_free(struct balance *b)
 	free(b);
 }
 
+#define RAMP_FULL	1000	/* balance_load.ramp: all of the weight */
+
 /*
- * Slow start under round robin: a backend ramping up is taken with
- * probability (effective weight / full weight), so its share grows.
+ * Slow start under round robin: a backend ramping up is taken with the
+ * probability its ramp says, so its share grows with it.
  */
 static bool
-ramp_admits(const struct balance *b, unsigned be,
-    const struct balance_input *in)
+ramp_admits(unsigned be, const struct balance_input *in)
 {
 	struct balance_load	l;
-	unsigned		full = b->weights[be];
 
 	in->load(be, in->arg, &l);
-	if (l.weight >= full)
+	if (l.ramp >= RAMP_FULL)
 		return (true);
-	return (balance_random(in->rng) % full < l.weight);
+	return (balance_random(in->rng) % RAMP_FULL < l.ramp);
+}
+
+/* The weight a choice counts with: the ramp's share of it. */
+static double
+weight_now(const struct balance_load *l)
+{
+	double	w = (double)l->weight * l->ramp / RAMP_FULL;
+
+	return (w > 0 ? w : 1.0 / RAMP_FULL);
 }
 
 static int
-pick_roundrobin(const struct balance *b, const struct pool *p,
-    const struct balance_input *in)
+pick_roundrobin(const struct pool *p, const struct balance_input *in)
 {
 	unsigned long long	pos;
 	unsigned		be;
@@ -244,7 +252,7 @@ pick_roundrobin(const struct balance *b, const struct pool *p,
 		pos = atomic_fetch_add_explicit(in->cursor, 1,
 		    memory_order_relaxed);
 		be = p->order[pos % p->len];
-		if (in->usable(be, in->arg) && ramp_admits(b, be, in))
+		if (in->usable(be, in->arg) && ramp_admits(be, in))
 			return ((int)be);
 	}
 	/* Others moved the cursor, or ramps said no: take any usable one. */
@@ -260,8 +268,8 @@ score(enum balance_method m, const struct balance_load *l)
 {
 	if (m == BALANCE_LEASTTIME)
 		return ((double)(l->active + 1) *
-		    (double)(l->rt_us > 0 ? l->rt_us : 1) / l->weight);
-	return ((double)l->active / l->weight);
+		    (double)(l->rt_us > 0 ? l->rt_us : 1) / weight_now(l));
+	return ((double)l->active / weight_now(l));
 }
 
 /* leastconn and leasttime: the lowest score; ties go round robin. */
@@ -317,7 +325,7 @@ pick_random(const struct pool *p, const struct balance_input *in)
 		if (!in->usable(p->members[k], in->arg))
 			continue;
 		in->load(p->members[k], in->arg, &l[n]);
-		cw[n] = total += l[n].weight;
+		cw[n] = total += (uint64_t)l[n].weight * l[n].ramp;
 		cand[n++] = p->members[k];
 	}
 	if (n <= 1)
@@ -328,8 +336,7 @@ pick_random(const struct pool *p, const struct balance_input *in)
 			j = (i + 1) % n;	/* one heavy backend: any other */
 			break;
 		}
-	if ((uint64_t)l[j].active * l[i].weight <
-	    (uint64_t)l[i].active * l[j].weight)
+	if (l[j].active / weight_now(&l[j]) < l[i].active / weight_now(&l[i]))
 		return (cand[j]);
 	return (cand[i]);
 }
@@ -391,6 +398,6 @@ balance_pick(const struct balance *b, enum balance_pool pool,
 		return (pick_source(p, in));
 	case BALANCE_ROUNDROBIN:
 	default:
-		return (pick_roundrobin(b, p, in));
+		return (pick_roundrobin(p, in));
 	}
 }

@@ -26,7 +26,8 @@ enum balance_pool {
 /* What a choice may know of a backend now. */
 struct balance_load {
 	unsigned	active;		/* connections, all workers */
-	unsigned	weight;		/* effective (slow start), >= 1 */
+	unsigned	weight;		/* in force, >= 1 */
+	unsigned	ramp;		/* per mille of it (slow start) */
 	uint64_t	rt_us;		/* response-time estimate */
 };
 

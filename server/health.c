@@ -91,19 +91,6 @@ on_stop(int sig)
 	got_stop = 1;
 }
 
-static const char *
-connect_reason(int err)
-{
-	switch (err) {
-	case ECONNREFUSED:
-		return ("connect refused");
-	case ETIMEDOUT:
-		return ("connect timeout");
-	default:
-		return (strerror(err));
-	}
-}
-
 /* A backend changes state: the shared region first, then the log line. */
 static void
 transition(struct check *k, bool up, const char *reason, unsigned checks)
@@ -176,7 +163,7 @@ check_start(struct check *k, uint64_t now)
 	k->deadline_ms = now + k->sc->health.timeout_ms;
 	k->replen = 0;
 	if ((k->fd = net_connect(&k->bc->addr)) == -1) {
-		check_done(k, false, connect_reason(errno));
+		check_done(k, false, net_connect_reason(errno));
 		return;
 	}
 	if (evloop_add(k->loop, k->fd, EV_WRITE, on_writable, k) == -1) {
@@ -215,7 +202,7 @@ on_writable(struct evloop *loop, int fd, int events, void *arg)
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
 	if (err != 0) {
-		check_done(k, false, connect_reason(err));
+		check_done(k, false, net_connect_reason(err));
 		return;
 	}
 	if (k->sc->health.type == HEALTH_TCP) {

@@ -304,7 +304,8 @@ load(unsigned be, void *arg, struct balance_load *out)
 
 	out->active = atomic_load_explicit(&shm_backend(c->r->env->shm,
 	    s->be_slot[be])->active, memory_order_relaxed);
-	out->weight = backend_weight(c->r->env, s, be, pc->now);
+	out->weight = backend_weight(c->r->env, s, be);
+	out->ramp = backend_ramp(c->r->env, s, be, pc->now);
 	out->rt_us = backend_rt(c->r->env, s, be, pc->avg_rt, pc->now);
 }
 
@@ -379,10 +380,10 @@ static void
 count_connect_failure(struct conn *c, int err)
 {
 	backend_connect_failed(c->r->env, conn_service(c), c->be,
-	    strerror(err), clock_ms());
+	    net_connect_reason(err), clock_ms());
 	log_info("connect failed service=%s backend=%s client=%s "
 	    "reason=\"%s\"", conn_service(c)->conf->name,
-	    conn_backend(c, c->be)->name, c->client, strerror(err));
+	    conn_backend(c, c->be)->name, c->client, net_connect_reason(err));
 }
 
 /* A connect to c->be failed: count it, let go, and try the next one. */
@@ -421,6 +422,7 @@ start_connect(struct conn *c, int be)
 		c->be = -1;
 		return (-1);
 	}
+	dequeue(c);		/* before the state says it is not queued */
 	c->state = CONN_CONNECTING;
 	c->connect_us = clock_us();
 	c->deadline_ms = clock_ms() + conn_service(c)->conf->timeouts.connect_ms;
@@ -463,10 +465,8 @@ connect_next(struct conn *c)
 	while (c->attempts < max) {
 		if ((be = pick(c, &full)) == -1)
 			break;
-		if (start_connect(c, be) == 0) {
-			dequeue(c);
+		if (start_connect(c, be) == 0)
 			return;
-		}
 	}
 	if (full && c->attempts < max) {
 		enqueue(c);

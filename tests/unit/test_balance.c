@@ -78,7 +78,8 @@ make_service(struct service_config *sc, struct backend_config *bc,
 /* A made-up picture of the backends, read through the callbacks. */
 struct fake {
 	unsigned	active[8];
-	unsigned	weight[8];	/* effective; 0 = configured */
+	unsigned	weight[8];
+	unsigned	ramp[8];	/* per mille */
 	uint64_t	rt[8];
 	int		banned;		/* not usable, -1 none */
 	struct balance_input in;
@@ -101,6 +102,7 @@ fake_load(unsigned be, void *arg, struct balance_load *out)
 
 	out->active = f->active[be];
 	out->weight = f->weight[be];
+	out->ramp = f->ramp[be];
 	out->rt_us = f->rt[be];
 }
 
@@ -108,8 +110,10 @@ static void
 fake_init(struct fake *f, const struct service_config *sc)
 {
 	memset(f, 0, sizeof(*f));
-	for (size_t i = 0; i < sc->nbackends; i++)
+	for (size_t i = 0; i < sc->nbackends; i++) {
 		f->weight[i] = sc->backends[i].weight;
+		f->ramp[i] = 1000;
+	}
 	f->banned = -1;
 	f->rng = 88172645463325252ULL;
 	f->in.cursor = &f->cursor;
@@ -336,7 +340,7 @@ test_roundrobin_ramp(void)
 {
 	struct service_config	sc;
 	struct backend_config	bc[2];
-	const unsigned		w[] = { 10, 10 };
+	const unsigned		w[] = { 1, 1 };
 	const bool		bk[] = { false, false };
 	struct balance		*b;
 	struct fake		f;
@@ -345,15 +349,37 @@ test_roundrobin_ramp(void)
 	make_service(&sc, bc, w, bk, 2);
 	fake_init(&f, &sc);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
-	f.weight[1] = 1;		/* a tenth of its weight, for now */
+	f.ramp[1] = 100;		/* a tenth of its weight, for now */
 	for (int i = 0; i < 20000; i++)
 		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
 	CU_ASSERT(count[1] > 600 && count[1] < 2400);
-	f.weight[1] = 10;
+	f.ramp[1] = 1000;
 	memset(count, 0, sizeof(count));
 	for (int i = 0; i < 20000; i++)
 		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
 	CU_ASSERT_EQUAL(count[1], 10000);
+	balance_free(b);
+}
+
+/* Slow start weighs in leastconn too: a ramping backend counts as busier. */
+static void
+test_least_ramp(void)
+{
+	struct service_config	sc;
+	struct backend_config	bc[2];
+	const unsigned		w[] = { 1, 1 };
+	const bool		bk[] = { false, false };
+	struct balance		*b;
+	struct fake		f;
+
+	make_service(&sc, bc, w, bk, 2);
+	sc.balance = BALANCE_LEASTCONN;
+	fake_init(&f, &sc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
+	f.active[0] = 3, f.active[1] = 1, f.ramp[1] = 200;
+	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 0);
+	f.ramp[1] = 500;
+	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 1);
 	balance_free(b);
 }
 
@@ -383,7 +409,8 @@ test_balance_register(void)
 	    CU_add_test(s, "source: skips a down backend",
 	    test_source_skips_down) == NULL ||
 	    CU_add_test(s, "roundrobin slow start", test_roundrobin_ramp) ==
-	    NULL)
+	    NULL ||
+	    CU_add_test(s, "leastconn slow start", test_least_ramp) == NULL)
 		return (-1);
 	return (0);
 }
