@@ -127,6 +127,9 @@ cmd_show(struct lbd *env, int argc, char **argv, FILE *out)
 	}
 	if (argc == 2 && strcmp(argv[1], "services") == 0)
 		rc = status_services_text(st, out);
+	else if (argc == 3 && strcmp(argv[1], "backends") == 0 &&
+	    config_find_service(env->conf, argv[2]) == NULL)
+		fprintf(out, "error: no service \"%s\"\n", argv[2]);
 	else if ((argc == 2 || argc == 3) && strcmp(argv[1], "backends") == 0)
 		rc = status_backends_text(st, argc == 3 ? argv[2] : NULL, out);
 	else
@@ -183,7 +186,7 @@ struct control {
 	struct control_client	*clients[CONTROL_CLIENTS];
 };
 
-static void	on_read(struct evloop *, int, int, void *);
+static void	on_event(struct evloop *, int, int, void *);
 
 static void
 client_free(struct control_client *c)
@@ -227,53 +230,64 @@ run_lines(struct control_client *c)
 	return (fclose(f) == EOF ? -1 : 1);
 }
 
-static void
-on_write(struct evloop *loop, int fd, int events, void *arg)
+/* Send queued replies; -1 when the client is gone. */
+static int
+do_write(struct control_client *c)
 {
-	struct control_client	*c = arg;
-	ssize_t			 n;
+	ssize_t	n;
 
-	(void)events;
-	n = send(fd, c->out + c->sent, c->outlen - c->sent, MSG_NOSIGNAL);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n == -1) {
-		client_free(c);
-		return;
-	}
-	if ((c->sent += n) < c->outlen)
-		return;
-	if (c->eof)
-		client_free(c);
-	else
-		evloop_del(loop, fd, EV_WRITE);
+	n = send(c->fd, c->out + c->sent, c->outlen - c->sent, MSG_NOSIGNAL);
+	if (n == -1)
+		return (errno == EAGAIN || errno == EINTR ? 0 : -1);
+	c->sent += n;
+	return (0);
 }
 
+/* Read and run commands; -1 when the client is gone or misbehaves. */
+static int
+do_read(struct control_client *c)
+{
+	ssize_t	n;
+
+	n = read(c->fd, c->in + c->inlen, CONTROL_LINEMAX - c->inlen);
+	if (n == -1)
+		return (errno == EAGAIN || errno == EINTR ? 0 : -1);
+	if (n == 0) {
+		/* A last command without its newline still counts. */
+		c->eof = true;
+		if (c->inlen == 0)
+			return (0);
+		if (c->inlen >= CONTROL_LINEMAX)
+			return (-1);
+		c->in[c->inlen++] = '\n';
+	} else
+		c->inlen += n;
+	c->in[c->inlen] = '\0';
+	return (run_lines(c) == -1 ? -1 : 0);
+}
+
+/*
+ * One callback for both directions (the loop keeps one per descriptor):
+ * read commands, write replies, and close once the client has finished
+ * and every reply is out.
+ */
 static void
-on_read(struct evloop *loop, int fd, int events, void *arg)
+on_event(struct evloop *loop, int fd, int events, void *arg)
 {
 	struct control_client	*c = arg;
-	ssize_t			 n;
-	int			 rc;
+	int			 mask;
 
-	(void)events;
-	n = read(fd, c->in + c->inlen, CONTROL_LINEMAX - c->inlen);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n == 0 && c->outlen > c->sent) {
-		c->eof = true;		/* replies still to send */
-		evloop_del(loop, fd, EV_READ);
-		return;
-	}
-	if (n <= 0) {
+	if (((events & (EV_READ | EV_ERROR)) && !c->eof && do_read(c) == -1) ||
+	    (c->outlen > c->sent && do_write(c) == -1)) {
 		client_free(c);
 		return;
 	}
-	c->inlen += n;
-	c->in[c->inlen] = '\0';
-	if ((rc = run_lines(c)) == -1)
+	if (c->eof && c->sent == c->outlen) {
 		client_free(c);
-	else if (rc == 1 && evloop_add(loop, fd, EV_WRITE, on_write, c) == -1)
+		return;
+	}
+	mask = (c->eof ? 0 : EV_READ) | (c->outlen > c->sent ? EV_WRITE : 0);
+	if (evloop_set(loop, fd, mask, on_event, c) == -1)
 		client_free(c);
 }
 
@@ -297,7 +311,7 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 	c->fd = cfd;
 	c->index = ctl->nclients;
 	ctl->clients[ctl->nclients++] = c;
-	if (evloop_add(loop, cfd, EV_READ, on_read, c) == -1)
+	if (evloop_add(loop, cfd, EV_READ, on_event, c) == -1)
 		client_free(c);
 }
 
