@@ -64,6 +64,8 @@ struct shm_global {
 	atomic_uint	 workers;	/* master; relaxed; running now */
 	atomic_ullong	 restarts;	/* master; relaxed; respawns */
 	atomic_ullong	 reloads;	/* master; relaxed; successful */
+	atomic_uint	 generation;	/* master; release, acquire; the one
+					   that accepts */
 };
 
 struct shm;

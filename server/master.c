@@ -462,6 +462,9 @@ master_reload(struct master *m)
 		reload_failed(m, err);
 		return;
 	}
+	/* From now on only the new generation's workers accept. */
+	atomic_store_explicit(&shm_global(env->shm)->generation,
+	    env->generation, memory_order_release);
 	if (env->stats_fd != stats_fd)
 		restart_stats(m);
 	if (strcmp(control, env->conf->control) != 0) {
@@ -624,6 +627,8 @@ master_run(struct lbd *env)
 	    (m.stats = stats_new(env, m.loop)) == NULL)
 		fatal("%s: stats_new", __func__);
 	open_control(&m);
+	atomic_store_explicit(&shm_global(env->shm)->generation,
+	    env->generation, memory_order_release);
 	if (start_children(&m) == -1) {
 		stop_workers(&m, SIGKILL);
 		daemon_ready(env->ready_fd, 3, "cannot start workers");

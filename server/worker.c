@@ -2,12 +2,14 @@
  * Worker loop.  Signals stay blocked except inside ppoll(2); handlers only
  * set flags, which the loop reads once per round.
  *
- * Accepting takes turns: the worker holding the shared accept turn is the
- * only one polling the listening sockets, so a new connection wakes one
- * process.  A worker holds the turn only while it carries no more than its
- * share of the connections (the mean plus one), which spreads held
- * connections over the workers; the others look for the turn every
- * ACCEPT_RETRY_MS.
+ * A worker listens only while it carries no more than its share of the
+ * connections (the mean plus one), which spreads held connections over
+ * the workers, and only while its generation is the current one.  With
+ * epoll, every such worker waits on the listening sockets and
+ * EPOLLEXCLUSIVE wakes one of them per connection.  With poll(2) they take
+ * turns: the holder of the shared accept turn is the only one polling the
+ * listening sockets, and the others look for the turn every
+ * ACCEPT_RETRY_MS.  Either way a new connection wakes one process.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -29,7 +31,7 @@
 #include "worker.h"
 
 #define ACCEPT_RETRY_MS		10	/* how often a waiting worker looks */
-#define ACCEPT_BATCH		32	/* accepts per wake-up */
+#define ACCEPT_BATCH		64	/* accepts per wake-up */
 #define SWEEP_MS		100	/* timeout resolution */
 #define QUEUE_RETRY_MS		5	/* a slot may free in another worker */
 #define EMFILE_PAUSE_MS		1000	/* pause after running out of fds */
@@ -55,6 +57,7 @@ struct worker {
 	struct evloop	*loop;
 	struct relay	*relay;
 	bool		 listening;	/* listeners are in the loop */
+	bool		 backlog_empty;	/* the last accept said EAGAIN */
 	bool		 draining;	/* TERM: no more accepts */
 	uint64_t	 drain_deadline;
 	uint64_t	 paused_until;	/* EMFILE back-off */
@@ -115,8 +118,14 @@ accept_failed(struct worker *w, int err)
 }
 
 static bool	may_accept(struct worker *, uint64_t);
+static bool	over_share(struct worker *);
 
-/* Listener readable: take up to a batch of clients, each under maxconn. */
+/*
+ * Listener readable: take clients until the backlog is empty (EAGAIN) or
+ * a batch is done.  Under poll the turn passes on as soon as this worker
+ * holds more than its share; under epoll the burst that woke it is taken
+ * whole, since another worker would not be woken for it.
+ */
 static void
 on_accept(struct evloop *loop, int fd, int events, void *arg)
 {
@@ -127,7 +136,11 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 
 	(void)loop;
 	(void)events;
+	w->backlog_empty = false;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		if (!may_accept(w, clock_ms()) ||
+		    (w->env->events == EVLOOP_POLL && over_share(w)))
+			return;
 		if (!shm_conn_reserve(w->env->shm, w->wslot,
 		    w->env->conf->maxconn))
 			return;
@@ -136,15 +149,13 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd == -1) {
 			shm_conn_release(w->env->shm, w->wslot);
+			w->backlog_empty = errno == EAGAIN;
 			accept_failed(w, errno);
 			return;
 		}
 		w->emfile_logged = false;
 		(void)net_set_nodelay(cfd);
 		relay_start(w->relay, cfd, a->l->service, &peer);
-		/* Past its share, a worker leaves the rest to the others. */
-		if (!may_accept(w, clock_ms()))
-			break;
 	}
 }
 
@@ -166,21 +177,33 @@ listen_stop(struct worker *w)
 	w->listening = false;
 }
 
-/* Should this worker take new clients now?  See the comment on top. */
+/* May this worker take a new client at all now? */
 static bool
 may_accept(struct worker *w, uint64_t now)
 {
 	struct shm_global	*g = shm_global(w->env->shm);
-	unsigned		 mine, total, n;
 
 	if (w->draining || now < w->paused_until)
 		return (false);
-	total = atomic_load_explicit(&g->conns, memory_order_relaxed);
-	if (total >= w->env->conf->maxconn)
+	/* A reload made us old: the master's TERM may not be here yet. */
+	if (atomic_load_explicit(&g->generation, memory_order_acquire) !=
+	    w->env->generation)
 		return (false);
+	return (atomic_load_explicit(&g->conns, memory_order_relaxed) <
+	    w->env->conf->maxconn);
+}
+
+/* Does it hold more than its share (the mean plus one)?  See the top. */
+static bool
+over_share(struct worker *w)
+{
+	struct shm_global	*g = shm_global(w->env->shm);
+	unsigned		 mine, total, n;
+
+	total = atomic_load_explicit(&g->conns, memory_order_relaxed);
 	mine = shm_worker_conns(w->env->shm, w->wslot);
 	n = atomic_load_explicit(&g->workers, memory_order_relaxed);
-	return (n <= 1 || (unsigned long)mine * n <= total + n);
+	return (n > 1 && (unsigned long)mine * n > total + n);
 }
 
 /*
@@ -192,9 +215,13 @@ may_accept(struct worker *w, uint64_t now)
 static void
 take_turn(struct worker *w, uint64_t now)
 {
-	bool	want = may_accept(w, now);
+	bool	want = may_accept(w, now) && !over_share(w);
 
 	if (w->env->events == EVLOOP_EPOLL) {
+		/* Nobody else would be woken for what is queued already. */
+		if (!want && w->listening && !w->backlog_empty &&
+		    may_accept(w, now))
+			want = true;
 		if (want && !w->listening)
 			listen_start(w);
 		else if (!want && w->listening)

@@ -220,6 +220,22 @@ add_backend(struct harness *h, const char *name, int weight, pid_t pid,
 	return (true);
 }
 
+/* Keep prog and the extra arguments, NUL-separated, for a restart. */
+static void
+save_argv(struct harness_backend *b, const char *prog, char *const args[])
+{
+	const char	*a = prog;
+	size_t		 len;
+
+	b->argvlen = 0;
+	for (size_t i = 0; a != NULL; a = args[i++]) {
+		if (b->argvlen + (len = strlen(a) + 1) > sizeof(b->argv))
+			break;
+		memcpy(b->argv + b->argvlen, a, len);
+		b->argvlen += len;
+	}
+}
+
 int
 harness_backend(struct harness *h, const char *name, int weight,
     const char *prog, ...)
@@ -248,8 +264,10 @@ harness_backend(struct harness *h, const char *name, int weight,
 	if (pid != -1 && (port = read_ready(p[0])) == -1)
 		stop_pid(pid, STOP_BE_MS);
 	close(p[0]);
-	if (port != -1 && add_backend(h, name, weight, pid, port))
+	if (port != -1 && add_backend(h, name, weight, pid, port)) {
+		save_argv(&h->backends[h->nbackends - 1], prog, argv + 3);
 		return (port);	/* there was room: checked before the fork */
+	}
 fail:
 	fprintf(stderr, "harness: backend %s (%s) did not start\n", name,
 	    prog);
@@ -272,6 +290,18 @@ harness_dead_backend(struct harness *h, const char *name, int weight)
 	return (port);
 }
 
+int
+harness_port_backend(struct harness *h, const char *name, int weight,
+    int port)
+{
+	if (h == NULL || !add_backend(h, name, weight, 0, port)) {
+		if (h != NULL)
+			h->broken = true;
+		return (-1);
+	}
+	return (0);
+}
+
 /* Write the configuration file for lbd; 0 or -1. */
 static int
 write_config(const struct harness *h, const char *opts)
@@ -280,19 +310,23 @@ write_config(const struct harness *h, const char *opts)
 
 	if ((f = fopen(h->conf, "w")) == NULL)
 		return (-1);
-	fprintf(f, "workers = 2; maxconn = 10000; pidfile = \"\";\n"
-	    "shutdown_timeout = \"2s\";\nlog = { level = \"%s\"; };\n"
+	fprintf(f, "workers = 2; maxconn = 10000;\n"
+	    "%s\nlog = { level = \"%s\"; %s};\n"
 	    "stats = { listen = \"127.0.0.1:%d\"; };\n"
 	    "services = ( {\n  name = \"web\"; listen = \"127.0.0.1:%d\";\n"
-	    "  mode = \"tcp\"; balance = \"roundrobin\";\n  %s\n"
-	    "  backends = (\n", env_or("LBD_LOG_LEVEL", "info"),
-	    h->stats_port, h->port, opts != NULL ? opts : HARNESS_OPTS);
+	    "  mode = \"tcp\"; balance = \"%s\";\n  %s\n"
+	    "  backends = (\n", h->top[0] != '\0' ? h->top : HARNESS_TOP,
+	    env_or("LBD_LOG_LEVEL", "info"), h->logopts,
+	    h->stats_port, h->port,
+	    h->balance[0] != '\0' ? h->balance : "roundrobin",
+	    opts != NULL ? opts : HARNESS_OPTS);
 	for (size_t i = 0; i < h->nbackends; i++)
 		fprintf(f, "    { name = \"%s\"; address = \"127.0.0.1:%d\"; "
-		    "weight = %d; }%s\n", h->backends[i].name,
+		    "weight = %d; %s}%s\n", h->backends[i].name,
 		    h->backends[i].port, h->backends[i].weight,
-		    i + 1 < h->nbackends ? "," : "");
-	fprintf(f, "  );\n} );\n");
+		    h->backends[i].opts, i + 1 < h->nbackends ? "," : "");
+	fprintf(f, "  );\n}%s%s );\n", h->services[0] != '\0' ? ",\n" : "",
+	    h->services);
 	return (fclose(f) == EOF ? -1 : 0);
 }
 
@@ -438,6 +472,138 @@ harness_log_has(const struct harness *h, const char *needle)
 
 	free(log);
 	return (found);
+}
+
+bool
+harness_log_wait(const struct harness *h, const char *needle, int ms)
+{
+	uint64_t	end = clock_ms() + (uint64_t)ms;
+	bool		found;
+
+	while (!(found = harness_log_has(h, needle)) && clock_ms() < end)
+		sleep_ms(POLL_MS);
+	return (found);
+}
+
+int
+harness_backend_opts(struct harness *h, size_t i, const char *text)
+{
+	struct harness_backend	*b;
+	size_t			 len;
+
+	if (h == NULL || i >= h->nbackends)
+		return (-1);
+	b = &h->backends[i];
+	len = strlen(b->opts);
+	if (len + strlen(text) + 2 > sizeof(b->opts)) {
+		h->broken = true;
+		return (-1);
+	}
+	snprintf(b->opts + len, sizeof(b->opts) - len, "%s ", text);
+	return (0);
+}
+
+int
+harness_backend_stop(struct harness *h, size_t i)
+{
+	bool	clean;
+
+	if (h == NULL || i >= h->nbackends || h->backends[i].pid <= 0)
+		return (-1);
+	clean = stop_pid(h->backends[i].pid, STOP_BE_MS);
+	h->backends[i].pid = 0;		/* stopped: nothing to stop later */
+	return (clean ? 0 : -1);
+}
+
+/*
+ * Start backend b's program on its own port; its pid, or -1.  The port
+ * may be briefly taken (by an outgoing connection's local port), so a
+ * failed start is tried again a few times.
+ */
+static pid_t
+restart_on_port(const struct harness_backend *b)
+{
+	char	 path[512], listen[32], *argv[MAXARGS], buf[256];
+	size_t	 n = 0;
+	pid_t	 pid = -1;
+	int	 p[2], port = -1;
+
+	memcpy(buf, b->argv, b->argvlen);
+	snprintf(path, sizeof(path), "%s/%s",
+	    env_or("LBD_BACKEND_DIR", "build/backends"), buf);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", b->port);
+	argv[n++] = path;
+	argv[n++] = (char *)"-l";
+	argv[n++] = listen;
+	for (size_t off = strlen(buf) + 1; off < b->argvlen &&
+	    n < MAXARGS - 1; off += strlen(buf + off) + 1)
+		argv[n++] = buf + off;
+	argv[n] = NULL;
+	for (int tries = 0; tries < 20 && port != b->port; tries++) {
+		if (tries > 0)
+			sleep_ms(50);
+		if (pipe2(p, O_CLOEXEC) == -1)
+			return (-1);
+		pid = spawn(argv, p[1], false);
+		close(p[1]);
+		if (pid != -1 && (port = read_ready(p[0])) != b->port)
+			stop_pid(pid, STOP_BE_MS);
+		close(p[0]);
+	}
+	return (port == b->port ? pid : -1);
+}
+
+int
+harness_backend_restart(struct harness *h, size_t i)
+{
+	struct harness_backend	*b;
+
+	if (h == NULL || i >= h->nbackends)
+		return (-1);
+	b = &h->backends[i];
+	if (b->pid != 0 || b->argvlen == 0)
+		return (-1);		/* running, or never ours */
+	if ((b->pid = restart_on_port(b)) == -1) {
+		fprintf(stderr, "harness: backend %s did not restart on "
+		    "port %d\n", b->name, b->port);
+		b->pid = 0;
+		return (-1);
+	}
+	return (0);
+}
+
+/* METRIC{service="web",backend="NAME"} of backend i into buf; false if none. */
+static bool
+backend_series(const struct harness *h, const char *metric, size_t i,
+    char *buf, size_t len)
+{
+	if (i >= h->nbackends)
+		return (false);
+	snprintf(buf, len, "%s{service=\"web\",backend=\"%s\"}", metric,
+	    h->backends[i].name);
+	return (true);
+}
+
+double
+harness_backend_metric(const struct harness *h, const char *metric,
+    size_t i)
+{
+	char	series[256];
+
+	if (!backend_series(h, metric, i, series, sizeof(series)))
+		return (-1);
+	return (harness_metric(h, series));
+}
+
+double
+harness_backend_metric_wait(const struct harness *h, const char *metric,
+    size_t i, double want, int ms)
+{
+	char	series[256];
+
+	if (!backend_series(h, metric, i, series, sizeof(series)))
+		return (-1);
+	return (harness_metric_wait(h, series, want, ms));
 }
 
 size_t
@@ -765,4 +931,263 @@ harness_tally(const struct harness *h, int n, int counts[])
 			close(fd);
 	}
 	return (bad);
+}
+
+/*
+ * Reloads, stops and the command line.
+ */
+#define RELOAD_MS	10000	/* a reload's result must be logged by then */
+#define RELOAD_DONE	"reload done generation="
+#define RELOAD_FAILED	"reload failed, keeping generation="
+#define RUN_DRAIN_MS	200	/* output read after the command exited */
+
+/* How many times needle occurs in lbd's log. */
+static int
+log_count(const struct harness *h, const char *needle)
+{
+	char	*log = slurp(h->log), *p;
+	int	 n = 0;
+
+	for (p = log; p != NULL && (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	free(log);
+	return (n);
+}
+
+/* True when name is one of the comma-separated names of list. */
+static bool
+name_listed(const char *list, const char *name)
+{
+	size_t		 len = strlen(name);
+	const char	*p;
+
+	for (p = list; len > 0 && (p = strstr(p, name)) != NULL; p++)
+		if ((p == list || p[-1] == ',') &&
+		    (p[len] == ',' || p[len] == '\0'))
+			return (true);
+	return (false);
+}
+
+int
+harness_config(struct harness *h, const char *opts, const char *names)
+{
+	static struct harness_backend	all[HARNESS_MAXBACKENDS];
+	size_t				n, k = 0;
+	int				rc;
+
+	if (h == NULL)
+		return (-1);
+	if (names == NULL)
+		return (write_config(h, opts));
+	/* Write the listed ones only, then put every backend back. */
+	n = h->nbackends;
+	memcpy(all, h->backends, sizeof(all));
+	for (size_t i = 0; i < n; i++)
+		if (name_listed(names, all[i].name))
+			h->backends[k++] = all[i];
+	h->nbackends = k;
+	rc = write_config(h, opts);
+	memcpy(h->backends, all, sizeof(all));
+	h->nbackends = n;
+	return (rc);
+}
+
+/* Up to max pids of the master's children titled "lbd: worker N". */
+static size_t
+live_workers(const struct harness *h, pid_t *pids, size_t max)
+{
+	pid_t	 all[64];
+	size_t	 n = harness_workers(h, all, 64), k = 0;
+	char	 path[64], *cmd;
+
+	for (size_t i = 0; i < n && k < max; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)all[i]);
+		if ((cmd = slurp(path)) != NULL &&
+		    strncmp(cmd, "lbd: worker", 11) == 0)
+			pids[k++] = all[i];
+		free(cmd);
+	}
+	return (k);
+}
+
+/*
+ * Wait until each of the n workers logged "worker draining ... pid=P"
+ * (it accepts nothing after that line) or exited.  The line is at info
+ * level: with a quieter LBD_LOG_LEVEL there is nothing to wait for.
+ */
+static bool
+wait_draining(const struct harness *h, const pid_t *pids, size_t n,
+    uint64_t end)
+{
+	const char	*level = env_or("LBD_LOG_LEVEL", "info");
+	char		 needle[64];
+
+	if (strcmp(level, "info") != 0 && strcmp(level, "debug") != 0)
+		return (true);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(needle, sizeof(needle), " pid=%d connections=",
+		    (int)pids[i]);
+		while (!harness_log_has(h, needle) &&
+		    harness_pid_alive(pids[i])) {
+			if (clock_ms() >= end)
+				return (false);
+			sleep_ms(POLL_MS / 4);
+		}
+	}
+	return (true);
+}
+
+/*
+ * "reload done" means the master told the old workers to stop; one busy
+ * at that moment may still accept a connection or two before it reads
+ * the signal.  Return only once each of them said it stopped accepting.
+ */
+int
+harness_hup(struct harness *h)
+{
+	pid_t		old[64];
+	size_t		nold;
+	uint64_t	end = clock_ms() + RELOAD_MS;
+	int		done, failed;
+
+	if (h == NULL || h->lbd == -1)
+		return (-1);
+	done = log_count(h, RELOAD_DONE);
+	failed = log_count(h, RELOAD_FAILED);
+	nold = live_workers(h, old, 64);
+	if (kill(h->lbd, SIGHUP) == -1)
+		return (-1);
+	for (; clock_ms() < end; sleep_ms(POLL_MS)) {
+		if (log_count(h, RELOAD_DONE) > done) {
+			if (wait_draining(h, old, nold, end))
+				return (0);
+			fprintf(stderr, "harness: an old worker did not "
+			    "drain\n");
+			return (-1);
+		}
+		if (log_count(h, RELOAD_FAILED) > failed)
+			return (-1);
+	}
+	fprintf(stderr, "harness: no reload result after %d ms\n", RELOAD_MS);
+	return (-1);
+}
+
+int
+harness_reload(struct harness *h, const char *opts, const char *names)
+{
+	if (harness_config(h, opts, names) == -1)
+		return (-1);
+	return (harness_hup(h));
+}
+
+int
+harness_wait_exit(struct harness *h, int ms)
+{
+	uint64_t	end = clock_ms() + (uint64_t)ms;
+	int		st;
+
+	while (h != NULL && h->lbd != -1) {
+		if (waitpid(h->lbd, &st, WNOHANG) == h->lbd) {
+			h->lbd = -1;
+			if (harness_log_has(h, "Sanitizer") ||
+			    harness_log_has(h, "runtime error"))
+				CU_FAIL("sanitizer report in lbd's log");
+			return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		}
+		if (clock_ms() >= end)
+			break;
+		sleep_ms(5);
+	}
+	return (-1);
+}
+
+/*
+ * Read pid's output from fd into out until it exited and the pipe is
+ * drained (or RUN_DRAIN_MS passed: a daemon might hold it), ms at most.
+ * Its exit status, or -1 (killed at the deadline, or died by a signal).
+ */
+static int
+collect(pid_t pid, int fd, char *out, size_t len, int ms)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	uint64_t	end = clock_ms() + (uint64_t)ms;
+	char		junk[512];
+	size_t		got = 0;
+	ssize_t		n = 1;
+	int		st = 0;
+	bool		exited = false;
+
+	while (clock_ms() < end && !(exited && n == 0)) {
+		if (n != 0 && poll(&pfd, 1, POLL_MS) == 1) {
+			if (got + 1 < len)
+				n = read(fd, out + got, len - 1 - got);
+			else
+				n = read(fd, junk, sizeof(junk));
+			got += n > 0 && got + 1 < len ? (size_t)n : 0;
+		} else if (n == 0)
+			sleep_ms(5);
+		if (!exited && waitpid(pid, &st, WNOHANG) == pid) {
+			exited = true;
+			end = clock_ms() + RUN_DRAIN_MS;
+		}
+	}
+	out[got] = '\0';
+	if (!exited && waitpid(pid, &st, WNOHANG) != pid) {
+		fprintf(stderr, "harness: lbd pid %d ran over %d ms, "
+		    "killing it\n", (int)pid, ms);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return (-1);
+	}
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+int
+harness_run(char *out, size_t len, int ms, ...)
+{
+	char		 bin[512], *argv[MAXARGS], *arg;
+	va_list		 ap;
+	size_t		 n = 0;
+	int		 p[2], rc;
+	pid_t		 pid;
+
+	if (len == 0)
+		return (-1);
+	out[0] = '\0';
+	snprintf(bin, sizeof(bin), "%s", env_or("LBD_BIN", "build/lbd"));
+	argv[n++] = bin;
+	va_start(ap, ms);
+	while ((arg = va_arg(ap, char *)) != NULL && n < MAXARGS - 1)
+		argv[n++] = arg;
+	va_end(ap);
+	argv[n] = NULL;
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return (-1);
+	pid = spawn(argv, p[1], true);
+	close(p[1]);
+	rc = pid == -1 ? -1 : collect(pid, p[0], out, len, ms);
+	close(p[0]);
+	return (rc);
+}
+
+char *
+harness_read_file(const char *path)
+{
+	return (slurp(path));
+}
+
+bool
+harness_pid_alive(pid_t pid)
+{
+	char	 path[64], *stat, *p;
+	bool	 alive;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || (stat = slurp(path)) == NULL)
+		return (false);
+	/* "PID (COMM) STATE ...": the name may hold a ')'. */
+	p = strrchr(stat, ')');
+	alive = p != NULL && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	free(stat);
+	return (alive);
 }

@@ -29,9 +29,13 @@
 
 struct harness_backend {
 	char	name[32];
-	pid_t	pid;		/* -1: a port nothing listens on */
+	pid_t	pid;		/* -1: a port nothing listens on; 0:
+				   stopped, or served by the test */
 	int	port;
 	int	weight;
+	char	opts[128];	/* raw text added to its config group */
+	char	argv[256];	/* prog and extra args, NUL-separated */
+	size_t	argvlen;	/* bytes used in argv, for a restart */
 };
 
 struct harness {
@@ -45,6 +49,10 @@ struct harness {
 	unsigned	failures;	/* CUnit failures at start */
 	size_t		nbackends;
 	struct harness_backend backends[HARNESS_MAXBACKENDS];
+	char		top[256];	/* top-level text; "": HARNESS_TOP */
+	char		logopts[64];	/* in the log group: "access = true;" */
+	char		services[1024];	/* groups after "web": "{ ... }" */
+	char		balance[16];	/* of "web"; "": roundrobin */
 };
 
 /* A harness with its temporary directory and two free ports; NULL on error. */
@@ -71,14 +79,51 @@ int		 harness_dead_backend(struct harness *h, const char *name,
 		    int weight);
 
 /*
- * Write the configuration (2 workers, stats on, one tcp roundrobin service
- * "web" with the backends added so far; opts is inserted in the service,
- * NULL for HARNESS_OPTS), start "lbd -f -c FILE" with its output in the
- * log, and wait (10 s at most) for its "ready" line.  0 or -1.
+ * Add backend NAME at a port the test serves itself (not started or
+ * stopped by the harness); 0 or -1.
+ */
+int		 harness_port_backend(struct harness *h, const char *name,
+		    int weight, int port);
+
+/*
+ * Write the configuration (2 workers, stats on, one tcp service "web",
+ * balanced by h->balance or roundrobin, with the backends added so far;
+ * opts is inserted in the service, NULL for HARNESS_OPTS), start
+ * "lbd -f -c FILE" with its output in the log, and wait (10 s at most)
+ * for its "ready" line.  0 or -1.
  */
 #define HARNESS_OPTS	"retries = 2; timeouts = { connect = \"1s\"; " \
 			"client = \"10s\"; server = \"10s\"; };"
 int		 harness_start(struct harness *h, const char *opts);
+
+/*
+ * Append raw configuration text, such as "backup = true; maxconn = 1;",
+ * to the group of backend i; call before harness_start.  0 or -1.
+ */
+int		 harness_backend_opts(struct harness *h, size_t i,
+		    const char *text);
+
+/*
+ * Stop backend i (SIGTERM, bounded wait, by pid) and leave its port free;
+ * 0 when it exited 0.  harness_backend_restart() starts the same program
+ * with the same arguments on the same port again; 0 or -1.
+ */
+int		 harness_backend_stop(struct harness *h, size_t i);
+int		 harness_backend_restart(struct harness *h, size_t i);
+
+/*
+ * The value of METRIC{service="web",backend="NAME"} for backend i;
+ * -1 when absent.  harness_backend_metric_wait() polls it until it
+ * equals want or ms pass; its last value.
+ */
+double		 harness_backend_metric(const struct harness *h,
+		    const char *metric, size_t i);
+double		 harness_backend_metric_wait(const struct harness *h,
+		    const char *metric, size_t i, double want, int ms);
+
+/* Poll lbd's log until it holds needle or ms pass; true when it does. */
+bool		 harness_log_wait(const struct harness *h, const char *needle,
+		    int ms);
 
 /* True when lbd's log holds needle. */
 bool		 harness_log_has(const struct harness *h,
@@ -141,6 +186,53 @@ int		 harness_free_port(void);
 /* True when LBD_ASAN=1: memory bounds are then looser. */
 bool		 harness_asan(void);
 
+/*
+ * Reloads, stops and the command line.  The configuration's top-level
+ * settings are h->top when it is not empty, else HARNESS_TOP; set it
+ * before harness_start (snprintf: it may name a file in h->dir).
+ */
+#define HARNESS_TOP	"pidfile = \"\"; shutdown_timeout = \"2s\";"
+
+/*
+ * Write the configuration file as harness_start would, without starting
+ * lbd; names is a comma-separated list of the backends to write ("b,c"),
+ * NULL for all of them.  0 or -1.
+ */
+int		 harness_config(struct harness *h, const char *opts,
+		    const char *names);
+
+/*
+ * SIGHUP the master and wait (10 s at most) for the next "reload done"
+ * line (0) or "reload failed" line (-1; -1 too on timeout).  After a
+ * reload, also wait until every worker of before logged "worker
+ * draining" (or exited): then only the new generation accepts.
+ * harness_reload() first rewrites the file as harness_config() does.
+ */
+int		 harness_hup(struct harness *h);
+int		 harness_reload(struct harness *h, const char *opts,
+		    const char *names);
+
+/*
+ * Wait up to ms for the master to exit (send the signal first); its exit
+ * status, or -1 on timeout or death by a signal.  h->lbd is -1 once the
+ * master was reaped; a sanitizer report in the log fails the test.
+ */
+int		 harness_wait_exit(struct harness *h, int ms);
+
+/*
+ * Run LBD_BIN with the NULL-ended arguments, its stdout and stderr into
+ * out (NUL-ended, cut to len), for ms at most (then it is killed).  The
+ * exit status, or -1.  Processes it leaves behind (a daemon) are not
+ * waited for.
+ */
+int		 harness_run(char *out, size_t len, int ms, ...);
+
+/* A whole file (a /proc file too) as a string to free, or NULL. */
+char		*harness_read_file(const char *path);
+
+/* True when pid exists and is not a zombie (a daemon is not our child). */
+bool		 harness_pid_alive(pid_t pid);
+
 /* The suites, one per t_*.c; each registers itself, 0 or -1. */
 int		 t_relay_register(void);
 int		 t_distribution_register(void);
@@ -150,5 +242,23 @@ int		 t_concurrency_register(void);
 int		 t_worker_death_register(void);
 int		 t_timeouts_register(void);
 int		 t_nobackend_register(void);
+int		 t_reload_load_register(void);
+int		 t_reload_stream_register(void);
+int		 t_reload_backends_register(void);
+int		 t_reload_broken_register(void);
+int		 t_stop_register(void);
+int		 t_daemon_register(void);
+int		 t_privdrop_register(void);
+int		 t_leastconn_register(void);
+int		 t_leasttime_register(void);
+int		 t_health_tcp_register(void);
+int		 t_health_http_register(void);
+int		 t_passive_register(void);
+int		 t_backup_queue_register(void);
+int		 t_slowstart_register(void);
+int		 t_metrics_register(void);
+int		 t_status_register(void);
+int		 t_control_register(void);
+int		 t_access_register(void);
 
 #endif /* LBD_HARNESS_H */

@@ -1,0 +1,110 @@
+/*
+ * Privilege drop (only when the tests run as root; else it passes with
+ * a note).
+ *
+ * Config: 2 workers, echo backend "a", user = "nobody".  Expect: both
+ * workers' real, effective, saved and filesystem uids and gids are
+ * nobody's (getpwnam), the master's uid is 0, nothing in the log says
+ * the user was ignored, and 10 connections echo.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/CUnit.h>
+
+#include "harness.h"
+
+/* True when all four ids on the line of /proc/PID/status equal want. */
+static bool
+ids_are(pid_t pid, const char *field, long want)
+{
+	char	 path[64], key[16], *status, *p, *end;
+	bool	 ok = true;
+	long	 id;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	snprintf(key, sizeof(key), "\n%s", field);
+	if ((status = harness_read_file(path)) == NULL ||
+	    (p = strstr(status, key)) == NULL) {
+		free(status);
+		return (false);
+	}
+	p += strlen(key);
+	for (int i = 0; i < 4; i++, p = end) {
+		id = strtol(p, &end, 10);
+		ok = ok && end != p && id == want;
+	}
+	if (!ok)
+		fprintf(stderr, "\n  pid %d: %.40s\n", (int)pid,
+		    strstr(status, key) + 1);
+	free(status);
+	return (ok);
+}
+
+/* Ten connections, each echoing; how many did. */
+static int
+echoes(const struct harness *h)
+{
+	int	fd, ok = 0;
+
+	for (int i = 0; i < 10; i++) {
+		if ((fd = harness_connect(h->port)) == -1)
+			continue;
+		ok += harness_echo(fd, "as nobody\n");
+		close(fd);
+	}
+	return (ok);
+}
+
+static void
+test_privdrop(void)
+{
+	struct harness	*h;
+	struct passwd	*pw;
+	pid_t		 pids[16];
+	size_t		 n;
+	long		 uid, gid;
+
+	if (geteuid() != 0 || (pw = getpwnam("nobody")) == NULL) {
+		fprintf(stderr, "\n  not root, or no user nobody: "
+		    "privilege drop not tested\n");
+		CU_PASS("privilege drop needs root and user nobody");
+		return;
+	}
+	uid = (long)pw->pw_uid;
+	gid = (long)pw->pw_gid;
+	h = harness_new();
+	harness_backend(h, "a", 1, "echo", NULL);
+	snprintf(h->top, sizeof(h->top), "%s user = \"nobody\";",
+	    HARNESS_TOP);
+	if (harness_start(h, NULL) == -1) {
+		CU_FAIL("lbd did not start");
+		goto out;
+	}
+	n = harness_workers(h, pids, 16);
+	CU_ASSERT_EQUAL(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT(ids_are(pids[i], "Uid:", uid));
+		CU_ASSERT(ids_are(pids[i], "Gid:", gid));
+	}
+	CU_ASSERT(ids_are(h->lbd, "Uid:", 0));
+	CU_ASSERT(!harness_log_has(h, "ignored"));
+	CU_ASSERT_EQUAL(echoes(h), 10);
+out:
+	harness_free(h);
+}
+
+int
+t_privdrop_register(void)
+{
+	CU_pSuite	s;
+
+	if ((s = CU_add_suite("privdrop", NULL, NULL)) == NULL ||
+	    CU_add_test(s, "user = nobody: workers run as nobody",
+	    test_privdrop) == NULL)
+		return (-1);
+	return (0);
+}
