@@ -72,6 +72,8 @@ struct conn {
 	uint64_t		 server_seen_ms;
 	uint64_t		 bytes_in;	/* client -> backend */
 	uint64_t		 bytes_out;	/* backend -> client */
+	uint64_t		 counted_in;	/* of those, in the shared */
+	uint64_t		 counted_out;	/* region already */
 	struct flow		 up;		/* client -> backend */
 	struct flow		 down;		/* backend -> client */
 	char			 client[NET_ADDRSTRLEN];
@@ -151,12 +153,36 @@ log_access(const struct conn *c, const char *result)
 	    result);
 }
 
+/*
+ * Add the bytes moved since the last call to the backend's shared
+ * counters.  Done at close and at each sweep rather than per write: the
+ * counters' cache line is shared by every worker, and bouncing it on each
+ * send cost more than the send.
+ */
+static void
+count_bytes(struct conn *c)
+{
+	struct shm_backend	*sb;
+
+	if (c->be < 0 || (c->bytes_in == c->counted_in &&
+	    c->bytes_out == c->counted_out))
+		return;
+	sb = conn_shm_backend(c);
+	atomic_fetch_add_explicit(&sb->bytes_in, c->bytes_in - c->counted_in,
+	    memory_order_relaxed);
+	atomic_fetch_add_explicit(&sb->bytes_out,
+	    c->bytes_out - c->counted_out, memory_order_relaxed);
+	c->counted_in = c->bytes_in;
+	c->counted_out = c->bytes_out;
+}
+
 /* Let go of the backend: its descriptor and its active count. */
 static void
 drop_backend(struct conn *c)
 {
 	struct relay	*r = c->r;
 
+	count_bytes(c);
 	if (c->sfd != -1) {
 		evloop_del(r->loop, c->sfd, EV_READ | EV_WRITE);
 		close(c->sfd);
@@ -564,8 +590,7 @@ maybe_shut(struct flow *f)
 static int
 flush(struct conn *c, struct flow *f)
 {
-	struct shm_backend	*sb = conn_shm_backend(c);
-	ssize_t			 n;
+	ssize_t	n;
 
 	if (waiting(f) > 0) {
 		if ((n = buf_write_to(f->buf, f->dst)) == -1)
@@ -575,13 +600,8 @@ flush(struct conn *c, struct flow *f)
 			if (c->sent_us == 0)
 				c->sent_us = clock_us();
 			c->bytes_in += n;
-			atomic_fetch_add_explicit(&sb->bytes_in, n,
-			    memory_order_relaxed);
-		} else {
+		} else
 			c->bytes_out += n;
-			atomic_fetch_add_explicit(&sb->bytes_out, n,
-			    memory_order_relaxed);
-		}
 	}
 	if (f->buf != NULL && buf_len(f->buf) == 0) {
 		buf_put(c->r->pool, f->buf);
@@ -685,6 +705,7 @@ check_timeouts(struct conn *c, uint64_t now)
 	}
 	if (c->state != CONN_RELAYING)
 		return;
+	count_bytes(c);
 	if (now - c->client_seen_ms >= t->client_ms)
 		conn_close(c, "client_timeout");
 	else if (now - c->server_seen_ms >= t->server_ms)
