@@ -31,9 +31,11 @@
 #include "relay.h"
 #include "runtime.h"
 #include "shm.h"
+#include "splice.h"
 
 #define PUMP_ROUNDS	4	/* buffers moved per wake-up, at most */
 #define POOL_KEEP	256	/* free buffers a worker keeps */
+#define PIPES_MAX	64	/* pipes a worker lends: two fds each */
 
 enum conn_state {
 	CONN_PICKING = 0,	/* no backend yet */
@@ -45,7 +47,9 @@ enum conn_state {
 struct flow {
 	int		 src;
 	int		 dst;
-	struct buf	*buf;
+	struct buf	*buf;		/* copy path: bytes waiting, or NULL */
+	int		 pipe[2];	/* splice path: -1 until bulk is seen */
+	size_t		 piped;		/* bytes waiting in the pipe */
 	bool		 eof;		/* src said EOF */
 	bool		 shut;		/* dst shut down for writing */
 };
@@ -83,6 +87,7 @@ struct relay {
 	struct lbd		*env;
 	struct evloop		*loop;
 	struct buf_pool		*pool;		/* buffers on loan to flows */
+	struct splice_pool	*splice;	/* pipes on loan, NULL: none */
 	unsigned		 wslot;
 	unsigned		 count;
 	unsigned		 nqueued;
@@ -105,6 +110,9 @@ relay_new(struct lbd *env, struct evloop *loop, unsigned wslot)
 		free(r);
 		return (NULL);
 	}
+	/* Without pipes bulk still flows, copied. */
+	if (getenv("LBD_SPLICE") == NULL || strcmp(getenv("LBD_SPLICE"), "0"))
+		r->splice = splice_pool_new(PIPES_MAX);
 	r->env = env;
 	r->loop = loop;
 	r->wslot = wslot;
@@ -230,6 +238,8 @@ conn_close(struct conn *c, const char *result)
 	r->count--;
 	buf_put(r->pool, c->up.buf);
 	buf_put(r->pool, c->down.buf);
+	splice_put(r->splice, c->up.pipe, c->up.piped == 0);
+	splice_put(r->splice, c->down.pipe, c->down.piped == 0);
 	free(c);
 }
 
@@ -273,6 +283,8 @@ relay_start(struct relay *r, int fd, unsigned svc, const struct net_addr *peer)
 	c->r = r;
 	c->cfd = fd;
 	c->sfd = -1;
+	c->up.pipe[0] = c->up.pipe[1] = -1;
+	c->down.pipe[0] = c->down.pipe[1] = -1;
 	c->svc = svc;
 	c->be = -1;
 	c->start_ms = clock_ms();
@@ -506,13 +518,17 @@ connect_next(struct conn *c)
 static size_t
 waiting(const struct flow *f)
 {
-	return (f->buf != NULL ? buf_len(f->buf) : 0);
+	return ((f->buf != NULL ? buf_len(f->buf) : 0) + f->piped);
 }
 
 static bool
 wants_read(const struct flow *f)
 {
-	return (!f->eof && (f->buf == NULL || buf_space(f->buf) > 0));
+	if (f->eof)
+		return (false);
+	if (f->pipe[0] != -1)
+		return (f->piped < SPLICE_PIPE_BYTES);
+	return (f->buf == NULL || buf_space(f->buf) > 0);
 }
 
 /* Poll each side for what its flows can do now. */
@@ -593,8 +609,14 @@ flush(struct conn *c, struct flow *f)
 	ssize_t	n;
 
 	if (waiting(f) > 0) {
-		if ((n = buf_write_to(f->buf, f->dst)) == -1)
+		if (f->pipe[0] != -1)
+			n = splice_out(f->pipe[0], f->dst, f->piped);
+		else
+			n = buf_write_to(f->buf, f->dst);
+		if (n == -1)
 			return (errno == EAGAIN ? 0 : -1);
+		if (f->pipe[0] != -1)
+			f->piped -= n;
 		touch(c, f->dst);
 		if (f == &c->up) {
 			if (c->sent_us == 0)
@@ -612,6 +634,37 @@ flush(struct conn *c, struct flow *f)
 }
 
 /*
+ * Bulk is coming (a read filled a whole buffer, and it drained): move the
+ * rest of the flow with splice(2), when the worker has a pipe to lend.
+ */
+static void
+maybe_splice(struct conn *c, struct flow *f, ssize_t n)
+{
+	if (n == LBD_BUFSIZE && f->buf == NULL && f->pipe[0] == -1 &&
+	    c->r->splice != NULL)
+		(void)splice_get(c->r->splice, f->pipe);
+}
+
+/* One read from f's source, into the pipe or into a buffer. */
+static ssize_t
+take(struct conn *c, struct flow *f)
+{
+	ssize_t	n;
+
+	if (f->pipe[0] != -1) {
+		n = splice_in(f->src, f->pipe[1], SPLICE_PIPE_BYTES - f->piped);
+		if (n > 0)
+			f->piped += n;
+		return (n);
+	}
+	if (f->buf == NULL && (f->buf = buf_get(c->r->pool)) == NULL) {
+		errno = ENOMEM;
+		return (-1);
+	}
+	return (buf_read_from(f->buf, f->src));
+}
+
+/*
  * Read from f's source and write at once while the far side takes it
  * all: a bulk transfer moves PUMP_ROUNDS buffers per wake-up instead of
  * one.  Stops at EAGAIN, EOF, a short read or a full destination.
@@ -622,9 +675,7 @@ fill(struct conn *c, struct flow *f)
 	ssize_t	n;
 
 	for (int i = 0; i < PUMP_ROUNDS && wants_read(f); i++) {
-		if (f->buf == NULL && (f->buf = buf_get(c->r->pool)) == NULL)
-			return (-1);
-		if ((n = buf_read_from(f->buf, f->src)) == -1)
+		if ((n = take(c, f)) == -1)
 			return (errno == EAGAIN || errno == EINTR ?
 			    flush(c, f) : -1);
 		if (n == 0)
@@ -635,7 +686,8 @@ fill(struct conn *c, struct flow *f)
 			measure(c, clock_us());
 		if (flush(c, f) == -1)
 			return (-1);
-		if (n < LBD_BUFSIZE || f->buf != NULL)
+		maybe_splice(c, f, n);
+		if (n < LBD_BUFSIZE || waiting(f) > 0)
 			break;
 	}
 	return (0);
@@ -767,5 +819,6 @@ relay_free(struct relay *r)
 	while ((c = TAILQ_FIRST(&r->conns)) != NULL)
 		conn_close(c, "reset");
 	buf_pool_free(r->pool);
+	splice_pool_free(r->splice);
 	free(r);
 }
