@@ -196,6 +196,20 @@ evloop_set(struct evloop *loop, int fd, int mask, evloop_fn fn, void *arg)
 	return (0);
 }
 
+void
+evloop_forget(struct evloop *loop, int fd)
+{
+	struct slot	*s;
+
+	if (fd < 0 || fd >= loop->maxfds || loop->slots[fd].mask == 0)
+		return;
+	s = &loop->slots[fd];
+	if (loop->kind == EVLOOP_POLL)
+		poll_apply(loop, fd, s->mask, 0);
+	s->mask = 0;
+	s->gen++;
+}
+
 int
 evloop_add(struct evloop *loop, int fd, int mask, evloop_fn fn, void *arg)
 {

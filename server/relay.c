@@ -192,7 +192,7 @@ drop_backend(struct conn *c)
 
 	count_bytes(c);
 	if (c->sfd != -1) {
-		evloop_del(r->loop, c->sfd, EV_READ | EV_WRITE);
+		evloop_forget(r->loop, c->sfd);	/* ours alone: close does it */
 		close(c->sfd);
 		c->sfd = -1;
 	}
@@ -230,7 +230,7 @@ conn_close(struct conn *c, const char *result)
 	if (c->state == CONN_RELAYING)
 		measure(c, c->connected_us);
 	drop_backend(c);
-	evloop_del(r->loop, c->cfd, EV_READ | EV_WRITE);
+	evloop_forget(r->loop, c->cfd);
 	close(c->cfd);
 	shm_service_close(r->env->shm, r->wslot, conn_service(c)->slot);
 	shm_conn_release(r->env->shm, r->wslot);
@@ -570,8 +570,9 @@ on_connect(struct evloop *loop, int fd, int events, void *arg)
 	socklen_t	 len = sizeof(err);
 
 	(void)loop;
-	(void)events;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+	/* Writable without an error condition: connected, nothing to ask. */
+	if ((events & EV_ERROR) &&
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
 	if (err != 0) {
 		connect_failed(c, err);
@@ -591,12 +592,16 @@ touch(struct conn *c, int fd)
 
 /* Pass a source's EOF on, once everything before it is written. */
 static void
-maybe_shut(struct flow *f)
+maybe_shut(struct conn *c, struct flow *f)
 {
-	if (f->eof && !f->shut && waiting(f) == 0) {
+	const struct flow	*other = f == &c->up ? &c->down : &c->up;
+
+	if (!f->eof || f->shut || waiting(f) > 0)
+		return;
+	/* The last direction to finish: close(2) comes next and sends FIN. */
+	if (!other->shut)
 		shutdown(f->dst, SHUT_WR);
-		f->shut = true;
-	}
+	f->shut = true;
 }
 
 /*
@@ -629,7 +634,7 @@ flush(struct conn *c, struct flow *f)
 		buf_put(c->r->pool, f->buf);
 		f->buf = NULL;
 	}
-	maybe_shut(f);
+	maybe_shut(c, f);
 	return (0);
 }
 
