@@ -3,7 +3,7 @@
 # Called by "make check" and "make demo"; does nothing when all is present.
 set -e
 need=""
-for p in gcc make libconfig-dev libcunit1-dev mandoc procps; do
+for p in gcc make libconfig-dev libcunit1-dev mandoc; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 	    need="$need $p"
 done
