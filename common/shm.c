@@ -30,6 +30,9 @@ enum worker_slot_state {
 struct shm_worker {
 	_Alignas(64)
 	atomic_int	state;				/* master */
+	atomic_uint	id;				/* master */
+	atomic_uint	generation;			/* master */
+	atomic_ullong	accepted;			/* its worker */
 	atomic_uint	conns;				/* its worker */
 	atomic_uint	svc_active[LBD_SHM_SERVICES];	/* its worker */
 	atomic_uint	be_active[LBD_SHM_BACKENDS];	/* its worker */
@@ -123,6 +126,8 @@ shm_reclaim_worker(struct shm *shm, unsigned wslot)
 	for (size_t i = 0; i < LBD_SHM_BACKENDS; i++)
 		take_back(&w->be_active[i], &shm->backends[i].active);
 	atomic_compare_exchange_strong(&shm->global.accept_owner, &owner, 0);
+	atomic_store(&w->accepted, 0);
+	atomic_store(&w->id, 0);
 	atomic_store(&w->state, WSLOT_FREE);
 }
 
@@ -242,4 +247,33 @@ shm_backend_sample_rt(struct shm_backend *b, uint64_t us, uint64_t now_ms)
 	} while (!atomic_compare_exchange_weak_explicit(&b->rt_us, &old, new,
 	    memory_order_relaxed, memory_order_relaxed));
 	atomic_store_explicit(&b->rt_stamp_ms, now_ms, memory_order_relaxed);
+}
+
+void
+shm_worker_label(struct shm *shm, unsigned wslot, unsigned id,
+    unsigned generation)
+{
+	atomic_store(&shm->workers[wslot].id, id);
+	atomic_store(&shm->workers[wslot].generation, generation);
+}
+
+void
+shm_worker_count_accept(struct shm *shm, unsigned wslot)
+{
+	atomic_fetch_add_explicit(&shm->workers[wslot].accepted, 1,
+	    memory_order_relaxed);
+}
+
+bool
+shm_worker_read(struct shm *shm, unsigned wslot, struct shm_worker_view *v)
+{
+	struct shm_worker	*w = &shm->workers[wslot];
+
+	if (atomic_load(&w->state) == WSLOT_FREE || atomic_load(&w->id) == 0)
+		return (false);
+	v->id = atomic_load(&w->id);
+	v->generation = atomic_load(&w->generation);
+	v->accepted = atomic_load_explicit(&w->accepted, memory_order_relaxed);
+	v->conns = atomic_load_explicit(&w->conns, memory_order_relaxed);
+	return (true);
 }

@@ -124,6 +124,26 @@ void			 shm_accept_release(struct shm *shm, unsigned wslot);
 void			 shm_backend_sample_rt(struct shm_backend *b,
 			    uint64_t us, uint64_t now_ms);
 
+/* What the stats show of one worker slot. */
+struct shm_worker_view {
+	unsigned		id;		/* worker number, 1..workers */
+	unsigned		generation;
+	unsigned long long	accepted;	/* since it started */
+	unsigned		conns;		/* open now */
+};
+
+/* Master, before forking into wslot: which worker it will hold. */
+void			 shm_worker_label(struct shm *shm, unsigned wslot,
+			    unsigned id, unsigned generation);
+
+/* Worker: one more connection accepted. */
+void			 shm_worker_count_accept(struct shm *shm,
+			    unsigned wslot);
+
+/* Read worker slot wslot (< LBD_SHM_WORKERS); false when it is free. */
+bool			 shm_worker_read(struct shm *shm, unsigned wslot,
+			    struct shm_worker_view *v);
+
 /* Connections the worker of wslot holds now (its ledger). */
 unsigned		 shm_worker_conns(struct shm *shm, unsigned wslot);
 

@@ -69,6 +69,24 @@ take_service(struct status_service *ss, struct lbd *env,
 	return (0);
 }
 
+/* Every running worker, old generations included, in slot order. */
+static int
+take_workers(struct status *st, struct lbd *env)
+{
+	struct shm_worker_view	v;
+
+	if ((st->procs = calloc(LBD_SHM_WORKERS, sizeof(*st->procs))) == NULL)
+		return (-1);
+	for (unsigned i = 0; i < LBD_SHM_WORKERS; i++)
+		if (shm_worker_read(env->shm, i, &v)) {
+			st->procs[st->nprocs].id = v.id;
+			st->procs[st->nprocs].generation = v.generation;
+			st->procs[st->nprocs].accepted = v.accepted;
+			st->procs[st->nprocs++].active = v.conns;
+		}
+	return (0);
+}
+
 struct status *
 status_take(struct lbd *env)
 {
@@ -82,6 +100,8 @@ status_take(struct lbd *env)
 	st->restarts = atomic_load(&g->restarts);
 	st->reloads = atomic_load(&g->reloads);
 	st->nservices = env->conf->nservices;
+	if (take_workers(st, env) == -1)
+		goto fail;
 	if ((st->services = calloc(st->nservices,
 	    sizeof(*st->services))) == NULL)
 		goto fail;
@@ -103,6 +123,7 @@ status_free(struct status *st)
 	for (size_t i = 0; st->services != NULL && i < st->nservices; i++)
 		free(st->services[i].backends);
 	free(st->services);
+	free(st->procs);
 	free(st);
 }
 
@@ -233,11 +254,29 @@ metrics_services(const struct status *st, FILE *f)
 	}
 }
 
+static void
+metrics_workers(const struct status *st, FILE *f)
+{
+	family(f, "lbd_worker_connections_total", "counter",
+	    "Connections a worker accepted since it started.");
+	for (size_t i = 0; i < st->nprocs; i++)
+		fprintf(f, "lbd_worker_connections_total{worker=\"%u\","
+		    "generation=\"%u\"} %llu\n", st->procs[i].id,
+		    st->procs[i].generation, st->procs[i].accepted);
+	family(f, "lbd_worker_active_connections", "gauge",
+	    "Client connections a worker holds now.");
+	for (size_t i = 0; i < st->nprocs; i++)
+		fprintf(f, "lbd_worker_active_connections{worker=\"%u\","
+		    "generation=\"%u\"} %u\n", st->procs[i].id,
+		    st->procs[i].generation, st->procs[i].active);
+}
+
 int
 status_metrics(const struct status *st, FILE *f)
 {
 	metrics_backends(st, f);
 	metrics_services(st, f);
+	metrics_workers(st, f);
 	family(f, "lbd_workers", "gauge", "Worker processes serving now.");
 	fprintf(f, "lbd_workers %u\n", st->workers);
 	family(f, "lbd_worker_restarts_total", "counter",
@@ -304,8 +343,14 @@ int
 status_json(const struct status *st, FILE *f)
 {
 	fprintf(f, "{\"generation\":%u,\"workers\":%u,\"worker_restarts_total\":"
-	    "%llu,\"reloads_total\":%llu,\"services\":[", st->generation,
+	    "%llu,\"reloads_total\":%llu,\"worker_list\":[", st->generation,
 	    st->workers, st->restarts, st->reloads);
+	for (size_t i = 0; i < st->nprocs; i++)
+		fprintf(f, "%s{\"worker\":%u,\"generation\":%u,"
+		    "\"connections_total\":%llu,\"active\":%u}", i > 0 ? "," :
+		    "", st->procs[i].id, st->procs[i].generation,
+		    st->procs[i].accepted, st->procs[i].active);
+	fputs("],\"services\":[", f);
 	for (size_t i = 0; i < st->nservices; i++) {
 		if (i > 0)
 			fputc(',', f);
@@ -384,7 +429,13 @@ status_html(const struct status *st, FILE *f)
 	    st->workers, st->restarts, st->reloads);
 	for (size_t i = 0; i < st->nservices; i++)
 		html_service(f, &st->services[i]);
-	fputs("</body></html>\n", f);
+	fputs("<h2>workers</h2>\n<table>\n<tr><th>worker</th>"
+	    "<th>generation</th><th>active</th><th>accepted</th></tr>\n", f);
+	for (size_t i = 0; i < st->nprocs; i++)
+		fprintf(f, "<tr><td>%u</td><td>%u</td><td>%u</td><td>%llu</td>"
+		    "</tr>\n", st->procs[i].id, st->procs[i].generation,
+		    st->procs[i].active, st->procs[i].accepted);
+	fputs("</table>\n</body></html>\n", f);
 	return (ferror(f) ? -1 : 0);
 }
 

@@ -39,7 +39,16 @@ struct status_service {
 	struct status_backend	*backends;
 };
 
+struct status_worker {
+	unsigned		id;
+	unsigned		generation;
+	unsigned long long	accepted;
+	unsigned		active;
+};
+
 struct status {
+	size_t			 nprocs;	/* workers running, all generations */
+	struct status_worker	*procs;
 	unsigned		 generation;
 	unsigned		 workers;
 	unsigned long long	 restarts;

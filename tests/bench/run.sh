@@ -305,6 +305,24 @@ lbd_notes() {
 	    "$(grep '^lbd_backend_connections_total' "$last" |
 	    sed 's/.*backend="\([^"]*\)"} */\1=/' | tr '\n' ' ')"
 	echo
+	echo "lbd connections accepted per worker (last round):" \
+	    "$(grep '^lbd_worker_connections_total' "$last" |
+	    sed 's/.*worker="\([^"]*\)".*} */worker \1=/' | tr '\n' ' ')"
+	echo
+}
+
+# What one wait costs as idle descriptors pile up: poll(2) against epoll(7),
+# through lbd's own event loop (tests/bench/pollcost.c).
+pollcost_notes() {
+	mkdir -p "$OUT"
+	cc -std=c11 -D_GNU_SOURCE -O2 -I"$TOP/common" -o "$OUT/pollcost" \
+	    "$HERE/pollcost.c" "$TOP/common/evloop.c" "$TOP/common/clock.c" ||
+	    return 0
+	echo
+	echo "Event loop cost per wait, one ready descriptor among idle ones:"
+	echo
+	"$OUT/pollcost" "$IDLE"
+	echo
 }
 
 header() {
@@ -334,6 +352,7 @@ report() {
 		header
 		$HELPER report "$RAW/results.tsv" "$RAW/cpu.tsv"
 		lbd_notes
+		pollcost_notes
 		peer_notes
 	} >"$OUT/results.md"
 	cat "$OUT/results.md"

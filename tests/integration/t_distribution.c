@@ -40,6 +40,11 @@ test_equal_weights(void)
 	CU_ASSERT_EQUAL(counts[0], 100);
 	CU_ASSERT_EQUAL(counts[1], 100);
 	CU_ASSERT_EQUAL(counts[2], 100);
+	/* Every accept is counted by the worker that made it. */
+	CU_ASSERT_EQUAL(harness_metric(h, "lbd_worker_connections_total{"
+	    "worker=\"1\",generation=\"1\"}") + harness_metric(h,
+	    "lbd_worker_connections_total{worker=\"2\",generation=\"1\"}"),
+	    300);
 	harness_free(h);
 }
 
