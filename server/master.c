@@ -486,10 +486,7 @@ master_reload(struct master *m)
 static void
 master_handle_signals(struct master *m)
 {
-	if (got_chld) {
-		got_chld = 0;
-		master_reap(m);
-	}
+	/* Stops first: children killed by the same Ctrl-C are then expected. */
 	if (got_term) {
 		got_term = 0;
 		master_stop(m, true);
@@ -497,6 +494,10 @@ master_handle_signals(struct master *m)
 	if (got_int) {
 		got_int = 0;
 		master_stop(m, false);
+	}
+	if (got_chld) {
+		got_chld = 0;
+		master_reap(m);
 	}
 	if (got_hup) {
 		got_hup = 0;
