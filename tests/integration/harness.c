@@ -627,9 +627,8 @@ harness_workers(const struct harness *h, pid_t *pids, size_t max)
 	return (n);
 }
 
-/* Local port of a socket, or -1. */
-static int
-local_port(int fd)
+int
+harness_local_port(int fd)
 {
 	struct sockaddr_in	sin;
 	socklen_t		len = sizeof(sin);
@@ -712,7 +711,7 @@ harness_conn_owner(const struct harness *h, int fd)
 {
 	pid_t		pids[64];
 	size_t		n = harness_workers(h, pids, 64);
-	unsigned long	inode = tcp_inode(h->port, local_port(fd));
+	unsigned long	inode = tcp_inode(h->port, harness_local_port(fd));
 
 	for (size_t i = 0; inode != 0 && i < n; i++)
 		if (has_socket(pids[i], inode))
@@ -941,9 +940,8 @@ harness_tally(const struct harness *h, int n, int counts[])
 #define RELOAD_FAILED	"reload failed, keeping generation="
 #define RUN_DRAIN_MS	200	/* output read after the command exited */
 
-/* How many times needle occurs in lbd's log. */
-static int
-log_count(const struct harness *h, const char *needle)
+int
+harness_log_count(const struct harness *h, const char *needle)
 {
 	char	*log = slurp(h->log), *p;
 	int	 n = 0;
@@ -1052,20 +1050,20 @@ harness_hup(struct harness *h)
 
 	if (h == NULL || h->lbd == -1)
 		return (-1);
-	done = log_count(h, RELOAD_DONE);
-	failed = log_count(h, RELOAD_FAILED);
+	done = harness_log_count(h, RELOAD_DONE);
+	failed = harness_log_count(h, RELOAD_FAILED);
 	nold = live_workers(h, old, 64);
 	if (kill(h->lbd, SIGHUP) == -1)
 		return (-1);
 	for (; clock_ms() < end; sleep_ms(POLL_MS)) {
-		if (log_count(h, RELOAD_DONE) > done) {
+		if (harness_log_count(h, RELOAD_DONE) > done) {
 			if (wait_draining(h, old, nold, end))
 				return (0);
 			fprintf(stderr, "harness: an old worker did not "
 			    "drain\n");
 			return (-1);
 		}
-		if (log_count(h, RELOAD_FAILED) > failed)
+		if (harness_log_count(h, RELOAD_FAILED) > failed)
 			return (-1);
 	}
 	fprintf(stderr, "harness: no reload result after %d ms\n", RELOAD_MS);

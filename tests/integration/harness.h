@@ -125,6 +125,12 @@ double		 harness_backend_metric_wait(const struct harness *h,
 bool		 harness_log_wait(const struct harness *h, const char *needle,
 		    int ms);
 
+/* How many times needle occurs in lbd's log. */
+int		 harness_log_count(const struct harness *h, const char *needle);
+
+/* Local port of a socket, or -1. */
+int		 harness_local_port(int fd);
+
 /* True when lbd's log holds needle. */
 bool		 harness_log_has(const struct harness *h,
 		    const char *needle);

@@ -71,16 +71,6 @@ launch(struct harness *h, const char *opts)
 	return (false);
 }
 
-static int
-local_port(int fd)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-
-	if (getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		return (-1);
-	return (ntohs(sin.sin_port));
-}
 
 /* Send size bytes a chunk at a time, reading each back; 0 or -1. */
 static int
@@ -108,7 +98,7 @@ one_conn(const struct harness *h, size_t i, struct want *w)
 
 	if ((fd = harness_connect(h->port)) == -1)
 		return (-1);
-	w->port = local_port(fd);
+	w->port = harness_local_port(fd);
 	if (harness_read_line(fd, w->backend, sizeof(w->backend)) != -1 &&
 	    exchange(fd, sizes[i]) == 0 && shutdown(fd, SHUT_WR) == 0 &&
 	    harness_wait_closed(fd, 5000) >= 0) {
@@ -260,7 +250,7 @@ test_no_backend(void)
 		ports[i] = -1;
 		if ((fd = harness_connect(port)) == -1)
 			continue;
-		ports[i] = local_port(fd);
+		ports[i] = harness_local_port(fd);
 		CU_ASSERT(harness_wait_closed(fd, 5000) >= 0);
 		close(fd);
 	}
@@ -294,7 +284,7 @@ test_client_timeout(void)
 	if (!launch(h, opts))
 		CU_FAIL_FATAL("lbd did not start");
 	if ((fd = harness_connect(h->port)) != -1) {
-		port = local_port(fd);
+		port = harness_local_port(fd);
 		CU_ASSERT(harness_read_line(fd, name, sizeof(name)) == 1);
 		ms = harness_wait_closed(fd, 5000);
 		close(fd);
@@ -321,7 +311,7 @@ test_server_timeout(void)
 	if (!launch(h, opts))
 		CU_FAIL_FATAL("lbd did not start");
 	if ((fd = harness_connect(h->port)) != -1) {
-		port = local_port(fd);
+		port = harness_local_port(fd);
 		CU_ASSERT(harness_write(fd, "hello", 5) == 0);
 		ms = harness_wait_closed(fd, 5000);
 		close(fd);

@@ -36,18 +36,6 @@ sleep_ms(long ms)
 		;
 }
 
-/* How many times needle occurs in lbd's log. */
-static int
-log_count(const struct harness *h, const char *needle)
-{
-	char	*log = harness_read_file(h->log), *p;
-	int	 n = 0;
-
-	for (p = log; p != NULL && (p = strstr(p, needle)) != NULL; p++)
-		n++;
-	free(log);
-	return (n);
-}
 
 /* Write the file for {c} with BROKEN_TEXT as line BROKEN_LINE; 0 or -1. */
 static int
@@ -152,7 +140,7 @@ check_command(struct harness *h, const char *pidfile)
 		fprintf(stderr, "\n  lbd -s reload: status %d, output \"%s\"\n",
 		    rc, out);
 	sleep_ms(300);		/* a HUP it wrongly sent would show by now */
-	CU_ASSERT_EQUAL(log_count(h, "reloading generation="), 1);
+	CU_ASSERT_EQUAL(harness_log_count(h, "reloading generation="), 1);
 
 	if (harness_config(h, NULL, "c") == -1) {
 		CU_FAIL("cannot write the configuration");
@@ -163,9 +151,9 @@ check_command(struct harness *h, const char *pidfile)
 	    h->conf, "-p", pidfile, NULL);
 	CU_ASSERT_EQUAL(rc, 0);
 	for (uint64_t end = clock_ms() + 5000; clock_ms() < end &&
-	    log_count(h, "reload done generation=") == 0; )
+	    harness_log_count(h, "reload done generation=") == 0; )
 		sleep_ms(20);
-	CU_ASSERT_EQUAL(log_count(h, "reload done generation="), 1);
+	CU_ASSERT_EQUAL(harness_log_count(h, "reload done generation="), 1);
 	CU_ASSERT(old_draining(h, old, nold));
 	CU_ASSERT_EQUAL(harness_tally(h, 10, counts), 0);
 	CU_ASSERT_EQUAL(counts[2], 10);
