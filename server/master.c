@@ -267,6 +267,9 @@ respawn_due(struct master *m, uint64_t now)
 		p->respawn_at_ms = 0;
 		if (spawn(m, p) == -1)
 			p->respawn_at_ms = now + RESPAWN_MAX_MS;
+		else
+			log_notice("%s respawned %s=%u pid=%d", proc_name(p),
+			    proc_name(p), p->id, (int)p->pid);
 	}
 }
 

@@ -19,6 +19,7 @@ static int (*const suites[])(void) = {
 	test_shm_register,
 	test_health_register,
 	test_reload_register,
+	test_daemon_register,
 };
 
 /* Append this run's counts for tests/run.sh to total. */
