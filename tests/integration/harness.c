@@ -5,6 +5,7 @@
  * whose every wait is bounded.
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -137,13 +138,17 @@ harness_new(void)
  * child dies with us (PDEATHSIG), so a crashed test leaves no process.
  */
 static pid_t
-spawn(char *const argv[], int outfd, bool both)
+spawn_limited(char *const argv[], int outfd, bool both, unsigned nofile)
 {
-	pid_t	pid, parent = getpid();
+	struct rlimit	rl = { nofile, nofile };
+	pid_t		pid, parent = getpid();
 
 	if ((pid = fork()) != 0)
 		return (pid);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+		_exit(127);
+	/* Only the child's limit: the test process keeps its own. */
+	if (nofile != 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		_exit(127);
 	signal(SIGPIPE, SIG_DFL);
 	if (dup2(outfd, STDOUT_FILENO) == -1 ||
@@ -153,6 +158,12 @@ spawn(char *const argv[], int outfd, bool both)
 	fprintf(stderr, "harness: cannot run %s: %s\n", argv[0],
 	    strerror(errno));
 	_exit(127);
+}
+
+static pid_t
+spawn(char *const argv[], int outfd, bool both)
+{
+	return (spawn_limited(argv, outfd, both, 0));
 }
 
 /*
@@ -398,7 +409,7 @@ harness_start(struct harness *h, const char *opts)
 	if (fd == -1)
 		return (-1);
 	snprintf(bin, sizeof(bin), "%s", env_or("LBD_BIN", "build/lbd"));
-	h->lbd = spawn(argv, fd, true);
+	h->lbd = spawn_limited(argv, fd, true, h->nofile);
 	close(fd);
 	if (h->lbd == -1 || wait_ready(h) == -1) {
 		dump_log(h);

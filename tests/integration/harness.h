@@ -46,6 +46,7 @@ struct harness {
 	int		port;		/* service "web" listens */
 	int		stats_port;	/* stats listener */
 	bool		broken;		/* a setup step failed */
+	unsigned	nofile;		/* lbd's descriptor limit, 0: ours */
 	unsigned	failures;	/* CUnit failures at start */
 	size_t		nbackends;
 	struct harness_backend backends[HARNESS_MAXBACKENDS];
@@ -255,6 +256,7 @@ int		 t_reload_broken_register(void);
 int		 t_stop_register(void);
 int		 t_daemon_register(void);
 int		 t_privdrop_register(void);
+int		 t_emfile_register(void);
 int		 t_leastconn_register(void);
 int		 t_leasttime_register(void);
 int		 t_health_tcp_register(void);
