@@ -36,8 +36,8 @@ enum health_type {
 
 struct health_config {
 	enum health_type	type;
-	uint64_t		interval_ms;	/* between checks of a backend */
-	uint64_t		timeout_ms;	/* one check, connect + answer */
+	uint64_t		interval_ms;	/* between a backend's checks */
+	uint64_t		timeout_ms;	/* one check, all of it */
 	unsigned		rise;		/* passes to turn up */
 	unsigned		fall;		/* failures to turn down */
 	char			path[LBD_PATHLEN];	/* http: request path */
@@ -45,14 +45,14 @@ struct health_config {
 	unsigned		expect_max;
 	unsigned		max_fails;	/* passive: 0 = off */
 	uint64_t		fail_timeout_ms; /* passive window and pause */
-	uint64_t		slowstart_ms;	/* weight ramp after up, 0 off */
+	uint64_t		slowstart_ms;	/* ramp after up, 0 off */
 };
 
 struct backend_config {
 	char			name[LBD_NAMELEN];
 	char			address[LBD_ADDRLEN];	/* as written */
 	struct net_addr		addr;			/* resolved at load */
-	unsigned		weight;		/* 0..LBD_MAX_WEIGHT, 0 = never */
+	unsigned		weight;		/* 0..LBD_MAX_WEIGHT, 0 never */
 	unsigned		maxconn;	/* 0 = no limit */
 	bool			backup;
 };

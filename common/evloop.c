@@ -122,7 +122,8 @@ evloop_close_all(struct evloop *loop)
 static short
 poll_events(int mask)
 {
-	return ((mask & EV_READ ? POLLIN : 0) | (mask & EV_WRITE ? POLLOUT : 0));
+	return ((mask & EV_READ ? POLLIN : 0) |
+	    (mask & EV_WRITE ? POLLOUT : 0));
 }
 
 /* poll: move fd into, within or out of the dense pollfd array. */
@@ -309,7 +310,7 @@ evloop_wait(struct evloop *loop, int timeout_ms, const sigset_t *sigmask)
 		struct slot	*s = &loop->slots[f->fd];
 		int		 ev;
 
-		/* Skip a descriptor deleted, or closed and reused, meanwhile. */
+		/* Skip an fd deleted, or closed and reused, meanwhile. */
 		if (s->mask == 0 || s->gen != f->gen)
 			continue;
 		/* An earlier callback may have narrowed the interest. */

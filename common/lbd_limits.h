@@ -15,7 +15,7 @@
 #define LBD_MAX_WEIGHT		256	/* backend weight = 0..256 */
 #define LBD_MAX_RETRIES		16	/* service retries = 0..16 */
 
-#define LBD_NAMELEN		64	/* service and backend names, with NUL */
+#define LBD_NAMELEN		64	/* service, backend names, with NUL */
 #define LBD_ADDRLEN		272	/* "host:port" as written, with NUL */
 #define LBD_PATHLEN		256	/* pidfile, control socket path */
 #define LBD_ERRLEN		8192	/* error buffers filled by common/ */

@@ -149,8 +149,9 @@ count_down(atomic_uint *shared, atomic_uint *ledger)
 static bool
 count_up_to(atomic_uint *shared, atomic_uint *ledger, unsigned limit)
 {
-	unsigned	cur = atomic_load_explicit(shared, memory_order_relaxed);
+	unsigned	cur;
 
+	cur = atomic_load_explicit(shared, memory_order_relaxed);
 	do {
 		if (limit != 0 && cur >= limit)
 			return (false);

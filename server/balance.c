@@ -29,7 +29,7 @@ struct ring_point {
 };
 
 struct pool {
-	uint16_t		*members;	/* backend indices, weight > 0 */
+	uint16_t		*members;	/* backends of weight > 0 */
 	size_t			 nmembers;
 	uint16_t		*order;		/* smooth WRR, one period */
 	size_t			 len;
@@ -41,7 +41,7 @@ struct balance {
 	enum balance_method		 method;
 	const struct service_config	*svc;
 	unsigned			 weights[LBD_MAX_BACKENDS];
-	struct pool			 pools[2];	/* by enum balance_pool */
+	struct pool			 pools[2];	/* by balance_pool */
 };
 
 uint64_t
@@ -333,7 +333,7 @@ pick_random(const struct pool *p, const struct balance_input *in)
 	i = draw(cw, n, in->rng);
 	for (int tries = 0; (j = draw(cw, n, in->rng)) == i; tries++)
 		if (tries == 8) {
-			j = (i + 1) % n;	/* one heavy backend: any other */
+			j = (i + 1) % n;	/* one heavy backend */
 			break;
 		}
 	if (l[j].active / weight_now(&l[j]) < l[i].active / weight_now(&l[i]))

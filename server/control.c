@@ -133,7 +133,8 @@ cmd_show(struct lbd *env, int argc, char **argv, FILE *out)
 	else if ((argc == 2 || argc == 3) && strcmp(argv[1], "backends") == 0)
 		rc = status_backends_text(st, argc == 3 ? argv[2] : NULL, out);
 	else
-		fprintf(out, "error: show services | show backends [SERVICE]\n");
+		fprintf(out, "error: show services | "
+		    "show backends [SERVICE]\n");
 	status_free(st);
 	return (rc);
 }
@@ -169,7 +170,7 @@ struct control_client {
 	struct control	*ctl;
 	int		 fd;
 	unsigned	 index;
-	bool		 eof;		/* peer done sending: close once flushed */
+	bool		 eof;		/* peer done: close once flushed */
 	size_t		 inlen;
 	char		 in[CONTROL_LINEMAX + 1];
 	char		*out;

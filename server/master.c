@@ -37,8 +37,9 @@
 #define LISTEN_BACKLOG		4096
 #define TICK_MS			1000
 #define FD_MARGIN		256	/* listeners, logs, checks, stats */
-#define MAX_OLD_GENERATIONS	3	/* draining at once, past a reload burst */
-#define MAX_PROCS		((LBD_MAX_WORKERS + 1) * (MAX_OLD_GENERATIONS + 2))
+#define MAX_OLD_GENERATIONS	3	/* draining at once after a burst */
+#define MAX_PROCS		\
+    ((LBD_MAX_WORKERS + 1) * (MAX_OLD_GENERATIONS + 2))
 
 static volatile sig_atomic_t	got_chld;
 static volatile sig_atomic_t	got_term;

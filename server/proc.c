@@ -90,7 +90,8 @@ proc_spawn(struct lbd *env, struct proc *p)
 	if ((slot = shm_worker_alloc(env->shm)) == -1)
 		return (-1);
 	if (p->kind == PROC_WORKER)
-		shm_worker_label(env->shm, (unsigned)slot, p->id, p->generation);
+		shm_worker_label(env->shm, (unsigned)slot, p->id,
+		    p->generation);
 	switch ((pid = fork())) {
 	case -1:
 		saved = errno;

@@ -116,7 +116,8 @@ relay_new(struct lbd *env, struct evloop *loop, unsigned wslot)
 	r->env = env;
 	r->loop = loop;
 	r->wslot = wslot;
-	r->rng = ((uint64_t)getpid() << 32) ^ clock_us() ^ 0x9e3779b97f4a7c15ULL;
+	r->rng = ((uint64_t)getpid() << 32) ^ clock_us() ^
+	    0x9e3779b97f4a7c15ULL;
 	TAILQ_INIT(&r->conns);
 	TAILQ_INIT(&r->queue);
 	return (r);
@@ -306,8 +307,8 @@ was_tried(const struct conn *c, unsigned be)
 struct pick_ctx {
 	struct conn	*c;
 	uint64_t	 now;
-	uint64_t	 avg_rt;	/* service mean, for unmeasured backends */
-	bool		 ignore_full;	/* find out whether only maxconn blocks */
+	uint64_t	 avg_rt;	/* service mean, for the unmeasured */
+	bool		 ignore_full;	/* does only maxconn block? */
 };
 
 static bool
@@ -367,7 +368,8 @@ pick_pool(struct conn *c, enum balance_pool pool, struct pick_ctx *pc)
 	struct service		*s = conn_service(c);
 	struct shm_service	*ss = shm_service(c->r->env->shm, s->slot);
 	struct balance_input	 in = {
-		.cursor = pool == POOL_PRIMARY ? &ss->rr_cursor : &ss->rr_backup,
+		.cursor = pool == POOL_PRIMARY ? &ss->rr_cursor :
+		    &ss->rr_backup,
 		.rng = &c->r->rng,
 		.hash = c->hash,
 		.usable = usable,
@@ -463,7 +465,8 @@ start_connect(struct conn *c, int be)
 	dequeue(c);		/* before the state says it is not queued */
 	c->state = CONN_CONNECTING;
 	c->connect_us = clock_us();
-	c->deadline_ms = clock_ms() + conn_service(c)->conf->timeouts.connect_ms;
+	c->deadline_ms = clock_ms() +
+	    conn_service(c)->conf->timeouts.connect_ms;
 	return (0);
 }
 

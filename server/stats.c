@@ -348,7 +348,7 @@ stats_sweep(struct stats *st, uint64_t now_ms)
 {
 	for (unsigned i = 0; st != NULL && i < st->nclients; )
 		if (now_ms - st->clients[i]->seen_ms >= STATS_IDLE_MS)
-			client_free(st->clients[i]);	/* i now holds another */
+			client_free(st->clients[i]);	/* i: another now */
 		else
 			i++;
 }

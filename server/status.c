@@ -342,9 +342,10 @@ json_service(FILE *f, const struct status_service *s)
 int
 status_json(const struct status *st, FILE *f)
 {
-	fprintf(f, "{\"generation\":%u,\"workers\":%u,\"worker_restarts_total\":"
-	    "%llu,\"reloads_total\":%llu,\"worker_list\":[", st->generation,
-	    st->workers, st->restarts, st->reloads);
+	fprintf(f, "{\"generation\":%u,\"workers\":%u,"
+	    "\"worker_restarts_total\":%llu,\"reloads_total\":%llu,"
+	    "\"worker_list\":[", st->generation, st->workers, st->restarts,
+	    st->reloads);
 	for (size_t i = 0; i < st->nprocs; i++)
 		fprintf(f, "%s{\"worker\":%u,\"generation\":%u,"
 		    "\"connections_total\":%llu,\"active\":%u}", i > 0 ? "," :

@@ -47,7 +47,7 @@ struct status_worker {
 };
 
 struct status {
-	size_t			 nprocs;	/* workers running, all generations */
+	size_t			 nprocs;	/* running, all generations */
 	struct status_worker	*procs;
 	unsigned		 generation;
 	unsigned		 workers;
