@@ -345,7 +345,9 @@ load(unsigned be, void *arg, struct balance_load *out)
 	    s->be_slot[be])->active, memory_order_relaxed);
 	out->weight = backend_weight(c->r->env, s, be);
 	out->ramp = backend_ramp(c->r->env, s, be, pc->now);
-	out->rt_us = backend_rt(c->r->env, s, be, pc->avg_rt, pc->now);
+	/* Only leasttime weighs response times: spare the others the reads. */
+	out->rt_us = s->conf->balance != BALANCE_LEASTTIME ? 0 :
+	    backend_rt(c->r->env, s, be, pc->avg_rt, pc->now);
 }
 
 /* True while some primary is up and not yet tried by this client. */
@@ -406,7 +408,8 @@ pick(struct conn *c, bool *full)
 	int			be;
 
 	refresh_balance(c);
-	pc.avg_rt = backend_rt_average(c->r->env, conn_service(c));
+	if (conn_service(c)->conf->balance == BALANCE_LEASTTIME)
+		pc.avg_rt = backend_rt_average(c->r->env, conn_service(c));
 	if (!primary_left(c, pc.now))
 		pool = POOL_BACKUP;
 	if ((be = pick_pool(c, pool, &pc)) != -1)
