@@ -40,13 +40,22 @@
 #define LOG_TAIL	40	/* lines shown when a test failed */
 #define MAXARGS		16
 
-static void
-sleep_ms(long ms)
+void
+harness_sleep_ms(long ms)
 {
 	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000 };
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+void
+harness_sleep_until(uint64_t when)
+{
+	uint64_t	now;
+
+	while ((now = clock_ms()) < when)
+		harness_sleep_ms((long)(when - now));
 }
 
 static const char *
@@ -181,7 +190,7 @@ stop_pid(pid_t pid, long ms)
 	while (clock_ms() < end) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			return (WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		sleep_ms(10);
+		harness_sleep_ms(10);
 	}
 	fprintf(stderr, "harness: pid %d ignored SIGTERM, killing it\n",
 	    (int)pid);
@@ -370,7 +379,7 @@ wait_ready(struct harness *h)
 			h->lbd = -1;
 			return (-1);
 		}
-		sleep_ms(POLL_MS);
+		harness_sleep_ms(POLL_MS);
 	}
 	fprintf(stderr, "harness: lbd not ready after %d ms\n", READY_MS);
 	return (-1);
@@ -492,7 +501,7 @@ harness_log_wait(const struct harness *h, const char *needle, int ms)
 	bool		found;
 
 	while (!(found = harness_log_has(h, needle)) && clock_ms() < end)
-		sleep_ms(POLL_MS);
+		harness_sleep_ms(POLL_MS);
 	return (found);
 }
 
@@ -552,7 +561,7 @@ restart_on_port(const struct harness_backend *b)
 	argv[n] = NULL;
 	for (int tries = 0; tries < 20 && port != b->port; tries++) {
 		if (tries > 0)
-			sleep_ms(50);
+			harness_sleep_ms(50);
 		if (pipe2(p, O_CLOEXEC) == -1)
 			return (-1);
 		pid = spawn(argv, p[1], false);
@@ -805,7 +814,7 @@ harness_metric_wait(const struct harness *h, const char *series,
 	double		v;
 
 	while ((v = harness_metric(h, series)) != want && clock_ms() < end)
-		sleep_ms(POLL_MS * 2);
+		harness_sleep_ms(POLL_MS * 2);
 	return (v);
 }
 
@@ -1040,7 +1049,7 @@ wait_draining(const struct harness *h, const pid_t *pids, size_t n,
 		    harness_pid_alive(pids[i])) {
 			if (clock_ms() >= end)
 				return (false);
-			sleep_ms(POLL_MS / 4);
+			harness_sleep_ms(POLL_MS / 4);
 		}
 	}
 	return (true);
@@ -1066,7 +1075,7 @@ harness_hup(struct harness *h)
 	nold = live_workers(h, old, 64);
 	if (kill(h->lbd, SIGHUP) == -1)
 		return (-1);
-	for (; clock_ms() < end; sleep_ms(POLL_MS)) {
+	for (; clock_ms() < end; harness_sleep_ms(POLL_MS)) {
 		if (harness_log_count(h, RELOAD_DONE) > done) {
 			if (wait_draining(h, old, nold, end))
 				return (0);
@@ -1105,7 +1114,7 @@ harness_wait_exit(struct harness *h, int ms)
 		}
 		if (clock_ms() >= end)
 			break;
-		sleep_ms(5);
+		harness_sleep_ms(5);
 	}
 	return (-1);
 }
@@ -1134,7 +1143,7 @@ collect(pid_t pid, int fd, char *out, size_t len, int ms)
 				n = read(fd, junk, sizeof(junk));
 			got += n > 0 && got + 1 < len ? (size_t)n : 0;
 		} else if (n == 0)
-			sleep_ms(5);
+			harness_sleep_ms(5);
 		if (!exited && waitpid(pid, &st, WNOHANG) == pid) {
 			exited = true;
 			end = clock_ms() + RUN_DRAIN_MS;

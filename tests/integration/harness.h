@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HARNESS_MAXBACKENDS	8
 #define HARNESS_TIMEOUT_MS	5000	/* bound on one client I/O */
@@ -125,6 +126,12 @@ double		 harness_backend_metric_wait(const struct harness *h,
 /* Poll lbd's log until it holds needle or ms pass; true when it does. */
 bool		 harness_log_wait(const struct harness *h, const char *needle,
 		    int ms);
+
+/* Sleep ms milliseconds, through signals. */
+void		 harness_sleep_ms(long ms);
+
+/* Sleep until clock_ms() reaches when. */
+void		 harness_sleep_until(uint64_t when);
 
 /* How many times needle occurs in lbd's log. */
 int		 harness_log_count(const struct harness *h, const char *needle);

@@ -38,15 +38,6 @@ struct daemon {
 	pid_t		 master;	/* read from the pidfile, -1 */
 };
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* The pid in a pidfile, or -1. */
 static pid_t
 pidfile_pid(const char *path)
@@ -149,7 +140,7 @@ stopped(const struct daemon *d)
 	    access(d->pidfile, F_OK) == 0) {
 		if (clock_ms() >= end)
 			return (false);
-		sleep_ms(20);
+		harness_sleep_ms(20);
 	}
 	return (true);
 }
@@ -166,7 +157,7 @@ teardown(struct daemon *d)
 		kill(d->master, SIGTERM);
 		for (end = clock_ms() + GONE_MS; clock_ms() < end &&
 		    harness_pid_alive(d->master); )
-			sleep_ms(20);
+			harness_sleep_ms(20);
 		if (harness_pid_alive(d->master))
 			kill(d->master, SIGKILL);
 	}

@@ -30,19 +30,6 @@
 #define DEAD		1
 #define ROUND		30
 
-static void
-sleep_until(uint64_t when)
-{
-	struct timespec	ts;
-	uint64_t	now;
-
-	while ((now = clock_ms()) < when) {
-		ts.tv_sec = (time_t)((when - now) / 1000);
-		ts.tv_nsec = (long)((when - now) % 1000) * 1000000;
-		(void)nanosleep(&ts, NULL);
-	}
-}
-
 /* ROUND connections: all served, none by "dead". */
 static void
 round_ok(const struct harness *h)
@@ -80,7 +67,7 @@ test_paused_after_max_fails(void)
 	CU_ASSERT(paused < start + PAUSE_MS);
 	CU_ASSERT_EQUAL(harness_backend_metric(h, FAILURES, DEAD), 3);
 	/* Over for sure: it began before paused. */
-	sleep_until(paused + PAUSE_MS + 300);
+	harness_sleep_until(paused + PAUSE_MS + 300);
 	round_ok(h);
 	CU_ASSERT_EQUAL(harness_backend_metric(h, FAILURES, DEAD), 6);
 	harness_free(h);

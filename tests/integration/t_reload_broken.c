@@ -27,15 +27,6 @@
 #define BROKEN_TEXT	"this line is broken\n"
 #define RUN_MS		10000
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 
 /* Write the file for {c} with BROKEN_TEXT as line BROKEN_LINE; 0 or -1. */
 static int
@@ -116,7 +107,7 @@ old_draining(const struct harness *h, const pid_t *pids, size_t n)
 		    harness_pid_alive(pids[i])) {
 			if (clock_ms() >= end)
 				return (false);
-			sleep_ms(5);
+			harness_sleep_ms(5);
 		}
 	}
 	return (true);
@@ -139,7 +130,7 @@ check_command(struct harness *h, const char *pidfile)
 	if (rc != 1 || strstr(out, want) == NULL)
 		fprintf(stderr, "\n  lbd -s reload: status %d, output \"%s\"\n",
 		    rc, out);
-	sleep_ms(300);		/* a HUP it wrongly sent would show by now */
+	harness_sleep_ms(300);		/* a HUP it wrongly sent would show by now */
 	CU_ASSERT_EQUAL(harness_log_count(h, "reloading generation="), 1);
 
 	if (harness_config(h, NULL, "c") == -1) {
@@ -152,7 +143,7 @@ check_command(struct harness *h, const char *pidfile)
 	CU_ASSERT_EQUAL(rc, 0);
 	for (uint64_t end = clock_ms() + 5000; clock_ms() < end &&
 	    harness_log_count(h, "reload done generation=") == 0; )
-		sleep_ms(20);
+		harness_sleep_ms(20);
 	CU_ASSERT_EQUAL(harness_log_count(h, "reload done generation="), 1);
 	CU_ASSERT(old_draining(h, old, nold));
 	CU_ASSERT_EQUAL(harness_tally(h, 10, counts), 0);

@@ -46,15 +46,6 @@ struct result {
 	char	first[128];	/* the first thing that went wrong */
 };
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* Count a problem in *counter; the first one is described in r. */
 static void
 note(struct result *r, int *counter, const char *fmt, ...)
@@ -133,7 +124,7 @@ client_main(int port, int client, int stopfd, int outfd)
 		/* At most one a millisecond: spare the ephemeral ports. */
 		due = start + (uint64_t)r.conns;
 		if (clock_ms() < due)
-			sleep_ms((long)(due - clock_ms()));
+			harness_sleep_ms((long)(due - clock_ms()));
 		one_conn(port, client, &r);
 		stop = stop || stopped(stopfd);
 	}
@@ -219,7 +210,7 @@ reload_burst(struct harness *h)
 		if (rc != 0)
 			break;		/* each would wait out its timeout */
 		ok++;
-		sleep_ms(50 + 25 * (i % 3));
+		harness_sleep_ms(50 + 25 * (i % 3));
 	}
 	return (ok);
 }
@@ -234,7 +225,7 @@ settled(const struct harness *h)
 	while (harness_workers(h, pids, 64) != 2) {
 		if (clock_ms() >= end)
 			return (false);
-		sleep_ms(50);
+		harness_sleep_ms(50);
 	}
 	return (true);
 }
@@ -294,7 +285,7 @@ test_reload_load(void)
 		CU_FAIL("could not fork the clients");
 		goto out;
 	}
-	sleep_ms(200);
+	harness_sleep_ms(200);
 	reloads = reload_burst(h);
 	close(stop[1]);		/* EOF: the clients finish */
 	stop[1] = -1;

@@ -38,15 +38,6 @@ struct stream {
 	pid_t	owner;		/* worker holding lbd's side */
 };
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* True when pid is one of the master's children now. */
 static bool
 is_child(const struct harness *h, pid_t pid)
@@ -82,7 +73,7 @@ stream_run(const struct harness *h, struct stream *s, int n)
 	for (int i = 0; i < n; i++) {
 		due = start + (uint64_t)(i + 1) * CHUNK_MS;
 		if (clock_ms() < due)
-			sleep_ms((long)(due - clock_ms()));
+			harness_sleep_ms((long)(due - clock_ms()));
 		if (!send_chunk(s->fd, s->sent))
 			return (false);
 		s->sent++;
@@ -120,7 +111,7 @@ gone(const struct harness *h, pid_t pid, int ms)
 	while (is_child(h, pid)) {
 		if (clock_ms() >= end)
 			return (false);
-		sleep_ms(20);
+		harness_sleep_ms(20);
 	}
 	return (true);
 }

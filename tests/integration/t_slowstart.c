@@ -30,19 +30,6 @@
 #define EARLY_MS	600	/* its length, from "b" seen up */
 #define LATE		100	/* connections after the ramp */
 
-static void
-sleep_until(uint64_t when)
-{
-	struct timespec	ts;
-	uint64_t	now;
-
-	while ((now = clock_ms()) < when) {
-		ts.tv_sec = (time_t)((when - now) / 1000);
-		ts.tv_nsec = (long)((when - now) % 1000) * 1000000;
-		(void)nanosleep(&ts, NULL);
-	}
-}
-
 /* Both backends up, then "b" stopped, down, started and up; or NULL. */
 static struct harness *
 setup(int weight, uint64_t *up_ms)
@@ -88,7 +75,7 @@ run(int weight)
 	n = window(h, EARLY_MAX, up + EARLY_MS, early);
 	CU_ASSERT(n >= 20);
 	CU_ASSERT(early[1] * 100 < n * 30);
-	sleep_until(up + RAMP_MS + 200);
+	harness_sleep_until(up + RAMP_MS + 200);
 	CU_ASSERT_EQUAL(window(h, LATE, UINT64_MAX, late), LATE);
 	CU_ASSERT(late[1] >= LATE * 40 / 100 && late[1] <= LATE * 60 / 100);
 	fprintf(stderr, "\nweight %d: b had %d of %d at first, %d of %d "

@@ -34,15 +34,6 @@
 #define CHUNKS		5
 #define REFUSE_MS	1000	/* the port refuses within this of TERM */
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* One connect to 127.0.0.1:port; 0, or the errno it failed with. */
 static int
 try_connect(int port)
@@ -71,7 +62,7 @@ time_to_refuse(int port, int ms)
 	while (clock_ms() < start + (uint64_t)ms) {
 		if (try_connect(port) == ECONNREFUSED)
 			return ((long)(clock_ms() - start));
-		sleep_ms(20);
+		harness_sleep_ms(20);
 	}
 	return (-1);
 }
