@@ -91,6 +91,7 @@ struct relay {
 	unsigned		 wslot;
 	unsigned		 count;
 	unsigned		 nqueued;
+	int			 shortage;	/* errno: ran out of fds */
 	uint64_t		 rng;		/* xorshift state for random */
 	TAILQ_HEAD(, conn)	 conns;
 	TAILQ_HEAD(, conn)	 queue;		/* oldest first */
@@ -121,6 +122,15 @@ relay_new(struct lbd *env, struct evloop *loop, unsigned wslot)
 	TAILQ_INIT(&r->conns);
 	TAILQ_INIT(&r->queue);
 	return (r);
+}
+
+int
+relay_shortage(struct relay *r)
+{
+	int	err = r->shortage;
+
+	r->shortage = 0;
+	return (err);
 }
 
 unsigned
@@ -252,8 +262,8 @@ give_up(struct conn *c, const char *result)
 
 	ss = shm_service(c->r->env->shm, conn_service(c)->slot);
 	atomic_fetch_add_explicit(&ss->rejected, 1, memory_order_relaxed);
-	log_info("no backend service=%s client=%s attempts=%u",
-	    conn_service(c)->conf->name, c->client, c->attempts);
+	log_info("rejected service=%s client=%s result=%s attempts=%u",
+	    conn_service(c)->conf->name, c->client, result, c->attempts);
 	c->be = -1;
 	conn_close(c, result);
 }
@@ -444,7 +454,21 @@ static void	on_connect(struct evloop *, int, int, void *);
 static void	on_client(struct evloop *, int, int, void *);
 static void	on_server(struct evloop *, int, int, void *);
 
-/* Begin a non-blocking connect to be; -1 when it failed at once. */
+/*
+ * This host ran short, not the backend: out of descriptors, memory or
+ * local ports.  Blaming the backend would take a healthy one out of
+ * service for every worker.
+ */
+static bool
+local_shortage(int err)
+{
+	return (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	    err == ENOMEM || err == ENOSPC || err == EADDRNOTAVAIL);
+}
+
+enum { START_OK, START_FAILED, START_SHORT };
+
+/* Begin a non-blocking connect to be; see the START_ values. */
 static int
 start_connect(struct conn *c, int be)
 {
@@ -454,23 +478,28 @@ start_connect(struct conn *c, int be)
 	/* Lost a race for the last slot under maxconn: not a failure. */
 	if (!shm_backend_acquire(r->env->shm, r->wslot, slot,
 	    conn_backend(c, be)->maxconn))
-		return (-1);
+		return (START_FAILED);
 	c->tried[be / 64] |= 1ULL << (be % 64);
 	c->be = be;
 	c->attempts++;
 	if ((c->sfd = net_connect(&conn_backend(c, be)->addr)) == -1 ||
 	    evloop_add(r->loop, c->sfd, EV_WRITE, on_connect, c) == -1) {
-		count_connect_failure(c, errno);
+		int	err = errno;
+
+		if (local_shortage(err))
+			r->shortage = err;
+		else
+			count_connect_failure(c, err);
 		drop_backend(c);
 		c->be = -1;
-		return (-1);
+		return (local_shortage(err) ? START_SHORT : START_FAILED);
 	}
 	dequeue(c);		/* before the state says it is not queued */
 	c->state = CONN_CONNECTING;
 	c->connect_us = clock_us();
 	c->deadline_ms = clock_ms() +
 	    conn_service(c)->conf->timeouts.connect_ms;
-	return (0);
+	return (START_OK);
 }
 
 /* Wait for a backend slot to free, up to timeouts.queue. */
@@ -509,8 +538,14 @@ connect_next(struct conn *c)
 	while (c->attempts < max) {
 		if ((be = pick(c, &full)) == -1)
 			break;
-		if (start_connect(c, be) == 0)
+		switch (start_connect(c, be)) {
+		case START_OK:
 			return;
+		case START_SHORT:
+			dequeue(c);
+			give_up(c, "local_shortage");
+			return;
+		}
 	}
 	if (full && c->attempts < max) {
 		enqueue(c);

@@ -52,6 +52,13 @@ unsigned	 relay_queued(const struct relay *r);
 void		 relay_close_idle(struct relay *r, uint64_t now_ms,
 		    uint64_t idle_ms);
 
+/*
+ * The errno of the last time this host ran out of descriptors, memory or
+ * local ports for a backend connection (the client was closed, the
+ * backend not blamed), and forget it; 0 when it did not.
+ */
+int		 relay_shortage(struct relay *r);
+
 /* Client connections open now. */
 unsigned	 relay_count(const struct relay *r);
 

@@ -101,18 +101,36 @@ accept_transient(int err)
 	    err == EOPNOTSUPP || err == ENETUNREACH);
 }
 
+/* Out of descriptors or memory: stop taking clients for a while. */
+static void
+pause_accepting(struct worker *w, int err)
+{
+	w->paused_until = clock_ms() + EMFILE_PAUSE_MS;
+	if (!w->emfile_logged)
+		log_warnx("accept paused worker=%u reason=\"%s\" pause_ms=%d",
+		    w->id, strerror(err), EMFILE_PAUSE_MS);
+	w->emfile_logged = true;
+}
+
+/* Did the relay run short on its side?  Then pause too. */
+static bool
+relay_ran_short(struct worker *w)
+{
+	int	err;
+
+	if ((err = relay_shortage(w->relay)) == 0)
+		return (false);
+	pause_accepting(w, err);
+	return (true);
+}
+
 static void
 accept_failed(struct worker *w, int err)
 {
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
-	    err == ENOMEM) {
-		w->paused_until = clock_ms() + EMFILE_PAUSE_MS;
-		if (!w->emfile_logged)
-			log_warnx("accept paused worker=%u reason=\"%s\" "
-			    "pause_ms=%d", w->id, strerror(err),
-			    EMFILE_PAUSE_MS);
-		w->emfile_logged = true;
-	} else if (!accept_transient(err))
+	    err == ENOMEM)
+		pause_accepting(w, err);
+	else if (!accept_transient(err))
 		log_warnx("accept4() failed worker=%u reason=\"%s\"", w->id,
 		    strerror(err));
 }
@@ -157,6 +175,8 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 		shm_worker_count_accept(w->env->shm, w->wslot);
 		(void)net_set_nodelay(cfd);
 		relay_start(w->relay, cfd, a->l->service, &peer);
+		if (relay_ran_short(w))
+			return;
 	}
 }
 
@@ -302,6 +322,7 @@ worker_loop(struct worker *w)
 		}
 		if (relay_queued(w->relay) > 0)
 			relay_retry_queue(w->relay, now);
+		(void)relay_ran_short(w);
 		take_turn(w, now);
 		if (evloop_wait(w->loop, poll_timeout(w, now),
 		    &w->env->unblocked) == -1)
