@@ -194,6 +194,9 @@ net_listen(const struct net_addr *a, int backlog)
 	if (a->ss.ss_family == AF_INET6 && setsockopt(s, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
 		goto fail;
+	/* Accepted sockets inherit it: no setsockopt per connection. */
+	if (net_set_nodelay(s) == -1)
+		goto fail;
 	if (bind(s, (const struct sockaddr *)&a->ss, a->len) == -1 ||
 	    listen(s, backlog) == -1)
 		goto fail;

@@ -36,14 +36,16 @@ bool		net_addr_equal(const struct net_addr *a,
 
 /*
  * Open a non-blocking, close-on-exec listening socket with SO_REUSEADDR
- * (and IPV6_V6ONLY for v6, so 0.0.0.0:P and [::]:P can coexist).
+ * (and IPV6_V6ONLY for v6, so 0.0.0.0:P and [::]:P can coexist) and
+ * TCP_NODELAY, which the sockets it accepts inherit.
  * Returns the fd, or -1 with errno set.
  */
 int		net_listen(const struct net_addr *a, int backlog);
 
 /*
- * Start a non-blocking connect.  Returns the fd (connected or in progress),
- * or -1 with errno set when the attempt failed at once.
+ * Start a non-blocking connect, TCP_NODELAY set.  Returns the fd
+ * (connected or in progress), or -1 with errno set when the attempt
+ * failed at once.
  */
 int		net_connect(const struct net_addr *a);
 

@@ -173,7 +173,6 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 		}
 		w->emfile_logged = false;
 		shm_worker_count_accept(w->env->shm, w->wslot);
-		(void)net_set_nodelay(cfd);
 		relay_start(w->relay, cfd, a->l->service, &peer);
 		if (relay_ran_short(w))
 			return;

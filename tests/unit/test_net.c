@@ -4,6 +4,7 @@
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -166,6 +167,17 @@ wait_fd(int fd, short events)
 	return (pfd.revents);
 }
 
+static int
+nodelay_of(int fd)
+{
+	int		on = -1;
+	socklen_t	len = sizeof(on);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == -1)
+		return (-1);
+	return (on);
+}
+
 /* Listen on 127.0.0.1, port chosen by the kernel; the fd, addr set. */
 static int
 listen_any_port(struct net_addr *addr)
@@ -206,6 +218,9 @@ test_listen_connect(void)
 	CU_ASSERT(wait_fd(lfd, POLLIN) & POLLIN);
 	afd = accept(lfd, NULL, NULL);
 	CU_ASSERT_FATAL(afd >= 0);
+	/* Workers rely on both ends having Nagle off without a call. */
+	CU_ASSERT_EQUAL(nodelay_of(afd), 1);
+	CU_ASSERT_EQUAL(nodelay_of(cfd), 1);
 	CU_ASSERT_EQUAL(send(cfd, "ping", 4, MSG_NOSIGNAL), 4);
 	CU_ASSERT(wait_fd(afd, POLLIN) & POLLIN);
 	CU_ASSERT_EQUAL(recv(afd, buf, sizeof(buf), 0), 4);
