@@ -57,7 +57,6 @@ struct worker {
 	struct evloop	*loop;
 	struct relay	*relay;
 	bool		 listening;	/* listeners are in the loop */
-	bool		 backlog_empty;	/* the last accept said EAGAIN */
 	bool		 draining;	/* TERM: no more accepts */
 	uint64_t	 drain_deadline;
 	uint64_t	 paused_until;	/* EMFILE back-off */
@@ -139,10 +138,12 @@ static bool	may_accept(struct worker *, uint64_t);
 static bool	over_share(struct worker *);
 
 /*
- * Listener readable: take clients until the backlog is empty (EAGAIN) or
- * a batch is done.  Under poll the turn passes on as soon as this worker
- * holds more than its share; under epoll the burst that woke it is taken
- * whole, since another worker would not be woken for it.
+ * Listener readable: take clients until the backlog is empty (EAGAIN), a
+ * batch is done, or this worker holds more than its share.  The first is
+ * always taken: under epoll the kernel woke this worker for it and no
+ * other.  Every later arrival found this worker awake, out of the
+ * listener's wait queue, so EPOLLEXCLUSIVE has already announced it to
+ * another worker, which takes the rest of a burst.
  */
 static void
 on_accept(struct evloop *loop, int fd, int events, void *arg)
@@ -154,10 +155,8 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 
 	(void)loop;
 	(void)events;
-	w->backlog_empty = false;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		if (!may_accept(w, clock_ms()) ||
-		    (w->env->events == EVLOOP_POLL && over_share(w)))
+		if (!may_accept(w, clock_ms()) || (i > 0 && over_share(w)))
 			return;
 		if (!shm_conn_reserve(w->env->shm, w->wslot,
 		    w->env->conf->maxconn))
@@ -167,7 +166,6 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd == -1) {
 			shm_conn_release(w->env->shm, w->wslot);
-			w->backlog_empty = errno == EAGAIN;
 			accept_failed(w, errno);
 			return;
 		}
@@ -238,10 +236,6 @@ take_turn(struct worker *w, uint64_t now)
 	bool	want = may_accept(w, now) && !over_share(w);
 
 	if (w->env->events == EVLOOP_EPOLL) {
-		/* Nobody else would be woken for what is queued already. */
-		if (!want && w->listening && !w->backlog_empty &&
-		    may_accept(w, now))
-			want = true;
 		if (want && !w->listening)
 			listen_start(w);
 		else if (!want && w->listening)
