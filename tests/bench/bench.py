@@ -5,6 +5,7 @@
   tree PID                    PID and all its descendants, one a line
   idle PORT N PID BPORTS      RSS growth of PID's tree per idle connection
   cpu PID                     CPU seconds of each process (or thread) of PID
+  cputotal PID                CPU seconds of PID's whole tree, one number
   record ROUND TARGET WORKLOAD FILE   wrk's BENCH line -> results.tsv row
   report TSV CPU_TSV          the markdown table and the CPU split
 
@@ -29,7 +30,7 @@ WORKLOADS = [
 TARGETS = ["lbd", "lbd-poll", "haproxy", "nginx", "direct"]
 PEERS = ["haproxy", "nginx"]
 FIELDS = ["round", "target", "workload", "rps", "mbps", "p50_ms", "p99_ms",
-          "errors", "rss_kib"]
+          "errors", "rss_kib", "cpu_us"]
 
 
 # ---------------------------------------------------------------- processes
@@ -112,6 +113,18 @@ def cmd_cpu(pid):
         if seen[name] > 1:              # nginx's workers share one title
             name += f" #{seen[name]}"
         print(f"{name}\t{cpu_seconds(f'/proc/{p}/stat'):.2f}")
+
+
+def cmd_cputotal(pid):
+    """Print the CPU seconds the tree of PID has used so far; wrk_run
+    takes it before and after a run to charge the run's CPU per request."""
+    total = 0.0
+    for p in tree(int(pid)):
+        try:
+            total += cpu_seconds(f"/proc/{p}/stat")
+        except OSError:                 # gone since tree() saw it
+            pass
+    print(f"{total:.2f}")
 
 
 # ---------------------------------------------------------------- network
@@ -234,7 +247,9 @@ def parse_kv(line):
 def cmd_record(rnd, target, workload, path):
     """Turn a wrk or idle output file into one tab-separated result row."""
     with open(path) as f:
-        lines = [l for l in f if l.startswith(("BENCH ", "IDLE "))]
+        text = f.readlines()
+    lines = [l for l in text if l.startswith(("BENCH ", "IDLE "))]
+    cpu = [parse_kv(l) for l in text if l.startswith("CPU ")]
     row = dict.fromkeys(FIELDS, "")
     row.update(round=rnd, target=target, workload=workload)
     if not lines:                       # wrk or the helper failed outright
@@ -254,6 +269,9 @@ def cmd_record(rnd, target, workload, path):
         errs = sum(v[k] for k in
                    ("connect", "read", "write", "timeout", "status"))
         row["errors"] = str(int(errs))
+        if cpu and v["requests"] > 0:
+            used = cpu[-1]["after_s"] - cpu[-1]["before_s"]
+            row["cpu_us"] = f"{used * 1e6 / v['requests']:.2f}"
     print("\t".join(row[k] for k in FIELDS))
     return 0
 
@@ -279,7 +297,7 @@ def summarise(rows):
     failed = sum(1 for e in errs if e == "fail")
     total = sum(int(e) for e in errs if e not in ("fail", ""))
     s = {k: median(rows, k) for k in ("rps", "mbps", "p50_ms", "p99_ms",
-                                      "rss_kib")}
+                                      "rss_kib", "cpu_us")}
     s["errors"] = f"{total}" + (f" ({failed} runs failed)" if failed else "")
     s["rounds"] = len(rows)
     return s
@@ -298,8 +316,8 @@ def fmt(v, spec):
 def table(groups):
     """The markdown table: one row per workload and target."""
     out = ["| workload | target | req/s | MB/s | p50 ms | p99 ms | errors "
-           "| RSS KiB/conn | vs best peer | vs direct |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| RSS KiB/conn | CPU us/req | vs best peer | vs direct |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for wl, title, metric in WORKLOADS:
         stats = {t: summarise(groups[(t, wl)]) for t in TARGETS
                  if (t, wl) in groups}
@@ -310,12 +328,13 @@ def table(groups):
         best = (min(peers) if lower else max(peers)) if peers else None
         direct = stats.get("direct", {}).get(key)
         for t, s in stats.items():
-            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            out.append("| %s |" % " | ".join((
                 title, t, fmt(s["rps"], ".0f"), fmt(s["mbps"], ".1f"),
                 fmt(s["p50_ms"], ".2f"), fmt(s["p99_ms"], ".2f"),
                 s["errors"], fmt(s["rss_kib"], ".2f"),
+                fmt(s["cpu_us"], ".1f"),
                 ratio(s[key], best, lower),
-                "—" if lower else ratio(s[key], direct)))
+                "—" if lower else ratio(s[key], direct))))
     return "\n".join(out)
 
 
@@ -340,8 +359,10 @@ def cmd_report(tsv, cpu):
     print()
     print("Ratios: req/s for the request workloads, MB/s for 1 MiB "
           "responses, and for idle connections best-peer RSS / own RSS, "
-          "so above 1 is better everywhere.  Medians of all rounds; "
-          "errors are summed over rounds.")
+          "so above 1 is better everywhere.  CPU us/req: CPU time of "
+          "all the target's processes during the run over its requests "
+          "(user + system, from /proc; none for direct).  Medians of all "
+          "rounds; errors are summed over rounds.")
     if os.path.exists(cpu):
         print()
         print("CPU seconds per process (or HAProxy thread), all rounds:")
@@ -350,7 +371,8 @@ def cmd_report(tsv, cpu):
     return 0
 
 
-COMMANDS = {"wait": cmd_wait, "cpu": cmd_cpu, "idle": cmd_idle,
+COMMANDS = {"wait": cmd_wait, "cpu": cmd_cpu, "cputotal": cmd_cputotal,
+            "idle": cmd_idle,
             "record": cmd_record, "report": cmd_report,
             "tree": lambda pid: print("\n".join(map(str, tree(int(pid)))))}
 

@@ -216,14 +216,23 @@ stop_target() {
 
 # ---------------------------------------------------------------- workloads
 
+# CPU seconds the running target has used so far; nothing for direct.
+target_cpu() {
+	[ -n "$TARGET_PID" ] && $HELPER cputotal "$TARGET_PID" 2>/dev/null
+	return 0
+}
+
 # wrk_run NAME ARGS...: one wrk run against the front port, its summary
 # line (report.lua) and text saved, one result row recorded.
 wrk_run() {
 	name=$1
 	shift
 	log=$RAW/$ROUND-$TARGET-$name.txt
+	before=$(target_cpu)
 	wrk -t1 -d "${SECONDS_PER_RUN}s" --latency -s "$HERE/report.lua" \
 	    "$@" >"$log" 2>&1 || true
+	[ -n "$before" ] &&
+	    echo "CPU before_s=$before after_s=$(target_cpu)" >>"$log"
 	$HELPER record "$ROUND" "$TARGET" "$name" "$log" >>"$RAW/results.tsv"
 }
 
