@@ -917,7 +917,9 @@ config_load(const char *path, char *err, size_t errlen)
 	}
 	memcpy(p.conf->path, path, strlen(path) + 1);
 	config_init(&cf);
-	if (read_file(&p, &cf) == 0) {
+	/* A cut integer would read as another value: stop at the first. */
+	parser_check_int_widths(&p);
+	if (p.nerrors == 0 && read_file(&p, &cf) == 0) {
 		root = config_root_setting(&cf);
 		parser_check_keys(&p, root, top_keys, top_later,
 		    "at top level");

@@ -57,6 +57,13 @@ const struct config_setting_t *
 		parser_want(struct parser *p, const struct config_setting_t *g,
 		    const char *name, int type, const char *what);
 
+/*
+ * Report each integer in p->path without an L suffix that does not fit in
+ * 32 bits, when the libconfig at hand would silently cut it to 32
+ * (config_ints.c).
+ */
+void		parser_check_int_widths(struct parser *p);
+
 /* Set *out from integer member name of g, within [min, max], if present. */
 void		parser_get_uint(struct parser *p,
 		    const struct config_setting_t *g, const char *name,
