@@ -1028,13 +1028,8 @@ live_workers(const struct harness *h, pid_t *pids, size_t max)
 	return (k);
 }
 
-/*
- * Wait until each of the n workers logged "worker draining ... pid=P"
- * (it accepts nothing after that line) or exited.  The line is at info
- * level: with a quieter LBD_LOG_LEVEL there is nothing to wait for.
- */
-static bool
-wait_draining(const struct harness *h, const pid_t *pids, size_t n,
+bool
+harness_wait_draining(const struct harness *h, const pid_t *pids, size_t n,
     uint64_t end)
 {
 	const char	*level = env_or("LBD_LOG_LEVEL", "info");
@@ -1077,7 +1072,7 @@ harness_hup(struct harness *h)
 		return (-1);
 	for (; clock_ms() < end; harness_sleep_ms(POLL_MS)) {
 		if (harness_log_count(h, RELOAD_DONE) > done) {
-			if (wait_draining(h, old, nold, end))
+			if (harness_wait_draining(h, old, nold, end))
 				return (0);
 			fprintf(stderr, "harness: an old worker did not "
 			    "drain\n");

@@ -147,6 +147,15 @@ bool		 harness_log_has(const struct harness *h,
 size_t		 harness_workers(const struct harness *h, pid_t *pids,
 		    size_t max);
 
+/*
+ * Wait until clock_ms() reaches end for each of the n workers to log
+ * "worker draining ... pid=P" (it accepts nothing after that line) or
+ * exit; false on time out.  True at once under a LBD_LOG_LEVEL quieter
+ * than info, which hides the line.
+ */
+bool		 harness_wait_draining(const struct harness *h,
+		    const pid_t *pids, size_t n, uint64_t end);
+
 /* The worker holding lbd's side of client socket fd, or -1. */
 pid_t		 harness_conn_owner(const struct harness *h, int fd);
 

@@ -90,29 +90,6 @@ check_hup(struct harness *h)
 	CU_ASSERT_EQUAL(counts[2], 0);
 }
 
-/*
- * Wait up to 5 s until each old worker logged "worker draining ... pid=P"
- * or exited: "reload done" only says the master told them to stop.
- */
-static bool
-old_draining(const struct harness *h, const pid_t *pids, size_t n)
-{
-	uint64_t	end = clock_ms() + 5000;
-	char		needle[64];
-
-	for (size_t i = 0; i < n; i++) {
-		snprintf(needle, sizeof(needle), " pid=%d connections=",
-		    (int)pids[i]);
-		while (!harness_log_has(h, needle) &&
-		    harness_pid_alive(pids[i])) {
-			if (clock_ms() >= end)
-				return (false);
-			harness_sleep_ms(5);
-		}
-	}
-	return (true);
-}
-
 /* The command half: -s reload refuses the broken file, then takes it. */
 static void
 check_command(struct harness *h, const char *pidfile)
@@ -145,7 +122,7 @@ check_command(struct harness *h, const char *pidfile)
 	    harness_log_count(h, "reload done generation=") == 0; )
 		harness_sleep_ms(20);
 	CU_ASSERT_EQUAL(harness_log_count(h, "reload done generation="), 1);
-	CU_ASSERT(old_draining(h, old, nold));
+	CU_ASSERT(harness_wait_draining(h, old, nold, clock_ms() + 5000));
 	CU_ASSERT_EQUAL(harness_tally(h, 10, counts), 0);
 	CU_ASSERT_EQUAL(counts[2], 10);
 }
