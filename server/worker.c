@@ -142,8 +142,10 @@ static bool	over_share(struct worker *);
  * batch is done, or this worker holds more than its share.  The first is
  * always taken: under epoll the kernel woke this worker for it and no
  * other.  Every later arrival found this worker awake, out of the
- * listener's wait queue, so EPOLLEXCLUSIVE has already announced it to
- * another worker, which takes the rest of a burst.
+ * listener's wait queue (a woken epoll waiter leaves it at once since
+ * Linux 5.6), so EPOLLEXCLUSIVE has already announced it to another
+ * worker, which takes the rest of a burst.  A worker that was not
+ * listening then looks again within ACCEPT_RETRY_MS.
  */
 static void
 on_accept(struct evloop *loop, int fd, int events, void *arg)
