@@ -59,7 +59,10 @@ test_wrr_limits(void)
 	CU_ASSERT_EQUAL(balance_wrr_sequence(big, 2, seq, 16), 0);
 }
 
-/* A service of n backends with the given weights and backup flags. */
+/*
+ * A service of n backends with the given weights and backup flags (NULL:
+ * no backup).
+ */
 static void
 make_service(struct service_config *sc, struct backend_config *bc,
     const unsigned *w, const bool *backup, size_t n)
@@ -68,7 +71,7 @@ make_service(struct service_config *sc, struct backend_config *bc,
 	memset(bc, 0, n * sizeof(*bc));
 	for (size_t i = 0; i < n; i++) {
 		bc[i].weight = w[i];
-		bc[i].backup = backup[i];
+		bc[i].backup = backup != NULL && backup[i];
 		snprintf(bc[i].name, sizeof(bc[i].name), "b%zu", i);
 	}
 	sc->backends = bc;
@@ -123,134 +126,127 @@ fake_init(struct fake *f, const struct service_config *sc)
 	f->in.arg = f;
 }
 
+/* One service balanced by method, its balancer and the fake picture. */
+struct fixture {
+	struct service_config	sc;
+	struct backend_config	bc[8];
+	struct fake		f;
+	struct balance		*b;
+};
+
+/* Set x up in place (f points into it); x->b is NULL on failure. */
+static void
+fixture_init(struct fixture *x, enum balance_method method,
+    const unsigned *w, const bool *backup, size_t n)
+{
+	make_service(&x->sc, x->bc, w, backup, n);
+	x->sc.balance = method;
+	fake_init(&x->f, &x->sc);
+	x->b = balance_new(&x->sc, NULL);
+}
+
 static void
 test_pick_over_many(void)
 {
-	struct service_config	sc;
-	struct backend_config	bc[3];
+	struct fixture		x;
 	const unsigned		w[] = { 3, 2, 1 };
-	const bool		bk[] = { false, false, false };
-	struct balance		*b;
-	struct fake		f;
 	unsigned		count[3] = { 0 };
 
-	make_service(&sc, bc, w, bk, 3);
-	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
+	fixture_init(&x, BALANCE_ROUNDROBIN, w, NULL, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x.b);
 	for (int i = 0; i < 6000; i++)
-		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
+		count[balance_pick(x.b, POOL_PRIMARY, &x.f.in)]++;
 	CU_ASSERT_EQUAL(count[0], 3000);
 	CU_ASSERT_EQUAL(count[1], 2000);
 	CU_ASSERT_EQUAL(count[2], 1000);
-	balance_free(b);
+	balance_free(x.b);
 }
 
 static void
 test_pick_skips_and_pools(void)
 {
-	struct service_config	sc;
-	struct backend_config	bc[3];
+	struct fixture		x;
 	const unsigned		w[] = { 1, 1, 1 };
 	const bool		bk[] = { false, false, true };
-	struct balance		*b;
-	struct fake		f;
 
-	make_service(&sc, bc, w, bk, 3);
-	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
-	f.banned = 0;
+	fixture_init(&x, BALANCE_ROUNDROBIN, w, bk, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x.b);
+	x.f.banned = 0;
 	for (int i = 0; i < 10; i++)
-		CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 1);
-	f.banned = -1;
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_BACKUP, &f.in), 2);
-	f.banned = 2;
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_BACKUP, &f.in), -1);
-	balance_free(b);
+		CU_ASSERT_EQUAL(balance_pick(x.b, POOL_PRIMARY, &x.f.in), 1);
+	x.f.banned = -1;
+	CU_ASSERT_EQUAL(balance_pick(x.b, POOL_BACKUP, &x.f.in), 2);
+	x.f.banned = 2;
+	CU_ASSERT_EQUAL(balance_pick(x.b, POOL_BACKUP, &x.f.in), -1);
+	balance_free(x.b);
 }
 
 static void
 test_leastconn(void)
 {
-	struct service_config	sc;
-	struct backend_config	bc[3];
+	struct fixture		x;
 	const unsigned		w[] = { 1, 1, 1 };
-	const bool		bk[] = { false, false, false };
-	struct balance		*b;
-	struct fake		f;
 	int			first, second;
 
-	make_service(&sc, bc, w, bk, 3);
-	sc.balance = BALANCE_LEASTCONN;
-	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
-	f.active[0] = 5, f.active[1] = 2, f.active[2] = 2;
-	first = balance_pick(b, POOL_PRIMARY, &f.in);
-	second = balance_pick(b, POOL_PRIMARY, &f.in);
+	fixture_init(&x, BALANCE_LEASTCONN, w, NULL, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x.b);
+	x.f.active[0] = 5, x.f.active[1] = 2, x.f.active[2] = 2;
+	first = balance_pick(x.b, POOL_PRIMARY, &x.f.in);
+	second = balance_pick(x.b, POOL_PRIMARY, &x.f.in);
 	CU_ASSERT(first == 1 || first == 2);
 	CU_ASSERT(second == 1 || second == 2);
 	CU_ASSERT_NOT_EQUAL(first, second);	/* ties go round robin */
 	/* Relative to weight: 4 on weight 4 beats 2 on weight 1. */
-	f.active[0] = 4, f.weight[0] = 4, f.active[1] = 2, f.active[2] = 3;
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 0);
-	f.banned = 0;
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 1);
-	balance_free(b);
+	x.f.active[0] = 4, x.f.weight[0] = 4;
+	x.f.active[1] = 2, x.f.active[2] = 3;
+	CU_ASSERT_EQUAL(balance_pick(x.b, POOL_PRIMARY, &x.f.in), 0);
+	x.f.banned = 0;
+	CU_ASSERT_EQUAL(balance_pick(x.b, POOL_PRIMARY, &x.f.in), 1);
+	balance_free(x.b);
 }
 
 static void
 test_leasttime(void)
 {
-	struct service_config	sc;
-	struct backend_config	bc[3];
+	struct fixture		x;
 	const unsigned		w[] = { 1, 1, 1 };
-	const bool		bk[] = { false, false, false };
-	struct balance		*b;
-	struct fake		f;
 
-	make_service(&sc, bc, w, bk, 3);
-	sc.balance = BALANCE_LEASTTIME;
-	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
-	f.rt[0] = 100, f.rt[1] = 2000, f.rt[2] = 500;
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 0);
-	f.active[0] = 3;		/* 4 x 100 < 500 */
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 0);
-	f.active[0] = 5;		/* 6 x 100 > 500 */
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 2);
-	f.weight[1] = 10;		/* 2000 / 10 beats them all */
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 1);
-	balance_free(b);
+	fixture_init(&x, BALANCE_LEASTTIME, w, NULL, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x.b);
+	x.f.rt[0] = 100, x.f.rt[1] = 2000, x.f.rt[2] = 500;
+	CU_ASSERT_EQUAL(balance_pick(x.b, POOL_PRIMARY, &x.f.in), 0);
+	x.f.active[0] = 3;		/* 4 x 100 < 500 */
+	CU_ASSERT_EQUAL(balance_pick(x.b, POOL_PRIMARY, &x.f.in), 0);
+	x.f.active[0] = 5;		/* 6 x 100 > 500 */
+	CU_ASSERT_EQUAL(balance_pick(x.b, POOL_PRIMARY, &x.f.in), 2);
+	x.f.weight[1] = 10;		/* 2000 / 10 beats them all */
+	CU_ASSERT_EQUAL(balance_pick(x.b, POOL_PRIMARY, &x.f.in), 1);
+	balance_free(x.b);
 }
 
 static void
 test_random_spread(void)
 {
-	struct service_config	sc;
-	struct backend_config	bc[3];
+	struct fixture		x;
 	const unsigned		w[] = { 2, 1, 1 };
-	const bool		bk[] = { false, false, false };
-	struct balance		*b;
-	struct fake		f;
 	unsigned		count[3] = { 0 };
 
-	make_service(&sc, bc, w, bk, 3);
-	sc.balance = BALANCE_RANDOM;
-	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
+	fixture_init(&x, BALANCE_RANDOM, w, NULL, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x.b);
 	for (int i = 0; i < 40000; i++)
-		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
+		count[balance_pick(x.b, POOL_PRIMARY, &x.f.in)]++;
 	/* Equal loads: the first draw wins, so shares follow the weights. */
 	CU_ASSERT(count[0] > 19000 && count[0] < 21000);
 	CU_ASSERT(count[1] > 9400 && count[1] < 10600);
 	CU_ASSERT(count[2] > 9400 && count[2] < 10600);
 	/* Two choices: the busiest of three never beats the other draw. */
 	memset(count, 0, sizeof(count));
-	f.active[0] = 50;
+	x.f.active[0] = 50;
 	for (int i = 0; i < 10000; i++)
-		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
+		count[balance_pick(x.b, POOL_PRIMARY, &x.f.in)]++;
 	CU_ASSERT_EQUAL(count[0], 0);
 	CU_ASSERT(count[1] > 4000 && count[2] > 4000);
-	balance_free(b);
+	balance_free(x.b);
 }
 
 /* Pick for 10,000 simulated client addresses into out[]. */
@@ -277,14 +273,13 @@ test_source_consistent(void)
 	struct service_config	sc5, sc4;
 	struct backend_config	bc5[5], bc4[4];
 	const unsigned		w[] = { 1, 1, 1, 1, 1 };
-	const bool		bk[] = { false, false, false, false, false };
 	static int		before[10000], after[10000], again[10000];
 	unsigned		moved = 0, count[5] = { 0 };
 
-	make_service(&sc5, bc5, w, bk, 5);
+	make_service(&sc5, bc5, w, NULL, 5);
 	sc5.balance = BALANCE_SOURCE;
 	/* The same service without b2: names keep their ring points. */
-	make_service(&sc4, bc4, w, bk, 4);
+	make_service(&sc4, bc4, w, NULL, 4);
 	sc4.balance = BALANCE_SOURCE;
 	for (size_t i = 0; i < 4; i++)
 		bc4[i] = bc5[i < 2 ? i : i + 1];
@@ -311,76 +306,59 @@ test_source_consistent(void)
 static void
 test_source_skips_down(void)
 {
-	struct service_config	sc;
-	struct backend_config	bc[3];
+	struct fixture		x;
 	const unsigned		w[] = { 1, 1, 1 };
-	const bool		bk[] = { false, false, false };
-	struct balance		*b;
-	struct fake		f;
 	int			home, other;
 
-	make_service(&sc, bc, w, bk, 3);
-	sc.balance = BALANCE_SOURCE;
-	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
-	f.in.hash = balance_hash("203.0.113.9", 11);
-	home = balance_pick(b, POOL_PRIMARY, &f.in);
+	fixture_init(&x, BALANCE_SOURCE, w, NULL, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x.b);
+	x.f.in.hash = balance_hash("203.0.113.9", 11);
+	home = balance_pick(x.b, POOL_PRIMARY, &x.f.in);
 	CU_ASSERT(home >= 0);
-	f.banned = home;
-	other = balance_pick(b, POOL_PRIMARY, &f.in);
+	x.f.banned = home;
+	other = balance_pick(x.b, POOL_PRIMARY, &x.f.in);
 	CU_ASSERT(other >= 0 && other != home);
-	f.banned = -1;
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), home);
-	balance_free(b);
+	x.f.banned = -1;
+	CU_ASSERT_EQUAL(balance_pick(x.b, POOL_PRIMARY, &x.f.in), home);
+	balance_free(x.b);
 }
 
 /* Slow start under round robin: a ramping backend gets its fraction. */
 static void
 test_roundrobin_ramp(void)
 {
-	struct service_config	sc;
-	struct backend_config	bc[2];
+	struct fixture		x;
 	const unsigned		w[] = { 1, 1 };
-	const bool		bk[] = { false, false };
-	struct balance		*b;
-	struct fake		f;
 	unsigned		count[2] = { 0 };
 
-	make_service(&sc, bc, w, bk, 2);
-	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
-	f.ramp[1] = 100;		/* a tenth of its weight, for now */
+	fixture_init(&x, BALANCE_ROUNDROBIN, w, NULL, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x.b);
+	x.f.ramp[1] = 100;		/* a tenth of its weight, for now */
 	for (int i = 0; i < 20000; i++)
-		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
+		count[balance_pick(x.b, POOL_PRIMARY, &x.f.in)]++;
 	CU_ASSERT(count[1] > 600 && count[1] < 2400);
-	f.ramp[1] = 1000;
+	x.f.ramp[1] = 1000;
 	memset(count, 0, sizeof(count));
 	for (int i = 0; i < 20000; i++)
-		count[balance_pick(b, POOL_PRIMARY, &f.in)]++;
+		count[balance_pick(x.b, POOL_PRIMARY, &x.f.in)]++;
 	CU_ASSERT_EQUAL(count[1], 10000);
-	balance_free(b);
+	balance_free(x.b);
 }
 
 /* Slow start weighs in leastconn too: a ramping backend counts as busier. */
 static void
 test_least_ramp(void)
 {
-	struct service_config	sc;
-	struct backend_config	bc[2];
+	struct fixture		x;
 	const unsigned		w[] = { 1, 1 };
-	const bool		bk[] = { false, false };
-	struct balance		*b;
-	struct fake		f;
 
-	make_service(&sc, bc, w, bk, 2);
-	sc.balance = BALANCE_LEASTCONN;
-	fake_init(&f, &sc);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = balance_new(&sc, NULL));
-	f.active[0] = 3, f.active[1] = 1, f.ramp[1] = 200;
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 0);
-	f.ramp[1] = 500;
-	CU_ASSERT_EQUAL(balance_pick(b, POOL_PRIMARY, &f.in), 1);
-	balance_free(b);
+	fixture_init(&x, BALANCE_LEASTCONN, w, NULL, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x.b);
+	x.f.active[0] = 3, x.f.active[1] = 1, x.f.ramp[1] = 200;
+	CU_ASSERT_EQUAL(balance_pick(x.b, POOL_PRIMARY, &x.f.in), 0);
+	x.f.ramp[1] = 500;
+	CU_ASSERT_EQUAL(balance_pick(x.b, POOL_PRIMARY, &x.f.in), 1);
+	balance_free(x.b);
 }
 
 int
