@@ -17,6 +17,7 @@ COMMON_SRCS	= $(wildcard common/*.c)
 SERVER_SRCS	= $(filter-out server/main.c,$(wildcard server/*.c))
 UNIT_SRCS	= $(wildcard tests/unit/*.c)
 INTEG_SRCS	= $(wildcard tests/integration/*.c)
+RUNNER_SRCS	= tests/cunit_run.c
 BACKENDS	= echo identity slow silent http
 HEADERS		= $(wildcard common/*.h server/*.h)
 
@@ -33,9 +34,10 @@ $(1)/%.o: %.c
 	$$(CC) $$(CFLAGS) $(2) -MMD -MP -c $$< -o $$@
 $(1)/lbd: $(call LIB,$(1)) $(1)/server/main.o
 	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
-$(1)/unit_tests: $(call LIB,$(1)) $(call objs,$(1),$(UNIT_SRCS))
+$(1)/unit_tests: $(call LIB,$(1)) $(call objs,$(1),$(UNIT_SRCS) $(RUNNER_SRCS))
 	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lcunit
-$(1)/integration_tests: $(call LIB,$(1)) $(call objs,$(1),$(INTEG_SRCS))
+$(1)/integration_tests: $(call LIB,$(1)) \
+    $(call objs,$(1),$(INTEG_SRCS) $(RUNNER_SRCS))
 	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lcunit
 $(1)/backends/%: $(1)/tests/backends/%.o $(call objs,$(1),$(COMMON_SRCS))
 	@mkdir -p $$(@D)

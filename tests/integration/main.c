@@ -12,6 +12,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "../cunit_run.h"
 #include "harness.h"
 
 static const struct {
@@ -47,19 +48,6 @@ static const struct {
 	{ "access",		t_access_register },
 };
 
-/* Append this run's counts for tests/run.sh to total. */
-static void
-record_results(unsigned run, unsigned failed)
-{
-	const char	*path = getenv("LBD_RESULTS");
-	FILE		*f;
-
-	if (path == NULL || (f = fopen(path, "a")) == NULL)
-		return;
-	fprintf(f, "%u %u\n", run - failed, failed);
-	fclose(f);
-}
-
 /* Register the suites $LBD_SUITE selects (all when unset); the count. */
 static int
 register_suites(void)
@@ -85,7 +73,6 @@ int
 main(void)
 {
 	struct rlimit	rl;
-	unsigned	run, failed;
 	int		n;
 
 	/* Many client sockets at once; a peer's close must not kill us. */
@@ -102,11 +89,5 @@ main(void)
 		CU_cleanup_registry();
 		return (1);
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	run = CU_get_number_of_tests_run();
-	failed = CU_get_number_of_tests_failed();
-	record_results(run, failed);
-	CU_cleanup_registry();
-	return (failed == 0 ? 0 : 1);
+	return (cunit_run());
 }
