@@ -148,6 +148,13 @@ net_addr_equal(const struct net_addr *a, const struct net_addr *b)
 	return (false);
 }
 
+bool
+net_local_shortage(int err)
+{
+	return (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	    err == ENOMEM || err == ENOSPC || err == EADDRNOTAVAIL);
+}
+
 const char *
 net_connect_reason(int err)
 {

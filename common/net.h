@@ -56,6 +56,12 @@ int		net_connect(const struct net_addr *a);
 int		net_set_nodelay(int fd);
 
 /*
+ * Did err say this host ran short (descriptors, memory, socket buffers,
+ * local ports) rather than that the peer failed?
+ */
+bool		net_local_shortage(int err);
+
+/*
  * Why a connect failed, worded the same in every log line:
  * "connect refused", "connect timeout", or strerror(err).
  */

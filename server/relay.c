@@ -91,7 +91,7 @@ struct relay {
 	unsigned		 wslot;
 	unsigned		 count;
 	unsigned		 nqueued;
-	int			 shortage;	/* errno: ran out of fds */
+	int			 shortage;	/* see relay_shortage() */
 	uint64_t		 rng;		/* xorshift state for random */
 	TAILQ_HEAD(, conn)	 conns;
 	TAILQ_HEAD(, conn)	 queue;		/* oldest first */
@@ -454,18 +454,6 @@ static void	on_connect(struct evloop *, int, int, void *);
 static void	on_client(struct evloop *, int, int, void *);
 static void	on_server(struct evloop *, int, int, void *);
 
-/*
- * This host ran short, not the backend: out of descriptors, memory or
- * local ports.  Blaming the backend would take a healthy one out of
- * service for every worker.
- */
-static bool
-local_shortage(int err)
-{
-	return (err == EMFILE || err == ENFILE || err == ENOBUFS ||
-	    err == ENOMEM || err == ENOSPC || err == EADDRNOTAVAIL);
-}
-
 enum { START_OK, START_FAILED, START_SHORT };
 
 /* Begin a non-blocking connect to be; see the START_ values. */
@@ -485,14 +473,19 @@ start_connect(struct conn *c, int be)
 	if ((c->sfd = net_connect(&conn_backend(c, be)->addr)) == -1 ||
 	    evloop_add(r->loop, c->sfd, EV_WRITE, on_connect, c) == -1) {
 		int	err = errno;
+		bool	ours = net_local_shortage(err);
 
-		if (local_shortage(err))
+		/*
+		 * Blaming the backend for our shortage would take a healthy
+		 * one out of service for every worker.
+		 */
+		if (ours)
 			r->shortage = err;
 		else
 			count_connect_failure(c, err);
 		drop_backend(c);
 		c->be = -1;
-		return (local_shortage(err) ? START_SHORT : START_FAILED);
+		return (ours ? START_SHORT : START_FAILED);
 	}
 	dequeue(c);		/* before the state says it is not queued */
 	c->state = CONN_CONNECTING;

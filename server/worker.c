@@ -126,8 +126,7 @@ relay_ran_short(struct worker *w)
 static void
 accept_failed(struct worker *w, int err)
 {
-	if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
-	    err == ENOMEM)
+	if (net_local_shortage(err))
 		pause_accepting(w, err);
 	else if (!accept_transient(err))
 		log_warnx("accept4() failed worker=%u reason=\"%s\"", w->id,
