@@ -66,18 +66,21 @@ skip_text(struct scan *sc)
 
 /*
  * An integer literal starts at sc->s: step over it, and report it when it
- * has no L suffix and does not fit 32 bits.  A float is stepped over too.
+ * has no L suffix and is past 32-bit int.  A float is stepped over too.
  */
 static void
 check_number(struct parser *p, struct scan *sc, bool negative)
 {
 	const char		*s = sc->s;
-	size_t			 n = strspn(s, "0123456789abcdefABCDEFxX");
+	bool			 hex = s[0] == '0' && (s[1] == 'x' ||
+				    s[1] == 'X');
+	size_t			 n;
 	unsigned long long	 v, max;
-	char			*end;
 
+	n = hex ? 2 + strspn(s + 2, "0123456789abcdefABCDEF") :
+	    strspn(s, "0123456789");
 	sc->s += n;
-	if (strchr(".eE", *sc->s) != NULL && *sc->s != '\0') {
+	if (!hex && *sc->s != '\0' && strchr(".eE", *sc->s) != NULL) {
 		sc->s += strspn(sc->s, "0123456789.eE+-");
 		return;
 	}
@@ -86,14 +89,14 @@ check_number(struct parser *p, struct scan *sc, bool negative)
 		return;
 	}
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	max = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? UINT32_MAX :
-	    negative ? (unsigned long long)INT32_MAX + 1 : INT32_MAX;
+	v = strtoull(s, NULL, 0);
+	/* Hex past INT32_MAX comes out negative: cut all the same. */
+	max = negative ? (unsigned long long)INT32_MAX + 1 : INT32_MAX;
 	if (errno == ERANGE || v > max)
-		parser_report_at(p, p->path, sc->line, "integer %s%.*s does "
-		    "not fit in 32 bits (at most 2147483647); write it with "
-		    "an L suffix, as in 5000000000L", negative ? "-" : "",
-		    (int)n, s);
+		parser_report_at(p, p->path, sc->line, "integer %s%.*s is "
+		    "past 2147483647, which libconfig would cut short; write "
+		    "it with an L suffix, as in 5000000000L",
+		    negative ? "-" : "", (int)n, s);
 }
 
 /* Scan text, the whole file, for integers libconfig would cut short. */
