@@ -59,10 +59,6 @@ proc_title_set(const char *fmt, ...)
 static _Noreturn void
 child(struct lbd *env, struct proc *p)
 {
-	/* Never outlive the master; the check covers a master already gone. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != env->master_pid)
-		_exit(0);
 	/* Stats and control sockets and their clients are the master's. */
 	evloop_close_all(env->master_loop);
 	env->master_loop = NULL;
@@ -73,6 +69,13 @@ child(struct lbd *env, struct proc *p)
 	if (env->conf->user[0] != '\0' &&
 	    daemon_drop_privileges(env->conf->uid, env->conf->gid) == -1)
 		fatal("cannot run as user %s", env->conf->user);
+	/*
+	 * Never outlive the master.  After the drop: a change of uid clears
+	 * the death signal.  The check covers a master already gone.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != env->master_pid)
+		_exit(0);
 	if (p->kind == PROC_CHECKER) {
 		proc_title_set("lbd: health");
 		health_main(env);

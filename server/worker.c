@@ -273,7 +273,7 @@ should_exit(struct worker *w, uint64_t now)
 {
 	if (got_int)
 		return (true);
-	/* PDEATHSIG covers most; this, a master gone before it was set. */
+	/* PDEATHSIG says drain; a master gone for good means exit now. */
 	if (now >= w->next_sweep && getppid() != w->env->master_pid)
 		return (true);
 	return (w->draining && (relay_count(w->relay) == 0 ||

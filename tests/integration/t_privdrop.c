@@ -5,9 +5,13 @@
  * Config: 2 workers, echo backend "a", user = "nobody".  Expect: both
  * workers' real, effective, saved and filesystem uids and gids are
  * nobody's (getpwnam), the master's uid is 0, nothing in the log says
- * the user was ignored, and 10 connections echo.
+ * the user was ignored, and 10 connections echo.  Then the master is
+ * killed: each worker is told at once by its parent-death signal (which a
+ * change of uid clears, so it must be set after the drop) and logs that
+ * it is draining, rather than noticing later on its own.
  */
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +46,24 @@ ids_are(pid_t pid, const char *field, long want)
 		    strstr(status, key) + 1);
 	free(status);
 	return (ok);
+}
+
+/* Kill the master; true when each of the n workers logged the TERM. */
+static bool
+workers_told(struct harness *h, const pid_t *pids, size_t n)
+{
+	char	needle[64];
+	bool	told = true;
+
+	if (kill(h->lbd, SIGKILL) == -1)
+		return (false);
+	(void)harness_wait_exit(h, 5000);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(needle, sizeof(needle), " pid=%d connections=",
+		    (int)pids[i]);
+		told = harness_log_wait(h, needle, 2000) && told;
+	}
+	return (told);
 }
 
 /* Ten connections, each echoing; how many did. */
@@ -93,6 +115,7 @@ test_privdrop(void)
 	CU_ASSERT(ids_are(h->lbd, "Uid:", 0));
 	CU_ASSERT(!harness_log_has(h, "ignored"));
 	CU_ASSERT_EQUAL(echoes(h), 10);
+	CU_ASSERT(workers_told(h, pids, n));
 out:
 	harness_free(h);
 }
@@ -103,7 +126,8 @@ t_privdrop_register(void)
 	CU_pSuite	s;
 
 	if ((s = CU_add_suite("privdrop", NULL, NULL)) == NULL ||
-	    CU_add_test(s, "user = nobody: workers run as nobody",
+	    CU_add_test(s, "user = nobody: workers run as nobody, and are "
+	    "told when the master dies",
 	    test_privdrop) == NULL)
 		return (-1);
 	return (0);
