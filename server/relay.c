@@ -213,22 +213,31 @@ drop_backend(struct conn *c)
 }
 
 /*
- * Sample the backend's response time once: connect time plus its wait for
- * the first byte, not counting the time the client took to send its first
- * bytes.  A backend that never speaks is sampled on its connect time.
+ * Sample the backend's response time once, rt_us long, at now_us: see
+ * measure_first_byte() and conn_close() for what each sample is.
  */
 static void
-measure(struct conn *c, uint64_t now_us)
+measure(struct conn *c, uint64_t rt_us, uint64_t now_us)
 {
-	uint64_t	think = 0;
-
 	if (c->measured || c->connected_us == 0)
 		return;
 	c->measured = true;
-	if (c->sent_us > c->connected_us)
-		think = c->sent_us - c->connected_us;
-	shm_backend_sample_rt(conn_shm_backend(c),
-	    now_us - c->connect_us - think, now_us / 1000);
+	shm_backend_sample_rt(conn_shm_backend(c), rt_us, now_us / 1000);
+}
+
+/*
+ * The backend's first byte, at now_us: connect time plus its wait since
+ * it was asked, not counting the time the client took to send its first
+ * bytes.
+ */
+static void
+measure_first_byte(struct conn *c, uint64_t now_us)
+{
+	uint64_t	asked = c->sent_us > c->connected_us ? c->sent_us :
+			    c->connected_us;
+
+	measure(c, c->connected_us - c->connect_us + (now_us - asked),
+	    now_us);
 }
 
 static void
@@ -238,8 +247,9 @@ conn_close(struct conn *c, const char *result)
 
 	log_access(c, result);
 	dequeue(c);
-	if (c->state == CONN_RELAYING)
-		measure(c, c->connected_us);
+	/* A backend that never spoke is sampled on its connect time. */
+	if (c->state == CONN_RELAYING && !c->measured)
+		measure(c, c->connected_us - c->connect_us, clock_us());
 	drop_backend(c);
 	evloop_forget(r->loop, c->cfd);
 	close(c->cfd);
@@ -721,8 +731,8 @@ fill(struct conn *c, struct flow *f)
 			f->eof = true;
 		else
 			touch(c, f->src);
-		if (n > 0 && f == &c->down)
-			measure(c, clock_us());
+		if (n > 0 && f == &c->down && !c->measured)
+			measure_first_byte(c, clock_us());
 		if (flush(c, f) == -1)
 			return (-1);
 		maybe_splice(c, f, n);

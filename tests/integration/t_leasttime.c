@@ -8,8 +8,12 @@
  * estimate is connect time plus the wait for the first byte, a moving
  * average shared by the workers; an unmeasured backend starts at the
  * service's average, so "slow" is tried, but rarely.
+ *
+ * A silent backend is sampled on its connect time alone, however long the
+ * client thinks before it sends: the estimate stays under a second.
  */
 #include <stdio.h>
+#include <unistd.h>
 
 #include <CUnit/CUnit.h>
 
@@ -47,6 +51,36 @@ test_fast_wins(void)
 	harness_free(h);
 }
 
+#define RT_SILENT	"lbd_backend_response_time_seconds{service=\"web\"," \
+			"backend=\"quiet\"}"
+
+static void
+test_silent_sample(void)
+{
+	struct harness	*h = harness_new();
+	int		 fd;
+	double		 rt;
+
+	if (h != NULL)
+		snprintf(h->balance, sizeof(h->balance), "leasttime");
+	harness_backend(h, "quiet", 1, "silent", NULL);
+	if (harness_start(h, OPTS) == -1) {
+		harness_free(h);
+		CU_FAIL_FATAL("lbd did not start");
+	}
+	CU_ASSERT_FATAL((fd = harness_connect(h->port)) != -1);
+	harness_sleep_ms(50);		/* thinks longer than a connect */
+	CU_ASSERT_EQUAL(harness_write(fd, "late\n", 5), 0);
+	harness_sleep_ms(20);
+	close(fd);
+	CU_ASSERT_EQUAL(harness_metric_wait(h,
+	    "lbd_service_active_connections{service=\"web\"}", 0, 3000), 0);
+	rt = harness_metric(h, RT_SILENT);
+	fprintf(stderr, "\nsilent backend sampled at %g s ", rt);
+	CU_ASSERT(rt > 0 && rt < 1.0);
+	harness_free(h);
+}
+
 int
 t_leasttime_register(void)
 {
@@ -54,7 +88,9 @@ t_leasttime_register(void)
 
 	if ((s = CU_add_suite("leasttime", NULL, NULL)) == NULL ||
 	    CU_add_test(s, "0/20/100 ms: fast > 50%, slow < 15% of 300",
-	    test_fast_wins) == NULL)
+	    test_fast_wins) == NULL ||
+	    CU_add_test(s, "silent backend: sampled on its connect time",
+	    test_silent_sample) == NULL)
 		return (-1);
 	return (0);
 }
