@@ -237,6 +237,16 @@ weight_now(const struct balance_load *l)
 	return (w > 0 ? w : 1.0 / RAMP_FULL);
 }
 
+/* The first usable member of p, or -1. */
+static int
+first_usable(const struct pool *p, const struct balance_input *in)
+{
+	for (size_t i = 0; i < p->nmembers; i++)
+		if (in->usable(p->members[i], in->arg))
+			return (p->members[i]);
+	return (-1);
+}
+
 static int
 pick_roundrobin(const struct pool *p, const struct balance_input *in)
 {
@@ -256,10 +266,7 @@ pick_roundrobin(const struct pool *p, const struct balance_input *in)
 			return ((int)be);
 	}
 	/* Others moved the cursor, or ramps said no: take any usable one. */
-	for (size_t i = 0; i < p->nmembers; i++)
-		if (in->usable(p->members[i], in->arg))
-			return (p->members[i]);
-	return (-1);
+	return (first_usable(p, in));
 }
 
 /* Lower is better: connections, or their expected wait, per weight. */
@@ -378,6 +385,13 @@ pick_source(const struct pool *p, const struct balance_input *in)
 		refused[be / 64] |= 1ULL << (be % 64);
 	}
 	return (-1);
+}
+
+bool
+balance_any(const struct balance *b, enum balance_pool pool,
+    const struct balance_input *in)
+{
+	return (first_usable(&b->pools[pool], in) != -1);
 }
 
 int

@@ -62,6 +62,14 @@ int		 balance_pick(const struct balance *b, enum balance_pool pool,
 		    const struct balance_input *in);
 
 /*
+ * Is some member of pool usable?  Members are the backends of weight > 0
+ * in force, so a weight set to 0 takes a backend out as being down does.
+ * Neither moves the cursor nor draws a random number.
+ */
+bool		 balance_any(const struct balance *b, enum balance_pool pool,
+		    const struct balance_input *in);
+
+/*
  * Smooth weighted round robin (nginx's): fill out with one full period of
  * indices into weights[0..n), spreading each backend evenly (5,1,1 gives
  * a a b a c a a).  Returns the period (sum of weights) or 0 if it exceeds

@@ -370,25 +370,12 @@ load(unsigned be, void *arg, struct balance_load *out)
 	    backend_rt(c->r->env, s, be, pc->avg_rt, pc->now);
 }
 
-/* True while some primary is up and not yet tried by this client. */
-static bool
-primary_left(const struct conn *c, uint64_t now)
+/* What balance_pick() and balance_any() read for pool. */
+static struct balance_input
+pool_input(struct conn *c, enum balance_pool pool, struct pick_ctx *pc)
 {
-	const struct service	*s = conn_service(c);
-
-	for (size_t i = 0; i < s->conf->nbackends; i++)
-		if (!s->conf->backends[i].backup &&
-		    s->conf->backends[i].weight > 0 && !was_tried(c, i) &&
-		    backend_is_up(c->r->env, s, i, now))
-			return (true);
-	return (false);
-}
-
-static int
-pick_pool(struct conn *c, enum balance_pool pool, struct pick_ctx *pc)
-{
-	struct service		*s = conn_service(c);
-	struct shm_service	*ss = shm_service(c->r->env->shm, s->slot);
+	struct shm_service	*ss = shm_service(c->r->env->shm,
+				    conn_service(c)->slot);
 	struct balance_input	 in = {
 		.cursor = pool == POOL_PRIMARY ? &ss->rr_cursor :
 		    &ss->rr_backup,
@@ -399,7 +386,21 @@ pick_pool(struct conn *c, enum balance_pool pool, struct pick_ctx *pc)
 		.arg = pc
 	};
 
-	return (balance_pick(s->balance, pool, &in));
+	return (in);
+}
+
+/* Is some member of pool up and untried, full or not? */
+static bool
+pool_left(struct conn *c, enum balance_pool pool, struct pick_ctx *pc)
+{
+	struct balance_input	in;
+	bool			ignored = pc->ignore_full, any;
+
+	pc->ignore_full = true;
+	in = pool_input(c, pool, pc);
+	any = balance_any(conn_service(c)->balance, pool, &in);
+	pc->ignore_full = ignored;
+	return (any);
 }
 
 /* A weight changed over the control socket: rebuild our balancer. */
@@ -417,7 +418,8 @@ refresh_balance(struct conn *c)
 
 /*
  * Choose a backend this client has not tried.  Backups are considered
- * only when no primary is left: none up, or all already failed for it.
+ * only when no primary is left: none up, all weighted 0 for now, or all
+ * already failed for it.
  * Sets *full when backends are there but all at their maxconn.
  */
 static int
@@ -425,17 +427,18 @@ pick(struct conn *c, bool *full)
 {
 	struct pick_ctx		pc = { .c = c, .now = clock_ms() };
 	enum balance_pool	pool = POOL_PRIMARY;
+	struct balance_input	in;
 	int			be;
 
 	refresh_balance(c);
 	if (conn_service(c)->conf->balance == BALANCE_LEASTTIME)
 		pc.avg_rt = backend_rt_average(c->r->env, conn_service(c));
-	if (!primary_left(c, pc.now))
+	if (!pool_left(c, POOL_PRIMARY, &pc))
 		pool = POOL_BACKUP;
-	if ((be = pick_pool(c, pool, &pc)) != -1)
+	in = pool_input(c, pool, &pc);
+	if ((be = balance_pick(conn_service(c)->balance, pool, &in)) != -1)
 		return (be);
-	pc.ignore_full = true;
-	*full = pick_pool(c, pool, &pc) != -1;
+	*full = pool_left(c, pool, &pc);
 	return (-1);
 }
 

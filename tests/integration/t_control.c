@@ -57,9 +57,12 @@ sock_path(const struct harness *h, char *buf, size_t len)
 	snprintf(buf, len, "%s/ctl.sock", h->dir);
 }
 
-/* lbd with identity a and b and a control socket; NULL if it failed. */
+/*
+ * lbd with identity a and b (b_opts, such as "backup = true;", appended
+ * to b's entry) and a control socket; NULL if it failed.
+ */
 static struct harness *
-start(void)
+start_with(const char *b_opts)
 {
 	struct harness	*h = harness_new();
 	char		 path[128];
@@ -71,11 +74,19 @@ start(void)
 	    path);
 	harness_backend(h, "a", 1, "identity", "-n", "a", NULL);
 	harness_backend(h, "b", 1, "identity", "-n", "b", NULL);
+	if (b_opts != NULL)
+		harness_backend_opts(h, 1, b_opts);
 	if (harness_start(h, NULL) == -1) {
 		harness_free(h);
 		return (NULL);
 	}
 	return (h);
+}
+
+static struct harness *
+start(void)
+{
+	return (start_with(NULL));
 }
 
 /* A connection to the control socket with bounded reads, or -1. */
@@ -275,6 +286,28 @@ test_weight(void)
 	CU_ASSERT_EQUAL(harness_tally(h, 10, counts), 0);
 	CU_ASSERT_EQUAL(counts[0], 10);
 	CU_ASSERT_EQUAL(counts[1], 0);
+	harness_free(h);
+}
+
+/* Weight 0 on the only primary: the backup serves, as when it is down. */
+static void
+test_weight_zero_backup(void)
+{
+	struct harness	*h;
+	int		 counts[2] = { 0 };
+
+	if ((h = start_with("backup = true;")) == NULL)
+		CU_FAIL_FATAL("lbd did not start");
+	CU_ASSERT_EQUAL(harness_tally(h, 10, counts), 0);
+	CU_ASSERT_EQUAL(counts[0], 10);
+	CU_ASSERT(ctl_ok(h, "set weight web/a 0"));
+	counts[0] = counts[1] = 0;
+	CU_ASSERT_EQUAL(harness_tally(h, 10, counts), 0);
+	CU_ASSERT_EQUAL(counts[1], 10);
+	CU_ASSERT(ctl_ok(h, "set weight web/a 1"));
+	counts[0] = counts[1] = 0;
+	CU_ASSERT_EQUAL(harness_tally(h, 10, counts), 0);
+	CU_ASSERT_EQUAL(counts[0], 10);
 	harness_free(h);
 }
 
@@ -520,6 +553,8 @@ t_control_register(void)
 	if ((s = CU_add_suite("control", NULL, NULL)) == NULL ||
 	    CU_add_test(s, "disable spares open connections, enable restores",
 	    test_disable_enable) == NULL ||
+	    CU_add_test(s, "set weight 0 on the only primary: backup serves",
+	    test_weight_zero_backup) == NULL ||
 	    CU_add_test(s, "set weight 1:3 splits 40 as 10/30",
 	    test_weight) == NULL ||
 	    CU_add_test(s, "bad commands get error lines", test_bad_commands) ==
