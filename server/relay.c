@@ -274,7 +274,6 @@ give_up(struct conn *c, const char *result)
 	atomic_fetch_add_explicit(&ss->rejected, 1, memory_order_relaxed);
 	log_info("rejected service=%s client=%s result=%s attempts=%u",
 	    conn_service(c)->conf->name, c->client, result, c->attempts);
-	c->be = -1;
 	conn_close(c, result);
 }
 
@@ -548,16 +547,14 @@ connect_next(struct conn *c)
 		case START_OK:
 			return;
 		case START_SHORT:
-			dequeue(c);
 			give_up(c, "local_shortage");
 			return;
 		}
 	}
-	if (full && c->attempts < max) {
+	if (full) {
 		enqueue(c);
 		return;
 	}
-	dequeue(c);
 	give_up(c, c->attempts == 0 ? "no_backend" : "connect_failed");
 }
 
@@ -802,11 +799,7 @@ check_timeouts(struct conn *c, uint64_t now)
 			connect_failed(c, ETIMEDOUT);
 		return;
 	}
-	if (c->state == CONN_QUEUED) {
-		if (now >= c->deadline_ms)
-			give_up(c, "queue_timeout");
-		return;
-	}
+	/* Queue deadlines are relay_retry_queue()'s, which runs as often. */
 	if (c->state != CONN_RELAYING)
 		return;
 	count_bytes(c);
