@@ -956,6 +956,15 @@ config_find_service(const struct config *conf, const char *name)
 	return (NULL);
 }
 
+int
+config_backend_index(const struct service_config *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->nbackends; i++)
+		if (strcmp(sc->backends[i].name, name) == 0)
+			return ((int)i);
+	return (-1);
+}
+
 const char *
 config_balance_name(enum balance_method b)
 {

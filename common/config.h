@@ -125,6 +125,10 @@ const struct service_config *
 		config_find_service(const struct config *conf,
 		    const char *name);
 
+/* Index in sc of the backend named name, or -1. */
+int		config_backend_index(const struct service_config *sc,
+		    const char *name);
+
 /* Names of the methods, modes and check types, for logs and metrics. */
 const char	*config_balance_name(enum balance_method b);
 const char	*config_health_name(enum health_type t);

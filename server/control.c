@@ -43,30 +43,28 @@ static struct shm_backend *
 find_backend(struct lbd *env, const char *spec, FILE *out,
     const struct service **sp, size_t *bp)
 {
-	char	svc[LBD_NAMELEN], be[LBD_NAMELEN];
+	const struct service_config	*sc;
+	char				 svc[LBD_NAMELEN], be[LBD_NAMELEN];
+	int				 j;
 
 	if (sscanf(spec, "%63[^/]/%63s", svc, be) != 2) {
 		fprintf(out, "error: expected SERVICE/BACKEND, not \"%s\"\n",
 		    spec);
 		return (NULL);
 	}
-	for (size_t i = 0; i < env->conf->nservices; i++) {
-		const struct service	*s = &env->services[i];
-
-		if (strcmp(s->conf->name, svc) != 0)
-			continue;
-		for (size_t j = 0; j < s->conf->nbackends; j++)
-			if (strcmp(s->conf->backends[j].name, be) == 0) {
-				*sp = s;
-				*bp = j;
-				return (shm_backend(env->shm, s->be_slot[j]));
-			}
+	if ((sc = config_find_service(env->conf, svc)) == NULL) {
+		fprintf(out, "error: no service \"%s\"\n", svc);
+		return (NULL);
+	}
+	if ((j = config_backend_index(sc, be)) == -1) {
 		fprintf(out, "error: no backend \"%s\" in service \"%s\"\n",
 		    be, svc);
 		return (NULL);
 	}
-	fprintf(out, "error: no service \"%s\"\n", svc);
-	return (NULL);
+	/* env->services[] is in the order of the configuration's. */
+	*sp = &env->services[sc - env->conf->services];
+	*bp = (size_t)j;
+	return (shm_backend(env->shm, (*sp)->be_slot[j]));
 }
 
 static int

@@ -2,7 +2,6 @@
  * The diff between two configurations.  Pure: no sockets, no shared
  * memory; master.c acts on what these return.
  */
-#include <string.h>
 
 #include "config.h"
 #include "lbd.h"
@@ -31,40 +30,23 @@ reload_match_listeners(const struct listener *old, size_t nold,
 	return (k);
 }
 
-static int
-find_backend(const struct service_config *sc, const char *name)
-{
-	for (size_t i = 0; i < sc->nbackends; i++)
-		if (strcmp(sc->backends[i].name, name) == 0)
-			return ((int)i);
-	return (-1);
-}
-
-/* Index of the old service named name, or -1. */
-static int
-find_service(const struct config *c, const char *name)
-{
-	for (size_t i = 0; i < c->nservices; i++)
-		if (strcmp(c->services[i].name, name) == 0)
-			return ((int)i);
-	return (-1);
-}
-
 size_t
 reload_match_backends(const struct config *oldc,
     const struct service *old_services, const struct config *new,
     int *slot, int *svc_slot)
 {
-	size_t	k = 0;
-	int	os, ob;
+	const struct service_config	*osc;
+	size_t				 k = 0;
+	int				 os, ob;
 
 	for (size_t s = 0; s < new->nservices; s++) {
 		const struct service_config *sc = &new->services[s];
 
-		os = find_service(oldc, sc->name);
+		osc = config_find_service(oldc, sc->name);
+		os = osc == NULL ? -1 : (int)(osc - oldc->services);
 		svc_slot[s] = os == -1 ? -1 : (int)old_services[os].slot;
 		for (size_t b = 0; b < sc->nbackends; b++, k++) {
-			ob = os == -1 ? -1 : find_backend(&oldc->services[os],
+			ob = osc == NULL ? -1 : config_backend_index(osc,
 			    sc->backends[b].name);
 			slot[k] = ob == -1 ? -1 :
 			    (int)old_services[os].be_slot[ob];
