@@ -4,10 +4,10 @@
  * each as "FILE:LINE: message" in the caller's buffer (relayd's error
  * count), so an operator fixes a file in one pass.  Nothing is logged.
  *
- * Keys planned for later work (user, group, control, http mode) are
- * rejected as "not supported yet" rather than ignored: a silently ignored
- * key would look like a working one.  Reading values and recording
- * errors is config_parser.c's job; this file knows the keys and rules.
+ * A value planned for later work (mode = "http") is rejected as "not
+ * supported yet" rather than ignored: a silently ignored setting would
+ * look like a working one.  Reading values and recording errors is
+ * config_parser.c's job; this file knows the keys and rules.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -61,7 +61,6 @@ static const char *const top_keys[] = {
 	"workers", "maxconn", "pidfile", "shutdown_timeout", "log", "stats",
 	"services", "user", "group", "control", NULL
 };
-static const char *const top_later[] = { NULL };
 static const char *const log_keys[] = {
 	"level", "facility", "access", NULL
 };
@@ -80,7 +79,6 @@ static const char *const health_keys[] = {
 static const char *const backend_keys[] = {
 	"name", "address", "weight", "maxconn", "backup", NULL
 };
-static const char *const no_keys[] = { NULL };
 
 /* Indexed by enum balance_method, enum health_type, enum service_mode. */
 static const char *const balance_names[] = {
@@ -282,7 +280,7 @@ parse_timeouts(struct parser *p, const config_setting_t *g,
 	s = parser_want(p, g, "timeouts", CONFIG_TYPE_GROUP,
 	    "a group: { connect = \"5s\"; ... }");
 	if (s != NULL) {
-		parser_check_keys(p, s, timeout_keys, no_keys, "in timeouts");
+		parser_check_keys(p, s, timeout_keys, "in timeouts");
 		parser_get_timeout(p, s, "connect", &t->connect_ms);
 		parser_get_timeout(p, s, "client", &t->client_ms);
 		parser_get_timeout(p, s, "server", &t->server_ms);
@@ -516,7 +514,7 @@ parse_health(struct parser *p, const config_setting_t *g,
 	    "a group: { type = \"tcp\"; ... }");
 	if (s == NULL)
 		return;
-	parser_check_keys(p, s, health_keys, no_keys, "in health");
+	parser_check_keys(p, s, health_keys, "in health");
 	/* After a bad type, path and expect cannot be judged: skip them. */
 	rc = parse_health_type(p, s, h);
 	if (rc == 0 && h->type == HEALTH_HTTP) {
@@ -594,7 +592,7 @@ parse_backend(struct parser *p, const config_setting_t *g,
 		    "\"host:port\"; }", k + 1);
 		return;
 	}
-	parser_check_keys(p, g, backend_keys, no_keys, "in backend");
+	parser_check_keys(p, g, backend_keys, "in backend");
 	be->weight = 1;
 	parse_backend_address(p, g, be);
 	parse_backend_name(p, g, svc, k);
@@ -688,7 +686,7 @@ parse_service(struct parser *p, const config_setting_t *g, size_t i)
 		    "...; }", i + 1);
 		return;
 	}
-	parser_check_keys(p, g, service_keys, no_keys, "in service");
+	parser_check_keys(p, g, service_keys, "in service");
 	parse_service_name(p, g, i);
 	if (svc->name[0] != '\0')
 		snprintf(what, sizeof(what), "service \"%s\"", svc->name);
@@ -767,7 +765,7 @@ parse_log(struct parser *p, const config_setting_t *root)
 	    "a group: { level = \"info\"; }");
 	if (g == NULL)
 		return;
-	parser_check_keys(p, g, log_keys, no_keys, "in log");
+	parser_check_keys(p, g, log_keys, "in log");
 	parse_log_value(p, g, "level", log_level_parse,
 	    "err|warning|notice|info|debug", &lc->level);
 	parse_log_value(p, g, "facility", log_facility_parse,
@@ -787,7 +785,7 @@ parse_stats(struct parser *p, const config_setting_t *root)
 	    "a group: { listen = \"host:port\"; }");
 	if (g == NULL)
 		return;
-	parser_check_keys(p, g, stats_keys, no_keys, "in stats");
+	parser_check_keys(p, g, stats_keys, "in stats");
 	if ((s = config_setting_get_member(g, "listen")) == NULL) {
 		parser_report(p, g, "stats has no \"listen\" address");
 		return;
@@ -921,8 +919,7 @@ config_load(const char *path, char *err, size_t errlen)
 	parser_check_int_widths(&p);
 	if (p.nerrors == 0 && read_file(&p, &cf) == 0) {
 		root = config_root_setting(&cf);
-		parser_check_keys(&p, root, top_keys, top_later,
-		    "at top level");
+		parser_check_keys(&p, root, top_keys, "at top level");
 		parse_globals(&p, root);
 		parse_identity(&p, root);
 		parse_log(&p, root);

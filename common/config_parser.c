@@ -80,10 +80,10 @@ in_list(const char *const *list, const char *name)
 	return (false);
 }
 
-/* Report each member of group g that is neither known nor planned. */
+/* Report each member of group g that is not known. */
 void
 parser_check_keys(struct parser *p, const config_setting_t *g,
-    const char *const *known, const char *const *later, const char *where)
+    const char *const *known, const char *where)
 {
 	const config_setting_t	*s;
 	const char		*name;
@@ -91,9 +91,7 @@ parser_check_keys(struct parser *p, const config_setting_t *g,
 	for (int i = 0; i < config_setting_length(g); i++) {
 		s = config_setting_get_elem(g, i);
 		name = config_setting_name(s);
-		if (in_list(later, name))
-			parser_report(p, s, "%s: not supported yet", name);
-		else if (!in_list(known, name))
+		if (!in_list(known, name))
 			parser_report(p, s, "unknown key \"%s\" %s", name,
 			    where);
 	}

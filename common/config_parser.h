@@ -40,13 +40,12 @@ void		parser_report(struct parser *p,
 		    LOG_PRINTF(3, 4);
 
 /*
- * Report each member of group g named in neither known nor later (both
- * NULL-terminated) as unknown "where", and each in later as "not
- * supported yet".
+ * Report each member of group g not named in known (NULL-terminated) as
+ * unknown "where".
  */
 void		parser_check_keys(struct parser *p,
 		    const struct config_setting_t *g, const char *const *known,
-		    const char *const *later, const char *where);
+		    const char *where);
 
 /*
  * Member name of g when present and of libconfig type (CONFIG_TYPE_INT also

@@ -68,12 +68,6 @@ log_init(const char *ident, bool to_stderr, int level, int facility)
 }
 
 void
-log_set_level(int level)
-{
-	log_state.level = level;
-}
-
-void
 log_reopen(void)
 {
 	if (log_state.to_stderr)
@@ -155,17 +149,6 @@ fatal(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, e, fmt, ap);
-	va_end(ap);
-	exit(3);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_CRIT, -1, fmt, ap);
 	va_end(ap);
 	exit(3);
 }

@@ -15,7 +15,6 @@
  */
 void		log_init(const char *ident, bool to_stderr, int level,
 		    int facility);
-void		log_set_level(int level);
 
 /* Map "debug".."err" and "daemon", "local0".."local7", "user" to values. */
 int		log_level_parse(const char *name);	/* -1 if unknown */
@@ -31,6 +30,5 @@ void		log_notice(const char *fmt, ...) LOG_PRINTF(1, 2);
 void		log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void		log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
 _Noreturn void	fatal(const char *fmt, ...) LOG_PRINTF(1, 2);	/* + errno */
-_Noreturn void	fatalx(const char *fmt, ...) LOG_PRINTF(1, 2);
 
 #endif /* LBD_LOG_H */

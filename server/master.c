@@ -34,7 +34,6 @@
 #define RESPAWN_FIRST_MS	100
 #define RESPAWN_MAX_MS		10000
 #define FAST_STOP_MS		2000	/* INT: then SIGKILL */
-#define LISTEN_BACKLOG		4096
 #define TICK_MS			1000
 #define FD_MARGIN		256	/* listeners, logs, checks, stats */
 #define MAX_OLD_GENERATIONS	3	/* draining at once after a burst */
@@ -247,7 +246,7 @@ master_reap(struct master *m)
 		/* Its connections are gone: take them off the shared counts. */
 		shm_reclaim_worker(m->env->shm, (unsigned)p->wslot);
 		p->pid = 0;
-		if (!m->stopping && p->respawn && !p->exiting &&
+		if (!m->stopping && !p->exiting &&
 		    p->generation == m->env->generation)
 			schedule_respawn(m, p, clock_ms());
 		else

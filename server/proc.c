@@ -112,7 +112,6 @@ proc_spawn(struct lbd *env, struct proc *p)
 	p->wslot = slot;
 	p->started_ms = clock_ms();
 	p->exiting = false;
-	p->respawn = true;
 	p->respawn_at_ms = 0;
 	return (pid);
 }

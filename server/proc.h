@@ -24,7 +24,6 @@ struct proc {
 	unsigned	id;		/* worker number, 1..workers */
 	int		wslot;		/* shared-region worker slot */
 	unsigned	generation;	/* configuration it runs */
-	bool		respawn;	/* start again when it dies */
 	bool		exiting;	/* told to stop */
 	uint64_t	started_ms;
 	uint64_t	respawn_at_ms;	/* 0: no respawn pending */
