@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 
 #include "backend.h"
+#include "balance.h"
 #include "config.h"
 #include "lbd.h"
 #include "log.h"
@@ -14,7 +15,6 @@
 
 #define RT_HALFLIFE_MS	5000	/* an unmeasured estimate halves its gap */
 #define RAMP_START	100	/* per mille of the weight, at slow start */
-#define RAMP_FULL	1000
 
 static struct shm_backend *
 slot(struct lbd *env, const struct service *s, unsigned be)
@@ -60,8 +60,8 @@ backend_ramp(struct lbd *env, const struct service *s, unsigned be,
 	if (paused > since)
 		since = paused;		/* back from a passive pause */
 	if (ramp == 0 || since == 0 || now_ms >= since + ramp)
-		return (RAMP_FULL);
-	return (RAMP_START + (unsigned)((RAMP_FULL - RAMP_START) *
+		return (BALANCE_RAMP_FULL);
+	return (RAMP_START + (unsigned)((BALANCE_RAMP_FULL - RAMP_START) *
 	    (now_ms - since) / ramp));
 }
 

@@ -211,7 +211,6 @@ balance_free(struct balance *b)
 	free(b);
 }
 
-#define RAMP_FULL	1000	/* balance_load.ramp: all of the weight */
 
 /*
  * Slow start under round robin: a backend ramping up is taken with the
@@ -223,18 +222,18 @@ ramp_admits(unsigned be, const struct balance_input *in)
 	struct balance_load	l;
 
 	in->load(be, in->arg, &l);
-	if (l.ramp >= RAMP_FULL)
+	if (l.ramp >= BALANCE_RAMP_FULL)
 		return (true);
-	return (balance_random(in->rng) % RAMP_FULL < l.ramp);
+	return (balance_random(in->rng) % BALANCE_RAMP_FULL < l.ramp);
 }
 
 /* The weight a choice counts with: the ramp's share of it. */
 static double
 weight_now(const struct balance_load *l)
 {
-	double	w = (double)l->weight * l->ramp / RAMP_FULL;
+	double	w = (double)l->weight * l->ramp / BALANCE_RAMP_FULL;
 
-	return (w > 0 ? w : 1.0 / RAMP_FULL);
+	return (w > 0 ? w : 1.0 / BALANCE_RAMP_FULL);
 }
 
 /* The first usable member of p, or -1. */

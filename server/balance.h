@@ -23,6 +23,8 @@ enum balance_pool {
 	POOL_BACKUP
 };
 
+#define BALANCE_RAMP_FULL	1000	/* balance_load.ramp: all the weight */
+
 /* What a choice may know of a backend now. */
 struct balance_load {
 	unsigned	active;		/* connections, all workers */

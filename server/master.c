@@ -292,15 +292,6 @@ stop_workers(struct master *m, int sig)
 	forward_signal(m, sig);
 }
 
-/* Close the master's copies of the listeners: the ports stop queueing. */
-static void
-close_listeners(struct lbd *env)
-{
-	for (size_t i = 0; i < env->nlisteners; i++)
-		close(env->listeners[i].fd);
-	env->nlisteners = 0;
-}
-
 /*
  * TERM (graceful): workers stop accepting and finish their connections
  * within shutdown_timeout.  INT/QUIT (fast): they close everything now.
@@ -321,7 +312,8 @@ master_stop(struct master *m, bool graceful)
 	m->stop_deadline = clock_ms() + grace;
 	daemon_notify("STOPPING=1");
 	stop_workers(m, graceful ? SIGTERM : SIGINT);
-	close_listeners(m->env);
+	/* With the workers' copies gone too, the ports stop queueing. */
+	runtime_close_listeners(m->env);
 }
 
 /* The oldest generation a live child still runs (the current one if none). */

@@ -353,13 +353,19 @@ runtime_swap(struct lbd *env, struct config *new, unsigned oldest_live,
 }
 
 void
-runtime_close(struct lbd *env)
+runtime_close_listeners(struct lbd *env)
 {
 	for (size_t i = 0; i < env->nlisteners; i++)
 		close(env->listeners[i].fd);
+	env->nlisteners = 0;
+}
+
+void
+runtime_close(struct lbd *env)
+{
+	runtime_close_listeners(env);
 	free(env->listeners);
 	env->listeners = NULL;
-	env->nlisteners = 0;
 	if (env->conf != NULL)
 		services_free(env->services, env->conf->nservices);
 	env->services = NULL;

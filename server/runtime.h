@@ -38,6 +38,12 @@ int	runtime_swap(struct lbd *env, struct config *new,
  */
 int	runtime_rebalance(struct lbd *env, struct service *s);
 
+/*
+ * Close this process's copies of the listening sockets (the table stays
+ * allocated, empty).  A port stays open while any process holds a copy.
+ */
+void	runtime_close_listeners(struct lbd *env);
+
 /* Close and free everything runtime_open/swap built; conf stays. */
 void	runtime_close(struct lbd *env);
 

@@ -241,8 +241,7 @@ handle(struct stats_client *c)
 static void
 await(struct stats_client *c, bool writing, evloop_fn fn)
 {
-	evloop_del(c->st->loop, c->fd, EV_READ | EV_WRITE);
-	if (evloop_add(c->st->loop, c->fd, writing ? EV_WRITE : EV_READ, fn,
+	if (evloop_set(c->st->loop, c->fd, writing ? EV_WRITE : EV_READ, fn,
 	    c) == -1)
 		client_free(c);
 }

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "net.h"
 #include "relay.h"
+#include "runtime.h"
 #include "shm.h"
 #include "worker.h"
 
@@ -261,9 +262,7 @@ drain_start(struct worker *w)
 	w->drain_deadline = clock_ms() + w->env->conf->shutdown_timeout_ms;
 	take_turn(w, clock_ms());
 	/* Our copies of the listeners must not keep the ports open. */
-	for (size_t i = 0; i < w->env->nlisteners; i++)
-		close(w->env->listeners[i].fd);
-	w->env->nlisteners = 0;
+	runtime_close_listeners(w->env);
 	log_info("worker draining worker=%u pid=%d connections=%u", w->id,
 	    (int)getpid(), relay_count(w->relay));
 }
