@@ -32,6 +32,7 @@
 #include "clock.h"
 #include "harness.h"
 
+#define PORT_FLOOR	10000	/* lowest port harness_free_port() gives */
 #define READY_MS	10000	/* lbd must log "ready" within this */
 #define BACKEND_MS	5000	/* a backend must print "ready PORT" */
 #define STOP_LBD_MS	5000	/* beyond shutdown_timeout = 2s */
@@ -99,23 +100,62 @@ slurp(const char *path)
 	return (buf);
 }
 
-int
-harness_free_port(void)
+/* Bind 127.0.0.1:port (0: any) and close; the port bound, or -1. */
+static int
+probe_port(int port)
 {
 	struct sockaddr_in	sin;
 	socklen_t		len = sizeof(sin);
-	int			s, port = -1;
+	int			s, got = -1;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
 	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
 	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
 	    getsockname(s, (struct sockaddr *)&sin, &len) == 0)
-		port = ntohs(sin.sin_port);
+		got = ntohs(sin.sin_port);
 	close(s);
-	return (port);
+	return (got);
+}
+
+/* The first port of the kernel's ephemeral range (32768 if unknown). */
+static int
+ephemeral_low(void)
+{
+	char	*range = harness_read_file(
+		    "/proc/sys/net/ipv4/ip_local_port_range");
+	int	 low = range != NULL ? atoi(range) : 0;
+
+	free(range);
+	return (low > 0 ? low : 32768);
+}
+
+/*
+ * Ports come from below the ephemeral range, in turn from a start that
+ * differs by process: the kernel never hands those out by itself, so a
+ * backend's bind(0) or a client's connect() cannot take a port between
+ * this choice and lbd's bind.  A host whose ephemeral range starts low
+ * gets bind(0)'s choice, as before.
+ */
+int
+harness_free_port(void)
+{
+	static int	next;
+	int		low = ephemeral_low(), span = low - PORT_FLOOR, port;
+
+	if (span < 1000)
+		return (probe_port(0));
+	for (int tries = 0; tries < span; tries++) {
+		if (next < PORT_FLOOR || next >= low)
+			next = PORT_FLOOR + (int)(getpid() % span);
+		port = next++;
+		if (probe_port(port) == port)
+			return (port);
+	}
+	return (-1);
 }
 
 struct harness *

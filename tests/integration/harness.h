@@ -203,7 +203,10 @@ long		 harness_wait_closed(int fd, int ms);
  */
 int		 harness_tally(const struct harness *h, int n, int counts[]);
 
-/* 127.0.0.1 port nothing listens on now (bound to 0, then closed). */
+/*
+ * A 127.0.0.1 port nothing listens on now, from below the kernel's
+ * ephemeral range so that nothing takes it by chance before lbd binds it.
+ */
 int		 harness_free_port(void);
 
 /* True when LBD_ASAN=1: memory bounds are then looser. */
