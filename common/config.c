@@ -702,6 +702,22 @@ parse_service(struct parser *p, const config_setting_t *g, size_t i)
 	parse_backends(p, g, svc, what);
 }
 
+/*
+ * The shared region holds twice LBD_MAX_BACKENDS_ALL backends, so that a
+ * reload to an entirely new set fits beside the one still draining.
+ */
+static void
+check_backends_all(struct parser *p, const config_setting_t *l)
+{
+	size_t	total = 0;
+
+	for (size_t i = 0; i < p->conf->nservices; i++)
+		total += p->conf->services[i].nbackends;
+	if (total > LBD_MAX_BACKENDS_ALL)
+		parser_report(p, l, "too many backends in all services: %zu, "
+		    "at most %d", total, LBD_MAX_BACKENDS_ALL);
+}
+
 static void
 parse_services(struct parser *p, const config_setting_t *root)
 {
@@ -728,6 +744,7 @@ parse_services(struct parser *p, const config_setting_t *root)
 	p->conf->nservices = n;
 	for (int i = 0; i < n; i++)
 		parse_service(p, config_setting_get_elem(l, i), i);
+	check_backends_all(p, l);
 }
 
 /* Read by name a log level or facility into *out, if present. */

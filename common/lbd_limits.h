@@ -10,6 +10,7 @@
 
 #define LBD_MAX_SERVICES	64	/* services in one configuration */
 #define LBD_MAX_BACKENDS	256	/* backends in one service */
+#define LBD_MAX_BACKENDS_ALL	1024	/* backends in all services */
 #define LBD_MAX_LISTEN		16	/* listen addresses in one service */
 #define LBD_MAX_WORKERS		64	/* workers = ... */
 #define LBD_MAX_WEIGHT		256	/* backend weight = 0..256 */

@@ -17,7 +17,7 @@
 
 /* Capacities, with headroom for slots kept alive across reloads. */
 #define LBD_SHM_SERVICES	(2 * LBD_MAX_SERVICES)
-#define LBD_SHM_BACKENDS	2048
+#define LBD_SHM_BACKENDS	(2 * LBD_MAX_BACKENDS_ALL)
 #define LBD_SHM_WORKERS		(4 * LBD_MAX_WORKERS)
 
 enum backend_state {

@@ -146,6 +146,59 @@ load_text(const char *text, char *path, size_t pathlen, char *err,
 	return (conf);
 }
 
+/*
+ * A configuration of that many services with per backends each, one
+ * service to a line after "services = (" on line 1; NULL when out of
+ * memory.
+ */
+static char *
+many_backends(int services, int per)
+{
+	size_t	 cap = (size_t)services * per * 64 + 4096, len;
+	char	*text = malloc(cap);
+	int	 port = 20000;
+
+	if (text == NULL)
+		return (NULL);
+	len = (size_t)snprintf(text, cap, "services = (\n");
+	for (int i = 0; i < services; i++) {
+		len += (size_t)snprintf(text + len, cap - len, "%s{ name = "
+		    "\"s%d\"; listen = \"127.0.0.1:%d\"; backends = (",
+		    i > 0 ? "," : "", i, 18000 + i);
+		for (int j = 0; j < per; j++)
+			len += (size_t)snprintf(text + len, cap - len,
+			    "%s{ address = \"127.0.0.1:%d\"; }",
+			    j > 0 ? "," : "", port++);
+		len += (size_t)snprintf(text + len, cap - len, "); }\n");
+	}
+	snprintf(text + len, cap - len, ");\n");
+	return (text);
+}
+
+/* The shared region bounds the backends of all services together. */
+static void
+test_backends_all(void)
+{
+	char		 path[PATH_MAX], err[LBD_ERRLEN], *text;
+	struct config	*conf;
+
+	/* 4 x 256 = 1024: the most there may be. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text = many_backends(4, 256));
+	conf = load_text(text, path, sizeof(path), err, sizeof(err));
+	free(text);
+	CU_ASSERT_PTR_NOT_NULL(conf);
+	config_free(conf);
+	/* 5 x 205 = 1025: one too many, named at the services list. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text = many_backends(5, 205));
+	conf = load_text(text, path, sizeof(path), err, sizeof(err));
+	free(text);
+	CU_ASSERT_PTR_NULL(conf);
+	config_free(conf);
+	CU_ASSERT(has_error(err, path, 1, "too many backends in all "
+	    "services: 1025, at most 1024"));
+	CU_ASSERT_EQUAL(count_lines(err), 1);
+}
+
 static void
 test_good_files(void)
 {
@@ -874,6 +927,8 @@ test_config_register(void)
 	    CU_add_test(s, "bad files fail as expected", test_bad_files) ==
 	    NULL ||
 	    CU_add_test(s, "defaults", test_defaults) == NULL ||
+	    CU_add_test(s, "at most 1024 backends in all services",
+	    test_backends_all) == NULL ||
 	    CU_add_test(s, "health defaults", test_health_defaults) == NULL ||
 	    CU_add_test(s, "health values", test_health_values) == NULL ||
 	    CU_add_test(s, "health expect", test_health_expect) == NULL ||
