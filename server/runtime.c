@@ -163,7 +163,8 @@ service_slot(struct build *b, struct lbd *env, int old,
 
 /*
  * Services with their slots and balancers.  be_old and svc_old hold the
- * slots reload matched (-1: none), or are NULL at first start.
+ * slots reload matched (-1: none), or are NULL at first start.  -1 with
+ * errno, ENOSPC when the shared region has no slot left.
  */
 static int
 build_services(struct build *b, struct lbd *env, const struct config *c,
@@ -178,19 +179,22 @@ build_services(struct build *b, struct lbd *env, const struct config *c,
 		s->conf = &c->services[i];
 		if ((slot = service_slot(b, env, svc_old ? svc_old[i] : -1,
 		    oldest_live)) == -1)
-			return (-1);
+			goto full;
 		s->slot = (unsigned)slot;
 		for (size_t j = 0; j < s->conf->nbackends; j++, k++) {
 			slot = backend_slot(b, env, s, j,
 			    be_old ? be_old[k] : -1, oldest_live);
 			if (slot == -1)
-				return (-1);
+				goto full;
 			s->be_slot[j] = (unsigned)slot;
 		}
 		if (runtime_rebalance(env, s) == -1)
 			return (-1);
 	}
 	return (0);
+full:
+	errno = ENOSPC;
+	return (-1);
 }
 
 int
@@ -261,6 +265,35 @@ build_alloc(struct build *b, const struct config *c)
 	return (0);
 }
 
+/* What a reload matched in the running runtime; all NULL at first start. */
+struct reuse {
+	const int	*keep;		/* per new listener: old index, -1 */
+	const int	*be_old;	/* per new backend: its slot, -1 */
+	const int	*svc_old;	/* per new service: its slot, -1 */
+	unsigned	 oldest_live;	/* older generations' slots are free */
+};
+
+/* Build c's runtime into b, reusing what r says; undone on failure. */
+static int
+build_all(struct build *b, struct lbd *env, const struct config *c,
+    const struct reuse *r, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	if (build_alloc(b, c) == -1 ||
+	    build_listeners(b, env, c, r->keep, err, errlen) == -1 ||
+	    build_stats(b, env, c, err, errlen) == -1 ||
+	    build_services(b, env, c, r->be_old, r->svc_old,
+	    r->oldest_live) == -1) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "cannot build services: %s",
+			    errno == ENOSPC ? "no free shared slot, old "
+			    "workers hold the rest" : strerror(errno));
+		build_abort(b, env);
+		return (-1);
+	}
+	return (0);
+}
+
 /* Make the build the runtime of env, releasing what it replaces. */
 static void
 build_commit(struct build *b, struct lbd *env, const bool *close_old)
@@ -284,6 +317,7 @@ int
 runtime_open(struct lbd *env, char *err, size_t errlen)
 {
 	struct build	b = { 0 };
+	struct reuse	no_reload = { 0 };
 
 	env->stats_fd = -1;
 	if ((env->slots = calloc(1, sizeof(*env->slots))) == NULL ||
@@ -292,16 +326,8 @@ runtime_open(struct lbd *env, char *err, size_t errlen)
 		    strerror(errno));
 		return (-1);
 	}
-	if (build_alloc(&b, env->conf) == -1 ||
-	    build_listeners(&b, env, env->conf, NULL, err, errlen) == -1 ||
-	    build_stats(&b, env, env->conf, err, errlen) == -1 ||
-	    build_services(&b, env, env->conf, NULL, NULL, 0) == -1) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "cannot build services: %s",
-			    strerror(errno));
-		build_abort(&b, env);
+	if (build_all(&b, env, env->conf, &no_reload, err, errlen) == -1)
 		return (-1);
-	}
 	build_commit(&b, env, NULL);
 	return (0);
 }
@@ -327,24 +353,15 @@ runtime_swap(struct lbd *env, struct config *new, unsigned oldest_live,
 	int		 be_old[LBD_MAX_SERVICES * LBD_MAX_BACKENDS];
 	int		 svc_old[LBD_MAX_SERVICES];
 	bool		 close_old[LBD_MAX_SERVICES * LBD_MAX_LISTEN];
+	struct reuse	 rm = { keep, be_old, svc_old, oldest_live };
 
-	err[0] = '\0';
 	reload_match_listeners(env->listeners, env->nlisteners, new, keep,
 	    close_old);
 	reload_match_backends(env->conf, env->services, new, be_old, svc_old);
 	b.slots = *env->slots;
 	slots_age(&b.slots, env->generation);
-	if (build_alloc(&b, new) == -1 ||
-	    build_listeners(&b, env, new, keep, err, errlen) == -1 ||
-	    build_stats(&b, env, new, err, errlen) == -1 ||
-	    build_services(&b, env, new, be_old, svc_old, oldest_live) == -1) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "cannot build services: %s",
-			    errno == 0 ? "no free shared slot" :
-			    strerror(errno));
-		build_abort(&b, env);
+	if (build_all(&b, env, new, &rm, err, errlen) == -1)
 		return (-1);
-	}
 	build_commit(&b, env, close_old);
 	config_free(env->conf);
 	env->conf = new;
