@@ -16,8 +16,8 @@
 #define RT_HALFLIFE_MS	5000	/* an unmeasured estimate halves its gap */
 #define RAMP_START	100	/* per mille of the weight, at slow start */
 
-static struct shm_backend *
-slot(struct lbd *env, const struct service *s, unsigned be)
+struct shm_backend *
+backend_shm(struct lbd *env, const struct service *s, unsigned be)
 {
 	return (shm_backend(env->shm, s->be_slot[be]));
 }
@@ -26,7 +26,7 @@ bool
 backend_is_up(struct lbd *env, const struct service *s, unsigned be,
     uint64_t now_ms)
 {
-	struct shm_backend	*sb = slot(env, s, be);
+	struct shm_backend	*sb = backend_shm(env, s, be);
 
 	if (atomic_load_explicit(&sb->state, memory_order_acquire) !=
 	    BACKEND_UP || atomic_load_explicit(&sb->disabled,
@@ -41,7 +41,7 @@ backend_weight(struct lbd *env, const struct service *s, unsigned be)
 {
 	unsigned	w;
 
-	w = atomic_load_explicit(&slot(env, s, be)->weight,
+	w = atomic_load_explicit(&backend_shm(env, s, be)->weight,
 	    memory_order_relaxed);
 	return (w > 0 ? w : 1);
 }
@@ -50,7 +50,7 @@ unsigned
 backend_ramp(struct lbd *env, const struct service *s, unsigned be,
     uint64_t now_ms)
 {
-	struct shm_backend	*sb = slot(env, s, be);
+	struct shm_backend	*sb = backend_shm(env, s, be);
 	uint64_t		 ramp = s->conf->health.slowstart_ms;
 	uint64_t		 since, paused;
 
@@ -72,7 +72,7 @@ backend_rt_average(struct lbd *env, const struct service *s)
 	unsigned	n = 0;
 
 	for (size_t i = 0; i < s->conf->nbackends; i++) {
-		rt = atomic_load_explicit(&slot(env, s, i)->rt_us,
+		rt = atomic_load_explicit(&backend_shm(env, s, i)->rt_us,
 		    memory_order_relaxed);
 		if (rt != 0) {
 			sum += rt;
@@ -86,7 +86,7 @@ uint64_t
 backend_rt(struct lbd *env, const struct service *s, unsigned be,
     uint64_t avg, uint64_t now_ms)
 {
-	struct shm_backend	*sb = slot(env, s, be);
+	struct shm_backend	*sb = backend_shm(env, s, be);
 	uint64_t		 rt, stamp, halvings;
 
 	rt = atomic_load_explicit(&sb->rt_us, memory_order_relaxed);
@@ -106,7 +106,7 @@ backend_connect_failed(struct lbd *env, const struct service *s,
     unsigned be, const char *reason, uint64_t now_ms)
 {
 	const struct health_config	*hc = &s->conf->health;
-	struct shm_backend		*sb = slot(env, s, be);
+	struct shm_backend		*sb = backend_shm(env, s, be);
 	unsigned long long		 since;
 	unsigned			 n;
 

@@ -11,6 +11,12 @@
 
 struct lbd;
 struct service;
+struct shm_backend;
+
+/* Backend be of service s in the shared region. */
+struct shm_backend *
+		backend_shm(struct lbd *env, const struct service *s,
+		    unsigned be);
 
 /* Up by the checks and not paused by passive failures. */
 bool		backend_is_up(struct lbd *env, const struct service *s,

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "config.h"
 #include "control.h"
 #include "evloop.h"
@@ -64,7 +65,7 @@ find_backend(struct lbd *env, const char *spec, FILE *out,
 	/* env->services[] is in the order of the configuration's. */
 	*sp = &env->services[sc - env->conf->services];
 	*bp = (size_t)j;
-	return (shm_backend(env->shm, (*sp)->be_slot[j]));
+	return (backend_shm(env, *sp, (unsigned)j));
 }
 
 static int

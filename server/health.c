@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "clock.h"
 #include "config.h"
 #include "evloop.h"
@@ -276,7 +277,7 @@ add_service(struct checker *ck, const struct service *s)
 		k->loop = ck->loop;
 		k->sc = s->conf;
 		k->bc = &s->conf->backends[j];
-		k->sb = shm_backend(ck->env->shm, s->be_slot[j]);
+		k->sb = backend_shm(ck->env, s, (unsigned)j);
 		k->fd = -1;
 		/* A respawned checker picks up where the last one was. */
 		k->up = atomic_load(&k->sb->state) == BACKEND_UP;

@@ -154,7 +154,7 @@ conn_backend(const struct conn *c, int be)
 static struct shm_backend *
 conn_shm_backend(const struct conn *c)
 {
-	return (shm_backend(c->r->env->shm, conn_service(c)->be_slot[c->be]));
+	return (backend_shm(c->r->env, conn_service(c), (unsigned)c->be));
 }
 
 /* One access line per closed connection, when log.access is on. */
@@ -308,7 +308,8 @@ relay_start(struct relay *r, int fd, unsigned svc, const struct net_addr *peer)
 	c->svc = svc;
 	c->be = -1;
 	c->start_ms = clock_ms();
-	c->hash = hash_client(peer);
+	if (conn_service(c)->conf->balance == BALANCE_SOURCE)
+		c->hash = hash_client(peer);
 	net_addr_format(peer, c->client, sizeof(c->client));
 	TAILQ_INSERT_TAIL(&r->conns, c, entry);
 	r->count++;
@@ -334,10 +335,9 @@ static bool
 is_full(const struct conn *c, unsigned be)
 {
 	unsigned	max = conn_backend(c, be)->maxconn;
-	unsigned	slot = conn_service(c)->be_slot[be];
 
-	return (max != 0 && atomic_load_explicit(&shm_backend(c->r->env->shm,
-	    slot)->active, memory_order_relaxed) >= max);
+	return (max != 0 && atomic_load_explicit(&backend_shm(c->r->env,
+	    conn_service(c), be)->active, memory_order_relaxed) >= max);
 }
 
 /* Up, not yet tried by this client, and (unless ignored) not full. */
@@ -360,8 +360,8 @@ load(unsigned be, void *arg, struct balance_load *out)
 	struct conn		*c = pc->c;
 	struct service		*s = conn_service(c);
 
-	out->active = atomic_load_explicit(&shm_backend(c->r->env->shm,
-	    s->be_slot[be])->active, memory_order_relaxed);
+	out->active = atomic_load_explicit(&backend_shm(c->r->env, s,
+	    be)->active, memory_order_relaxed);
 	out->weight = backend_weight(c->r->env, s, be);
 	out->ramp = backend_ramp(c->r->env, s, be, pc->now);
 	/* Only leasttime weighs response times: spare the others the reads. */

@@ -15,7 +15,7 @@
 static const char *
 backend_state(struct lbd *env, const struct service *s, unsigned j)
 {
-	struct shm_backend	*sb = shm_backend(env->shm, s->be_slot[j]);
+	struct shm_backend	*sb = backend_shm(env, s, j);
 
 	if (atomic_load(&sb->disabled))
 		return ("disabled");
@@ -31,8 +31,7 @@ take_backend(struct status_backend *b, struct lbd *env,
     const struct service *s, unsigned j)
 {
 	const struct backend_config	*bc = &s->conf->backends[j];
-	struct shm_backend		*sb = shm_backend(env->shm,
-					    s->be_slot[j]);
+	struct shm_backend		*sb = backend_shm(env, s, j);
 
 	snprintf(b->name, sizeof(b->name), "%s", bc->name);
 	snprintf(b->address, sizeof(b->address), "%s", bc->address);
