@@ -68,7 +68,7 @@ find_backend(struct lbd *env, const char *spec, FILE *out,
 	return (backend_shm(env, *sp, (unsigned)j));
 }
 
-static int
+static void
 cmd_enable(struct lbd *env, const char *spec, bool enable, FILE *out)
 {
 	const struct service	*s;
@@ -76,16 +76,15 @@ cmd_enable(struct lbd *env, const char *spec, bool enable, FILE *out)
 	size_t			 j;
 
 	if ((sb = find_backend(env, spec, out, &s, &j)) == NULL)
-		return (-1);
+		return;
 	atomic_store_explicit(&sb->disabled, !enable, memory_order_release);
 	log_notice("backend %s service=%s backend=%s by=control",
 	    enable ? "enabled" : "disabled", s->conf->name,
 	    s->conf->backends[j].name);
 	fprintf(out, "%s %s\n", enable ? "enabled" : "disabled", spec);
-	return (0);
 }
 
-static int
+static void
 cmd_weight(struct lbd *env, const char *spec, const char *value, FILE *out)
 {
 	const struct service	*s;
@@ -99,10 +98,10 @@ cmd_weight(struct lbd *env, const char *spec, const char *value, FILE *out)
 	    w > LBD_MAX_WEIGHT) {
 		fprintf(out, "error: weight must be 0-%d, not \"%s\"\n",
 		    LBD_MAX_WEIGHT, value);
-		return (-1);
+		return;
 	}
 	if ((sb = find_backend(env, spec, out, &s, &j)) == NULL)
-		return (-1);
+		return;
 	atomic_store(&sb->weight, (unsigned)w);
 	atomic_store(&sb->weight_set, 1);
 	/* Workers rebuild their balancer when they see the new generation. */
@@ -111,34 +110,36 @@ cmd_weight(struct lbd *env, const char *spec, const char *value, FILE *out)
 	log_notice("backend weight service=%s backend=%s weight=%lu "
 	    "by=control", s->conf->name, s->conf->backends[j].name, w);
 	fprintf(out, "weight %s %lu\n", spec, w);
-	return (0);
 }
 
-static int
+static void
 cmd_show(struct lbd *env, int argc, char **argv, FILE *out)
 {
 	struct status	*st;
-	int		 rc = -1;
 
 	if ((st = status_take(env)) == NULL) {
 		fprintf(out, "error: out of memory\n");
-		return (-1);
+		return;
 	}
 	if (argc == 2 && strcmp(argv[1], "services") == 0)
-		rc = status_services_text(st, out);
+		(void)status_services_text(st, out);
 	else if (argc == 3 && strcmp(argv[1], "backends") == 0 &&
 	    config_find_service(env->conf, argv[2]) == NULL)
 		fprintf(out, "error: no service \"%s\"\n", argv[2]);
 	else if ((argc == 2 || argc == 3) && strcmp(argv[1], "backends") == 0)
-		rc = status_backends_text(st, argc == 3 ? argv[2] : NULL, out);
+		(void)status_backends_text(st, argc == 3 ? argv[2] : NULL,
+		    out);
 	else
 		fprintf(out, "error: show services | "
 		    "show backends [SERVICE]\n");
 	status_free(st);
-	return (rc);
 }
 
-int
+/*
+ * Run one command line against env and write the reply (without the
+ * final blank line) to out; a refused command's reply starts "error: ".
+ */
+static void
 control_run(struct lbd *env, const char *line, FILE *out)
 {
 	char	 copy[CONTROL_LINEMAX], *argv[5], *save = NULL;
@@ -148,21 +149,20 @@ control_run(struct lbd *env, const char *line, FILE *out)
 	for (char *t = strtok_r(copy, " \t\r\n", &save); t != NULL && argc < 5;
 	    t = strtok_r(NULL, " \t\r\n", &save))
 		argv[argc++] = t;
-	if (argc == 0 || (argc == 1 && strcmp(argv[0], "help") == 0)) {
+	if (argc == 0 || (argc == 1 && strcmp(argv[0], "help") == 0))
 		fputs(help_text, out);
-		return (0);
-	}
-	if (strcmp(argv[0], "show") == 0)
-		return (cmd_show(env, argc, argv, out));
-	if (argc == 2 && strcmp(argv[0], "disable") == 0)
-		return (cmd_enable(env, argv[1], false, out));
-	if (argc == 2 && strcmp(argv[0], "enable") == 0)
-		return (cmd_enable(env, argv[1], true, out));
-	if (argc == 4 && strcmp(argv[0], "set") == 0 &&
+	else if (strcmp(argv[0], "show") == 0)
+		cmd_show(env, argc, argv, out);
+	else if (argc == 2 && strcmp(argv[0], "disable") == 0)
+		cmd_enable(env, argv[1], false, out);
+	else if (argc == 2 && strcmp(argv[0], "enable") == 0)
+		cmd_enable(env, argv[1], true, out);
+	else if (argc == 4 && strcmp(argv[0], "set") == 0 &&
 	    strcmp(argv[1], "weight") == 0)
-		return (cmd_weight(env, argv[2], argv[3], out));
-	fprintf(out, "error: unknown command \"%s\": try help\n", argv[0]);
-	return (-1);
+		cmd_weight(env, argv[2], argv[3], out);
+	else
+		fprintf(out, "error: unknown command \"%s\": try help\n",
+		    argv[0]);
 }
 
 struct control_client {
@@ -315,20 +315,35 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 		client_free(c);
 }
 
+/* sun for path; -1 with ENAMETOOLONG when it does not fit. */
+static int
+unix_addr(const char *path, struct sockaddr_un *sun)
+{
+	size_t	len = strlen(path);
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (len >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memcpy(sun->sun_path, path, len + 1);
+	return (0);
+}
+
 /* Bind path as a stream socket nobody else may use (mode 0600). */
 static int
 bind_socket(const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un	sun;
 	mode_t			old;
 	int			fd, rc;
 
-	if (strlen(path) >= sizeof(sun.sun_path)) {
+	if (unix_addr(path, &sun) == -1) {
 		snprintf(err, errlen, "control socket path %s is too long",
 		    path);
 		return (-1);
 	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		goto fail;
@@ -394,14 +409,11 @@ control_free(struct control *ctl)
 static int
 connect_socket(const char *path)
 {
-	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un	sun;
 	int			fd;
 
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
+	if (unix_addr(path, &sun) == -1)
 		return (-1);
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {

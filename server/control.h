@@ -26,13 +26,6 @@ struct control	*control_new(struct lbd *env, struct evloop *loop,
 void		 control_free(struct control *ctl);
 
 /*
- * Run one command line against env and write the reply (without the
- * final blank line) to out.  Returns 0, or -1 when the command was
- * refused (the reply then starts with "error: ").
- */
-int		 control_run(struct lbd *env, const char *line, FILE *out);
-
-/*
  * lbd -x: send command to the socket at path and print the reply on
  * stdout.  Returns the exit status: 0, 2 when the command was refused,
  * 3 when no lbd answers there.
