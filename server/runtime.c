@@ -129,14 +129,12 @@ backend_slot(struct build *b, struct lbd *env, const struct service *s,
 		slot = slot_take(b->slots.be, LBD_SHM_BACKENDS, oldest_live);
 		if (slot == -1)
 			return (-1);
-		sb = shm_backend(env->shm, slot);
-		memset(sb, 0, sizeof(*sb));
-		/* A new backend with checks waits for its first pass. */
-		atomic_store(&sb->state, s->conf->health.type == HEALTH_NONE ?
-		    BACKEND_UP : BACKEND_DOWN);
-	} else if (s->conf->health.type == HEALTH_NONE)
-		atomic_store(&shm_backend(env->shm, slot)->state, BACKEND_UP);
+		/* Zero is BACKEND_DOWN: with checks, wait for the first pass. */
+		memset(shm_backend(env->shm, slot), 0, sizeof(*sb));
+	}
 	sb = shm_backend(env->shm, slot);
+	if (s->conf->health.type == HEALTH_NONE)
+		atomic_store(&sb->state, BACKEND_UP);
 	/* A weight set over the control socket outlives reloads. */
 	if (!atomic_load(&sb->weight_set))
 		atomic_store(&sb->weight, s->conf->backends[j].weight);
