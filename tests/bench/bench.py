@@ -4,10 +4,12 @@
   wait PORT SECONDS [PATH..]  until GET /small (or each PATH) answers 200
   tree PID                    PID and all its descendants, one a line
   idle PORT N PID BPORTS      RSS growth of PID's tree per idle connection
+  hold PORT N BPORTS CMD..    run CMD while N idle connections are held
   cpu PID                     CPU seconds of each process (or thread) of PID
   cputotal PID                CPU seconds of PID's whole tree, one number
   record ROUND TARGET WORKLOAD FILE   wrk's BENCH line -> results.tsv row
   report TSV CPU_TSV          the markdown table and the CPU split
+  scale DIR                   the scale table from DIR/scale-*.txt
 
 Only the standard library is used, so a stock python3 runs it.
 """
@@ -16,6 +18,7 @@ import os
 import resource
 import socket
 import statistics
+import subprocess
 import sys
 import time
 
@@ -213,11 +216,21 @@ def settle(pids, bports, want, limit=15.0):
     return last
 
 
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def lost_count(v):
+    """Idle connections that failed, were closed, or never reached a
+    backend, from an IDLE or HOLD line's values."""
+    return v["failed"] + v["closed"] + max(0, v["opened"] - v["upstream"])
+
+
 def cmd_idle(port, n, pid, bports):
     """Open N idle connections through the target, measure the RSS of all
     its processes before and after, then close them.  Prints one line."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_nofile()
     port, n = int(port), int(n)
     bports = {int(p) for p in bports.split(",")}
     pids = tree(int(pid))
@@ -236,12 +249,38 @@ def cmd_idle(port, n, pid, bports):
     return 0
 
 
+def cmd_hold(port, n, bports, *cmd):
+    """Open N idle connections through the target, wait until each has
+    its backend connection, run CMD, then say how many stayed open."""
+    raise_nofile()
+    port, n = int(port), int(n)
+    bports = {int(p) for p in bports.split(",")}
+    socks, fails = open_idle(port, n)
+    deadline = time.monotonic() + 20
+    while (upstream_count(bports) < len(socks) and
+           time.monotonic() < deadline):
+        time.sleep(0.1)
+    upstream = upstream_count(bports)
+    sys.stdout.flush()
+    rc = subprocess.run(cmd).returncode
+    closed = closed_count(socks)
+    for s in socks:
+        s.close()
+    print(f"HOLD n={n} opened={len(socks)} failed={fails} closed={closed} "
+          f"upstream={upstream}")
+    return rc
+
+
 # ---------------------------------------------------------------- results
 
 def parse_kv(line):
     """"KEY k=v k=v" -> {k: float(v)}."""
     return {k: float(v) for k, v in
             (kv.split("=", 1) for kv in line.split()[1:])}
+
+
+def wrk_errors(v):
+    return sum(v[k] for k in ("connect", "read", "write", "timeout", "status"))
 
 
 def cmd_record(rnd, target, workload, path):
@@ -257,8 +296,7 @@ def cmd_record(rnd, target, workload, path):
     elif lines[-1].startswith("IDLE"):
         v = parse_kv(lines[-1])
         row["rss_kib"] = f"{v['per_conn_kib']:.2f}"
-        lost = v["failed"] + v["closed"] + max(0, v["opened"] - v["upstream"])
-        row["errors"] = str(int(lost))
+        row["errors"] = str(int(lost_count(v)))
     else:
         v = parse_kv(lines[-1])
         secs = v["duration_us"] / 1e6
@@ -266,9 +304,7 @@ def cmd_record(rnd, target, workload, path):
         row["mbps"] = f"{v['bytes'] / secs / 1048576:.2f}"
         row["p50_ms"] = f"{v['p50_us'] / 1000:.3f}"
         row["p99_ms"] = f"{v['p99_us'] / 1000:.3f}"
-        errs = sum(v[k] for k in
-                   ("connect", "read", "write", "timeout", "status"))
-        row["errors"] = str(int(errs))
+        row["errors"] = str(int(wrk_errors(v)))
         if cpu and v["requests"] > 0:
             used = cpu[-1]["after_s"] - cpu[-1]["before_s"]
             row["cpu_us"] = f"{used * 1e6 / v['requests']:.2f}"
@@ -371,8 +407,52 @@ def cmd_report(tsv, cpu):
     return 0
 
 
+def scale_log(path):
+    """The last BENCH and HOLD values of one scale log (None if absent)."""
+    try:
+        with open(path) as f:
+            text = f.readlines()
+    except OSError:
+        return None, None
+    last = {}
+    for l in text:
+        if l.startswith(("BENCH ", "HOLD ")):
+            last[l.split()[0]] = parse_kv(l)
+    return last.get("BENCH"), last.get("HOLD")
+
+
+def rps(v):
+    return v["requests"] / (v["duration_us"] / 1e6) if v else None
+
+
+def cmd_scale(raw):
+    """The scale table: one worker's keep-alive rate alone and among the
+    idle connections it holds, under epoll and under poll."""
+    out = ["| events | idle connections on the worker | req/s alone "
+           "| req/s among them | ratio | p99 ms alone | p99 ms among them "
+           "| errors |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for ev in ("epoll", "poll"):
+        alone, _ = scale_log(f"{raw}/scale-{ev}-alone.txt")
+        held, hold = scale_log(f"{raw}/scale-{ev}-held.txt")
+        if alone is None and held is None:
+            continue
+        errs = sum(wrk_errors(v) for v in (alone, held) if v)
+        errs += lost_count(hold) if hold else 0
+        fail = "" if alone and held and hold else " (a run failed)"
+        out.append("| %s |" % " | ".join((
+            ev, fmt(hold and hold["opened"], ".0f"),
+            fmt(rps(alone), ".0f"), fmt(rps(held), ".0f"),
+            ratio(rps(held), rps(alone)),
+            fmt(alone and alone["p99_us"] / 1000, ".2f"),
+            fmt(held and held["p99_us"] / 1000, ".2f"),
+            f"{errs:.0f}{fail}")))
+    print("\n".join(out))
+    return 0
+
+
 COMMANDS = {"wait": cmd_wait, "cpu": cmd_cpu, "cputotal": cmd_cputotal,
-            "idle": cmd_idle,
+            "idle": cmd_idle, "hold": cmd_hold, "scale": cmd_scale,
             "record": cmd_record, "report": cmd_report,
             "tree": lambda pid: print("\n".join(map(str, tree(int(pid)))))}
 

@@ -9,7 +9,8 @@
 #
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, per wrk run),
 # BENCH_IDLE (10000 idle connections; capped by the descriptor limit),
-# BENCH_TARGETS (default "lbd lbd-poll haproxy nginx direct").
+# BENCH_TARGETS (default "lbd lbd-poll haproxy nginx direct"),
+# BENCH_SCALE (1; 0 skips the one-worker scale runs).
 # Output: build/bench/results.md, raw logs in build/bench/raw/.
 set -eu
 
@@ -20,6 +21,8 @@ FRONT=18080
 B1=18101 B2=18102 B3=18103
 STATS=18190
 TARGETS=${BENCH_TARGETS:-"lbd lbd-poll haproxy nginx direct"}
+SCALE=${BENCH_SCALE:-1}
+WORKERS=2		# lbd's; the scale runs use 1
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
@@ -144,6 +147,7 @@ render() {
 	    -e "s|@B1@|$B1|g" -e "s|@B2@|$B2|g" -e "s|@B3@|$B3|g" \
 	    -e "s|@NOFILE@|$NOFILE|g" -e "s|@WCONN@|$WCONN|g" \
 	    -e "s|@MAXCONN@|$MAXCONN|g" -e "s|@LOAD_MODULE@|$LOAD_MODULE|g" \
+	    -e "s|@WORKERS@|$WORKERS|g" \
 	    "$HERE/conf/$1" >"$2"
 }
 
@@ -283,6 +287,42 @@ rotation() {
 	}'
 }
 
+# ------------------------------------------------------------------- scale
+
+# scale_run EVENTS: one lbd worker on EVENTS (epoll or poll) serves the
+# keep-alive load alone, then again while it holds all but 100 of the
+# idle connections the descriptor limit allows.  poll(2) pays for every
+# idle descriptor on every wait; epoll(7) should not notice them.
+scale_run() {
+	events=$1
+	say "scale: one worker on $events"
+	WORKERS=1
+	render lbd.conf "$WORK/lbd.conf" "$WORK"
+	WORKERS=2
+	LBD_EVENTS=$events "$LBD" -f -c "$WORK/lbd.conf" 2>>"$RAW/lbd.log" &
+	TARGET_PID=$! STOP_SIG=INT
+	if $HELPER wait "$FRONT" 10; then
+		url=http://127.0.0.1:$FRONT/small
+		wrk -t1 -c64 -d1s "$url" >/dev/null 2>&1 || true
+		set -- wrk -t1 -c64 -d "${SECONDS_PER_RUN}s" --latency \
+		    -s "$HERE/report.lua" "$url"
+		"$@" >"$RAW/scale-$events-alone.txt" 2>&1 || true
+		$HELPER hold "$FRONT" $((IDLE > 200 ? IDLE - 100 : IDLE / 2)) \
+		    "$B1,$B2,$B3" "$@" \
+		    >"$RAW/scale-$events-held.txt" 2>&1 || true
+	fi
+	stop_target
+}
+
+scale_notes() {
+	[ "$SCALE" = 1 ] || return 0
+	echo
+	echo "Scale: one worker, keep-alive small requests (wrk -t1 -c64)" \
+	    "alone, then among idle connections it holds:"
+	echo
+	$HELPER scale "$RAW"
+}
+
 # ------------------------------------------------------------------ report
 
 versions() {
@@ -361,6 +401,7 @@ report() {
 		header
 		$HELPER report "$RAW/results.tsv" "$RAW/cpu.tsv"
 		lbd_notes
+		scale_notes
 		pollcost_notes
 		peer_notes
 	} >"$OUT/results.md"
@@ -390,6 +431,10 @@ main() {
 			run_target "$t"
 		done
 	done
+	if [ "$SCALE" = 1 ]; then
+		scale_run epoll
+		scale_run poll
+	fi
 	report
 }
 
