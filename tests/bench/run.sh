@@ -178,19 +178,22 @@ start_backends() {
 
 # ----------------------------------------------------------------- targets
 
-# start_TARGET ROUND: start it in the background, set TARGET_PID and PORT.
-start_lbd() {
+# launch_lbd EVENTS: lbd with $WORKERS workers on EVENTS (epoll or poll).
+launch_lbd() {
 	render lbd.conf "$WORK/lbd.conf" "$WORK"
 	"$LBD" -t -c "$WORK/lbd.conf" >/dev/null || die "lbd.conf rejected"
-	"$LBD" -f -c "$WORK/lbd.conf" 2>>"$RAW/lbd.log" &
+	LBD_EVENTS=$1 "$LBD" -f -c "$WORK/lbd.conf" 2>>"$RAW/lbd.log" &
 	TARGET_PID=$! PORT=$FRONT STOP_SIG=INT
+}
+
+# start_TARGET ROUND: start it in the background, set TARGET_PID and PORT.
+start_lbd() {
+	launch_lbd epoll
 }
 
 # The same lbd with its workers on poll(2) instead of epoll(7).
 start_lbd_poll() {
-	render lbd.conf "$WORK/lbd.conf" "$WORK"
-	LBD_EVENTS=poll "$LBD" -f -c "$WORK/lbd.conf" 2>>"$RAW/lbd.log" &
-	TARGET_PID=$! PORT=$FRONT STOP_SIG=INT
+	launch_lbd poll
 }
 
 start_haproxy() {
@@ -297,10 +300,8 @@ scale_run() {
 	events=$1
 	say "scale: one worker on $events"
 	WORKERS=1
-	render lbd.conf "$WORK/lbd.conf" "$WORK"
+	launch_lbd "$events"
 	WORKERS=2
-	LBD_EVENTS=$events "$LBD" -f -c "$WORK/lbd.conf" 2>>"$RAW/lbd.log" &
-	TARGET_PID=$! STOP_SIG=INT
 	if $HELPER wait "$FRONT" 10; then
 		url=http://127.0.0.1:$FRONT/small
 		wrk -t1 -c64 -d1s "$url" >/dev/null 2>&1 || true
