@@ -862,19 +862,26 @@ int
 harness_connect(int port)
 {
 	struct sockaddr_in	sin;
-	struct timeval		tv = { HARNESS_TIMEOUT_MS / 1000, 0 };
-	int			s;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((unsigned short)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	return (harness_connect_addr((struct sockaddr *)&sin, sizeof(sin)));
+}
+
+int
+harness_connect_addr(const struct sockaddr *sa, socklen_t len)
+{
+	struct timeval	tv = { HARNESS_TIMEOUT_MS / 1000, 0 };
+	int		s;
+
+	if ((s = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
 	/* SO_SNDTIMEO also bounds connect() on Linux. */
 	if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
 	    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
-	    connect(s, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+	    connect(s, sa, len) == -1) {
 		close(s);
 		return (-1);
 	}
@@ -943,6 +950,20 @@ harness_echo(int fd, const char *msg)
 	    harness_read(fd, buf, len) == -1)
 		return (false);
 	return (memcmp(buf, msg, len) == 0);
+}
+
+int
+harness_echo_fresh(const struct harness *h, int n, const char *msg)
+{
+	int	fd, ok = 0;
+
+	for (int i = 0; i < n; i++) {
+		if ((fd = harness_connect(h->port)) == -1)
+			continue;
+		ok += harness_echo(fd, msg);
+		close(fd);
+	}
+	return (ok);
 }
 
 long

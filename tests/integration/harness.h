@@ -20,6 +20,7 @@
 #define LBD_HARNESS_H
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -180,6 +181,10 @@ double		 harness_metric_wait(const struct harness *h,
  */
 int		 harness_connect(int port);
 
+/* The same for any address (a unix socket, say). */
+int		 harness_connect_addr(const struct sockaddr *sa,
+		    socklen_t len);
+
 /* Write all of buf / read exactly len bytes; 0 or -1 (error, EOF, timeout). */
 int		 harness_write(int fd, const void *buf, size_t len);
 int		 harness_read(int fd, void *buf, size_t len);
@@ -189,6 +194,10 @@ int		 harness_read_line(int fd, char *buf, size_t len);
 
 /* Send msg and expect exactly it back; true when it came back whole. */
 bool		 harness_echo(int fd, const char *msg);
+
+/* n new connections to lbd, each echoing msg, then closed; how many did. */
+int		 harness_echo_fresh(const struct harness *h, int n,
+		    const char *msg);
 
 /*
  * Wait up to ms for the peer to close fd (EOF or reset), discarding any

@@ -186,19 +186,6 @@ field_digits(const char *line, const char *key)
 	return (v[0] != '\0' && strspn(v, "0123456789") == strlen(v));
 }
 
-/* How many access lines the log holds. */
-static int
-access_count(const struct harness *h)
-{
-	char	*log = harness_read_file(h->log), *p;
-	int	 n = 0;
-
-	for (p = log; p != NULL && (p = strstr(p, ACCESS)) != NULL; p++)
-		n++;
-	free(log);
-	return (n);
-}
-
 static void
 test_one_line_per_connection(void)
 {
@@ -225,7 +212,7 @@ test_one_line_per_connection(void)
 		CU_ASSERT(field_digits(line, "duration_ms"));
 		CU_ASSERT(field_is(line, "result", "ok"));
 	}
-	CU_ASSERT_EQUAL(access_count(h), NCONN);
+	CU_ASSERT_EQUAL(harness_log_count(h, ACCESS), NCONN);
 	harness_free(h);
 }
 
@@ -267,7 +254,7 @@ test_no_backend(void)
 		CU_ASSERT(strcmp(result, "connect_failed") == 0 ||
 		    strcmp(result, "no_backend") == 0);
 	}
-	CU_ASSERT_EQUAL(access_count(h), NDEAD);
+	CU_ASSERT_EQUAL(harness_log_count(h, ACCESS), NDEAD);
 	harness_free(h);
 }
 

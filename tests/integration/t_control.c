@@ -94,19 +94,9 @@ static int
 ctl_open(const struct harness *h)
 {
 	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
-	struct timeval		tv = { HARNESS_TIMEOUT_MS / 1000, 0 };
-	int			fd;
 
 	sock_path(h, sun.sun_path, sizeof(sun.sun_path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
+	return (harness_connect_addr((struct sockaddr *)&sun, sizeof(sun)));
 }
 
 /*

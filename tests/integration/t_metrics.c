@@ -249,6 +249,22 @@ run_traffic(struct expect ex[])
 	return (h);
 }
 
+/* Run the connections, then GET /metrics; the harness, or NULL. */
+static struct harness *
+traffic_metrics(struct expect ex[], char **body)
+{
+	struct harness	*h;
+
+	if ((h = run_traffic(ex)) == NULL)
+		CU_FAIL_FATAL("lbd did not start");
+	if ((*body = get_metrics(h)) == NULL) {
+		CU_FAIL("GET /metrics");
+		harness_free(h);
+		return (NULL);
+	}
+	return (h);
+}
+
 static void
 test_counters_exact(void)
 {
@@ -257,13 +273,8 @@ test_counters_exact(void)
 	char		*body;
 
 	memset(ex, 0, sizeof(ex));
-	if ((h = run_traffic(ex)) == NULL)
-		CU_FAIL_FATAL("lbd did not start");
-	if ((body = get_metrics(h)) == NULL) {
-		CU_FAIL("GET /metrics");
-		harness_free(h);
+	if ((h = traffic_metrics(ex, &body)) == NULL)
 		return;
-	}
 	check_backends(body, ex);
 	check_services(body);
 	free(body);
@@ -316,13 +327,8 @@ test_body_well_formed(void)
 	char		*body, err[256] = "";
 
 	memset(ex, 0, sizeof(ex));
-	if ((h = run_traffic(ex)) == NULL)
-		CU_FAIL_FATAL("lbd did not start");
-	if ((body = get_metrics(h)) == NULL) {
-		CU_FAIL("GET /metrics");
-		harness_free(h);
+	if ((h = traffic_metrics(ex, &body)) == NULL)
 		return;
-	}
 	if (expo_check(body, err, sizeof(err)) == -1) {
 		fprintf(stderr, "\nexposition check: %s\n", err);
 		CU_FAIL("GET /metrics is not well-formed");

@@ -66,20 +66,6 @@ workers_told(struct harness *h, const pid_t *pids, size_t n)
 	return (told);
 }
 
-/* Ten connections, each echoing; how many did. */
-static int
-echoes(const struct harness *h)
-{
-	int	fd, ok = 0;
-
-	for (int i = 0; i < 10; i++) {
-		if ((fd = harness_connect(h->port)) == -1)
-			continue;
-		ok += harness_echo(fd, "as nobody\n");
-		close(fd);
-	}
-	return (ok);
-}
 
 static void
 test_privdrop(void)
@@ -114,7 +100,7 @@ test_privdrop(void)
 	}
 	CU_ASSERT(ids_are(h->lbd, "Uid:", 0));
 	CU_ASSERT(!harness_log_has(h, "ignored"));
-	CU_ASSERT_EQUAL(echoes(h), 10);
+	CU_ASSERT_EQUAL(harness_echo_fresh(h, 10, "as nobody\n"), 10);
 	CU_ASSERT(workers_told(h, pids, n));
 out:
 	harness_free(h);

@@ -101,20 +101,6 @@ check_held(const struct held *c, pid_t victim)
 	return (alive);
 }
 
-/* Ten new connections, each echoing, closed again; how many worked. */
-static int
-fresh_ok(const struct harness *h)
-{
-	int	fd, ok = 0;
-
-	for (int i = 0; i < 10; i++) {
-		if ((fd = harness_connect(h->port)) == -1)
-			continue;
-		ok += harness_echo(fd, "new\n");
-		close(fd);
-	}
-	return (ok);
-}
 
 static void
 test_kill_worker(void)
@@ -138,7 +124,7 @@ test_kill_worker(void)
 	CU_ASSERT(replaced(h, c.owner[0]));
 	alive = check_held(&c, c.owner[0]);
 	CU_ASSERT(alive > 0 && alive < c.n);
-	CU_ASSERT_EQUAL(fresh_ok(h), 10);
+	CU_ASSERT_EQUAL(harness_echo_fresh(h, 10, "new\n"), 10);
 	CU_ASSERT_EQUAL(harness_metric_wait(h, ACTIVE, alive, 5000), alive);
 	CU_ASSERT_EQUAL(harness_metric_wait(h, BE_ACTIVE, alive, 5000),
 	    alive);
