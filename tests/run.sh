@@ -1,7 +1,9 @@
 #!/bin/sh
 # Run every test program, plain and under AddressSanitizer with
 # UndefinedBehaviorSanitizer, then print one closing line
-# "N passed, N failed".  Exits non-zero if anything failed or crashed.
+# "N passed, N failed, N skipped" (a test that cannot run here, for
+# example without root, calls cunit_skip()).  Exits non-zero if anything
+# failed or crashed.
 set -u
 results="$PWD/build/results.txt"
 rm -f "$results"
@@ -32,6 +34,7 @@ run "integration tests (asan+ubsan)" LBD_ASAN=1 LBD_BIN=build/asan/lbd \
     LBD_BACKEND_DIR=build/asan/backends build/asan/integration_tests
 run "manual pages" sh tests/man.sh
 
-awk '{ p += $1; f += $2 } END { printf "%d passed, %d failed\n", p, f }' \
+awk '{ p += $1; f += $2; s += $3 }
+    END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' \
     "$results"
 exit $status

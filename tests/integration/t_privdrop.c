@@ -19,6 +19,7 @@
 
 #include <CUnit/CUnit.h>
 
+#include "../cunit_run.h"
 #include "harness.h"
 
 /* True when all four ids on the line of /proc/PID/status equal want. */
@@ -77,9 +78,7 @@ test_privdrop(void)
 	long		 uid, gid;
 
 	if (geteuid() != 0 || (pw = getpwnam("nobody")) == NULL) {
-		fprintf(stderr, "\n  not root, or no user nobody: "
-		    "privilege drop not tested\n");
-		CU_PASS("privilege drop needs root and user nobody");
+		cunit_skip("privilege drop needs root and user nobody");
 		return;
 	}
 	uid = (long)pw->pw_uid;
