@@ -47,6 +47,7 @@ static const struct {
 	{ "control",		t_control_register },
 	{ "access",		t_access_register },
 	{ "stopped",		t_stopped_register },
+	{ "stats_lockout",	t_stats_lockout_register },
 };
 
 /* Register the suites $LBD_SUITE selects (all when unset); the count. */
