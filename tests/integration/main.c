@@ -46,7 +46,6 @@ static const struct {
 	{ "status",		t_status_register },
 	{ "control",		t_control_register },
 	{ "access",		t_access_register },
-	{ "stopped",		t_stopped_register },
 	{ "stats_lockout",	t_stats_lockout_register },
 };
 
