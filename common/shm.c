@@ -35,8 +35,9 @@ struct shm_worker {
 	atomic_uint	generation;			/* master */
 	atomic_ullong	accepted;			/* its worker */
 	atomic_uint	conns;				/* its worker */
-	atomic_ullong	beat_ms;	/* its worker; relaxed; loop round,
-					   0 = none yet; master zeroes */
+	atomic_ullong	beat_ms;	/* its worker, each loop round;
+					   master at label, 0 at reclaim;
+					   relaxed */
 	atomic_uint	svc_active[LBD_SHM_SERVICES];	/* its worker */
 	atomic_uint	be_active[LBD_SHM_BACKENDS];	/* its worker */
 };
