@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "clock.h"
 #include "shm.h"
 
 #define SHM_MAGIC	0x6c626431u	/* "lbd1" */
@@ -34,6 +35,9 @@ struct shm_worker {
 	atomic_uint	generation;			/* master */
 	atomic_ullong	accepted;			/* its worker */
 	atomic_uint	conns;				/* its worker */
+	atomic_ullong	beat_ms;	/* its worker, each loop round;
+					   master at label, 0 at reclaim;
+					   relaxed */
 	atomic_uint	svc_active[LBD_SHM_SERVICES];	/* its worker */
 	atomic_uint	be_active[LBD_SHM_BACKENDS];	/* its worker */
 };
@@ -126,6 +130,7 @@ shm_reclaim_worker(struct shm *shm, unsigned wslot)
 	for (size_t i = 0; i < LBD_SHM_BACKENDS; i++)
 		take_back(&w->be_active[i], &shm->backends[i].active);
 	atomic_compare_exchange_strong(&shm->global.accept_owner, &owner, 0);
+	atomic_store(&w->beat_ms, 0);
 	atomic_store(&w->accepted, 0);
 	atomic_store(&w->id, 0);
 	atomic_store(&w->state, WSLOT_FREE);
@@ -205,16 +210,63 @@ shm_backend_release(struct shm *shm, unsigned wslot, unsigned be)
 	    &shm->workers[wslot].be_active[be]);
 }
 
-bool
-shm_accept_try(struct shm *shm, unsigned wslot)
+void
+shm_worker_beat(struct shm *shm, unsigned wslot, uint64_t now_ms)
 {
-	int	expected = 0, me = (int)wslot + 1;
+	atomic_store_explicit(&shm->workers[wslot].beat_ms, now_ms,
+	    memory_order_relaxed);
+}
 
-	if (atomic_load_explicit(&shm->global.accept_owner,
-	    memory_order_acquire) == me)
+/* Has the worker of wslot not beaten for LBD_SHM_STALE_MS at now_ms? */
+static bool
+worker_is_stale(struct shm *shm, unsigned wslot, uint64_t now_ms)
+{
+	uint64_t	beat;
+
+	beat = atomic_load_explicit(&shm->workers[wslot].beat_ms,
+	    memory_order_relaxed);
+	/* A beat stamped after our clock read is fresh, not in the future. */
+	return (beat + LBD_SHM_STALE_MS < now_ms);
+}
+
+unsigned
+shm_workers_stale(struct shm *shm, unsigned generation, uint64_t now_ms)
+{
+	unsigned	n = 0;
+
+	for (unsigned i = 0; i < LBD_SHM_WORKERS; i++) {
+		struct shm_worker *w = &shm->workers[i];
+
+		/* id 0: free, or a process that is no worker (the checker). */
+		if (atomic_load_explicit(&w->state, memory_order_relaxed) ==
+		    WSLOT_USED && atomic_load_explicit(&w->id,
+		    memory_order_relaxed) != 0 && atomic_load_explicit(
+		    &w->generation, memory_order_relaxed) == generation &&
+		    worker_is_stale(shm, i, now_ms))
+			n++;
+	}
+	return (n);
+}
+
+/*
+ * The turn is free, or its holder stopped taking it: a stopped or hung
+ * worker must not keep every other one from accepting.  The holder
+ * vanished from range counts as stale too.
+ */
+bool
+shm_accept_try(struct shm *shm, unsigned wslot, uint64_t now_ms)
+{
+	int	owner, me = (int)wslot + 1;
+
+	owner = atomic_load_explicit(&shm->global.accept_owner,
+	    memory_order_acquire);
+	if (owner == me)
 		return (true);
+	if (owner > 0 && owner <= LBD_SHM_WORKERS &&
+	    !worker_is_stale(shm, (unsigned)owner - 1, now_ms))
+		return (false);
 	return (atomic_compare_exchange_strong_explicit(
-	    &shm->global.accept_owner, &expected, me, memory_order_acq_rel,
+	    &shm->global.accept_owner, &owner, me, memory_order_acq_rel,
 	    memory_order_relaxed));
 }
 
@@ -254,6 +306,7 @@ void
 shm_worker_label(struct shm *shm, unsigned wslot, unsigned id,
     unsigned generation)
 {
+	atomic_store(&shm->workers[wslot].beat_ms, clock_ms());
 	atomic_store(&shm->workers[wslot].id, id);
 	atomic_store(&shm->workers[wslot].generation, generation);
 }

@@ -110,11 +110,31 @@ void			 shm_backend_release(struct shm *shm, unsigned wslot,
 			    unsigned be);
 
 /*
+ * A worker whose last heartbeat is older than this has stopped or hung:
+ * the others no longer leave it a share, and take its accept turn.
+ */
+#define LBD_SHM_STALE_MS	500
+
+/* Worker: stamp its slot's heartbeat with now_ms (clock_ms()). */
+void			 shm_worker_beat(struct shm *shm, unsigned wslot,
+			    uint64_t now_ms);
+
+/*
+ * How many workers of generation have not beaten within LBD_SHM_STALE_MS
+ * of now_ms: stopped or hung, they take no turn at accepting.  A worker
+ * counts as fresh from its shm_worker_label() on.
+ */
+unsigned		 shm_workers_stale(struct shm *shm, unsigned generation,
+			    uint64_t now_ms);
+
+/*
  * The accept turn: only its holder polls the listening sockets, so a new
  * connection wakes one worker, not all.  try returns true when wslot holds
- * the turn (already or now); release gives it up if held.
+ * the turn (already, free, or taken from a holder whose heartbeat is
+ * stale at now_ms); release gives it up if held.
  */
-bool			 shm_accept_try(struct shm *shm, unsigned wslot);
+bool			 shm_accept_try(struct shm *shm, unsigned wslot,
+			    uint64_t now_ms);
 void			 shm_accept_release(struct shm *shm, unsigned wslot);
 
 /*
@@ -132,7 +152,10 @@ struct shm_worker_view {
 	unsigned		conns;		/* open now */
 };
 
-/* Master, before forking into wslot: which worker it will hold. */
+/*
+ * Master, before forking into wslot: which worker it will hold.  Its
+ * heartbeat starts now, so that it has LBD_SHM_STALE_MS to start beating.
+ */
 void			 shm_worker_label(struct shm *shm, unsigned wslot,
 			    unsigned id, unsigned generation);
 

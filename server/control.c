@@ -10,6 +10,7 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "clock.h"
 #include "config.h"
 #include "control.h"
 #include "evloop.h"
@@ -29,7 +31,8 @@
 #include "status.h"
 
 #define CONTROL_LINEMAX	1024	/* one command */
-#define CONTROL_CLIENTS	16
+#define CONTROL_CLIENTS	16	/* when full, the least active goes */
+#define CONTROL_REPLY_MS 10000	/* lbd -x: bound on connect and reply */
 
 static const char help_text[] =
     "show services                   services and their counts\n"
@@ -170,6 +173,7 @@ struct control_client {
 	int		 fd;
 	unsigned	 index;
 	bool		 eof;		/* peer done: close once flushed */
+	uint64_t	 seen_ms;	/* last event: idle since */
 	size_t		 inlen;
 	char		 in[CONTROL_LINEMAX + 1];
 	char		*out;
@@ -277,6 +281,7 @@ on_event(struct evloop *loop, int fd, int events, void *arg)
 	struct control_client	*c = arg;
 	int			 mask;
 
+	c->seen_ms = clock_ms();
 	if (((events & (EV_READ | EV_ERROR)) && !c->eof && do_read(c) == -1) ||
 	    (c->outlen > c->sent && do_write(c) == -1)) {
 		client_free(c);
@@ -291,6 +296,22 @@ on_event(struct evloop *loop, int fd, int events, void *arg)
 		client_free(c);
 }
 
+/*
+ * The table is full: close the client that has been quiet longest, so
+ * that clients left open (or opened on purpose) cannot lock an operator
+ * out until they time out.
+ */
+static void
+close_least_active(struct control *ctl)
+{
+	struct control_client	*oldest = ctl->clients[0];
+
+	for (unsigned i = 1; i < ctl->nclients; i++)
+		if (ctl->clients[i]->seen_ms < oldest->seen_ms)
+			oldest = ctl->clients[i];
+	client_free(oldest);
+}
+
 static void
 on_accept(struct evloop *loop, int fd, int events, void *arg)
 {
@@ -302,13 +323,15 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 	if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
 	    -1)
 		return;
-	if (ctl->nclients >= CONTROL_CLIENTS ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(cfd);
 		return;
 	}
+	if (ctl->nclients >= CONTROL_CLIENTS)
+		close_least_active(ctl);
 	c->ctl = ctl;
 	c->fd = cfd;
+	c->seen_ms = clock_ms();
 	c->index = ctl->nclients;
 	ctl->clients[ctl->nclients++] = c;
 	if (evloop_add(loop, cfd, EV_READ, on_event, c) == -1)
@@ -394,6 +417,17 @@ control_new(struct lbd *env, struct evloop *loop, char *err, size_t errlen)
 }
 
 void
+control_sweep(struct control *ctl, uint64_t now_ms)
+{
+	for (unsigned i = 0; ctl != NULL && i < ctl->nclients; )
+		if (now_ms - ctl->clients[i]->seen_ms >=
+		    ctl->env->admin_timeout_ms)
+			client_free(ctl->clients[i]);	/* i: another now */
+		else
+			i++;
+}
+
+void
 control_free(struct control *ctl)
 {
 	if (ctl == NULL)
@@ -406,24 +440,47 @@ control_free(struct control *ctl)
 	free(ctl);
 }
 
+/* Connect to path with both directions bounded by CONTROL_REPLY_MS. */
 static int
 connect_socket(const char *path)
 {
 	struct sockaddr_un	sun;
-	int			fd;
+	struct timeval		tv = { .tv_sec = CONTROL_REPLY_MS / 1000 };
+	int			fd, saved;
 
 	if (unix_addr(path, &sun) == -1)
 		return (-1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	/* A hung master must not hang us: these bound connect(2) too. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;
 		close(fd);
+		errno = saved;
 		return (-1);
 	}
 	return (fd);
 }
 
-/* Read until the blank line that ends one reply; its length or -1. */
+/* Send len bytes of buf whole; -1 with errno (EPIPE: the peer closed). */
+static int
+send_all(int fd, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	for (size_t off = 0; off < len; off += n)
+		/* No SIGPIPE: a closed socket is an answer to report. */
+		if ((n = send(fd, buf + off, len - off, MSG_NOSIGNAL)) == -1)
+			return (-1);
+	return (0);
+}
+
+/*
+ * Read until the blank line that ends one reply; its length, or -1 with
+ * errno (ECONNRESET when the socket closed before any byte).
+ */
 static ssize_t
 read_reply(int fd, char *buf, size_t len)
 {
@@ -431,8 +488,14 @@ read_reply(int fd, char *buf, size_t len)
 	ssize_t	n;
 
 	while (got < len - 1) {
-		if ((n = read(fd, buf + got, len - 1 - got)) <= 0)
-			return (n == 0 && got > 0 ? (ssize_t)got : -1);
+		if ((n = read(fd, buf + got, len - 1 - got)) == -1)
+			return (-1);
+		if (n == 0) {
+			if (got > 0)
+				return ((ssize_t)got);
+			errno = ECONNRESET;
+			return (-1);
+		}
 		got += n;
 		buf[got] = '\0';
 		if (strstr(buf, "\n\n") != NULL)
@@ -441,11 +504,22 @@ read_reply(int fd, char *buf, size_t len)
 	return ((ssize_t)got);
 }
 
+/* Why nothing answered, in words for the operator. */
+static const char *
+why(int err)
+{
+	if (err == EAGAIN || err == EWOULDBLOCK)
+		return ("timed out");
+	if (err == EPIPE || err == ECONNRESET)
+		return ("connection closed");
+	return (strerror(err));
+}
+
 int
 control_send(const char *path, const char *command)
 {
 	char	reply[65536];
-	ssize_t	n;
+	ssize_t	n = -1;
 	int	fd;
 
 	if (path[0] == '\0') {
@@ -455,12 +529,14 @@ control_send(const char *path, const char *command)
 	}
 	if ((fd = connect_socket(path)) == -1) {
 		fprintf(stderr, "lbd: cannot connect to %s: %s\n", path,
-		    strerror(errno));
+		    why(errno));
 		return (3);
 	}
-	if (dprintf(fd, "%s\n", command) < 0 ||
+	if (send_all(fd, command, strlen(command)) == -1 ||
+	    send_all(fd, "\n", 1) == -1 ||
 	    (n = read_reply(fd, reply, sizeof(reply))) == -1) {
-		fprintf(stderr, "lbd: no reply from %s\n", path);
+		fprintf(stderr, "lbd: no reply from %s: %s\n", path,
+		    why(errno));
 		close(fd);
 		return (3);
 	}

@@ -8,6 +8,7 @@
 #define LBD_CONTROL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct evloop;
@@ -21,6 +22,12 @@ struct control;
  */
 struct control	*control_new(struct lbd *env, struct evloop *loop,
 		    char *err, size_t errlen);
+
+/*
+ * Close the clients idle for env->admin_timeout_ms at now_ms, so that
+ * none can hold a place for ever.  NULL allowed.
+ */
+void		 control_sweep(struct control *ctl, uint64_t now_ms);
 
 /* Close every control connection and remove the socket.  NULL allowed. */
 void		 control_free(struct control *ctl);

@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "evloop.h"
 #include "lbd_limits.h"
@@ -40,6 +41,7 @@ struct lbd {
 	char			 conf_path[LBD_PATHLEN];	/* absolute */
 	bool			 foreground;
 	enum evloop_kind	 events;	/* the workers' event loop */
+	uint64_t		 admin_timeout_ms; /* control idle, stats head */
 	pid_t			 master_pid;
 	struct config		*conf;
 	unsigned		 generation;	/* bumped by each reload */

@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
@@ -20,6 +21,7 @@
 #include "proc.h"
 
 #define DEFAULT_CONF	"/etc/lbd.conf"
+#define ADMIN_TIMEOUT_MS 10000	/* SPEC: control idle, stats head */
 
 struct options {
 	const char	*conf_path;
@@ -195,6 +197,22 @@ events_kind(void)
 }
 
 /*
+ * How long the control socket lets a client idle and the stats listener
+ * waits for a request head: 10 s, which tests shorten with
+ * LBD_ADMIN_TIMEOUT (a duration, as in the file).
+ */
+static uint64_t
+admin_timeout(void)
+{
+	const char	*text = getenv("LBD_ADMIN_TIMEOUT");
+	uint64_t	 ms;
+
+	if (text == NULL || clock_parse_duration(text, &ms) == -1 || ms == 0)
+		return (ADMIN_TIMEOUT_MS);
+	return (ms);
+}
+
+/*
  * Remember the file for reloads, as an absolute path: they happen after
  * chdir("/"), and after the process title has overwritten argv.
  */
@@ -230,6 +248,7 @@ main(int argc, char **argv)
 		keep_conf_path(&env, o.conf_path);
 		env.foreground = o.foreground;
 		env.events = events_kind();
+		env.admin_timeout_ms = admin_timeout();
 		rc = run(&env);
 		master_teardown(&env);
 	}

@@ -602,6 +602,7 @@ master_loop(struct master *m)
 		if (!m->stopping)
 			respawn_due(m, now);
 		stats_sweep(m->stats, now);
+		control_sweep(m->control, now);
 		if (evloop_wait(m->loop, next_timeout(m, now),
 		    &m->env->unblocked) == -1)
 			fatal("%s: ppoll", __func__);

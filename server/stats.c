@@ -4,6 +4,11 @@
  * headers), answered from a fresh snapshot, and the connection kept for
  * the next request when the client wants it.  Nothing here blocks: a slow
  * client waits in the loop like any other descriptor.
+ *
+ * Nor can slow clients lock the listener: a request head must be whole
+ * env->admin_timeout_ms after its first byte (a byte now and then does
+ * not reset it), a connection quiet that long is closed, and a client
+ * arriving at a full table takes the place of the least active one.
  */
 #include <sys/socket.h>
 
@@ -23,14 +28,15 @@
 
 #define STATS_REQMAX	8192	/* request line and headers */
 #define STATS_CLIENTS	64	/* open stats connections at once */
-#define STATS_IDLE_MS	10000	/* keep-alive connections idle this long */
 
 struct stats_client {
 	struct stats	*st;
 	int		 fd;
 	unsigned	 index;		/* in st->clients[] */
 	bool		 keep_alive;	/* after this response */
-	uint64_t	 seen_ms;
+	uint64_t	 seen_ms;	/* last byte in or out */
+	uint64_t	 head_ms;	/* first byte of a head not whole yet,
+					   0 when none is being read */
 	size_t		 reqlen;
 	char		 req[STATS_REQMAX + 1];
 	char		*resp;
@@ -237,6 +243,20 @@ handle(struct stats_client *c)
 	return (answer(c, &r) == -1 ? -1 : 1);
 }
 
+/*
+ * After handle() returned rc at now: a head still incomplete runs against
+ * its deadline from its first byte, or from now for one pipelined behind
+ * a response; any other state has no head deadline.
+ */
+static void
+track_head(struct stats_client *c, int rc, uint64_t now)
+{
+	if (rc != 0 || c->reqlen == 0)
+		c->head_ms = 0;
+	else if (c->head_ms == 0)
+		c->head_ms = now;
+}
+
 /* Switch the client to writing its response, or reading its next one. */
 static void
 await(struct stats_client *c, bool writing, evloop_fn fn)
@@ -258,18 +278,21 @@ on_client_write(struct evloop *loop, int fd, int events, void *arg)
 	n = send(fd, c->resp + c->sent, c->resplen - c->sent, MSG_NOSIGNAL);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n == -1 || (c->sent += n) < c->resplen) {
-		if (n == -1)
-			client_free(c);
+	if (n == -1) {
+		client_free(c);
 		return;
 	}
 	c->seen_ms = clock_ms();
+	if ((c->sent += n) < c->resplen)
+		return;
 	if (!c->keep_alive) {
 		client_free(c);
 		return;
 	}
 	/* A pipelined request may be waiting already. */
-	if ((rc = handle(c)) == -1)
+	rc = handle(c);
+	track_head(c, rc, c->seen_ms);
+	if (rc == -1)
 		client_free(c);
 	else if (rc == 0)
 		await(c, false, on_client_read);
@@ -294,10 +317,27 @@ on_client_read(struct evloop *loop, int fd, int events, void *arg)
 	c->reqlen += n;
 	c->req[c->reqlen] = '\0';
 	c->seen_ms = clock_ms();
-	if ((rc = handle(c)) == -1)
+	rc = handle(c);
+	track_head(c, rc, c->seen_ms);
+	if (rc == -1)
 		client_free(c);
 	else if (rc == 1)
 		await(c, true, on_client_write);
+}
+
+/*
+ * The table is full: close the client quiet for longest, so that a new
+ * one always gets in, however many connections trickle or sit idle.
+ */
+static void
+close_least_active(struct stats *st)
+{
+	struct stats_client	*oldest = st->clients[0];
+
+	for (unsigned i = 1; i < st->nclients; i++)
+		if (st->clients[i]->seen_ms < oldest->seen_ms)
+			oldest = st->clients[i];
+	client_free(oldest);
 }
 
 static void
@@ -311,11 +351,12 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 	if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
 	    -1)
 		return;
-	if (st->nclients >= STATS_CLIENTS ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(cfd);
 		return;
 	}
+	if (st->nclients >= STATS_CLIENTS)
+		close_least_active(st);
 	c->st = st;
 	c->fd = cfd;
 	c->seen_ms = clock_ms();
@@ -342,11 +383,21 @@ stats_new(struct lbd *env, struct evloop *loop)
 	return (st);
 }
 
+/* Quiet too long, or its request head past its deadline? */
+static bool
+client_expired(const struct stats_client *c, uint64_t now_ms,
+    uint64_t limit)
+{
+	return (now_ms - c->seen_ms >= limit ||
+	    (c->head_ms != 0 && now_ms - c->head_ms >= limit));
+}
+
 void
 stats_sweep(struct stats *st, uint64_t now_ms)
 {
 	for (unsigned i = 0; st != NULL && i < st->nclients; )
-		if (now_ms - st->clients[i]->seen_ms >= STATS_IDLE_MS)
+		if (client_expired(st->clients[i], now_ms,
+		    st->env->admin_timeout_ms))
 			client_free(st->clients[i]);	/* i: another now */
 		else
 			i++;

@@ -19,7 +19,11 @@ struct stats;
 struct stats	*stats_new(struct lbd *env, struct evloop *loop);
 void		 stats_free(struct stats *st);
 
-/* Close keep-alive connections idle too long.  NULL is allowed. */
+/*
+ * Close the connections quiet for env->admin_timeout_ms at now_ms, or
+ * whose request head is not whole that long after its first byte.  NULL
+ * is allowed.
+ */
 void		 stats_sweep(struct stats *st, uint64_t now_ms);
 
 #endif /* LBD_STATS_H */

@@ -10,6 +10,12 @@
  * turns: the holder of the shared accept turn is the only one polling the
  * listening sockets, and the others look for the turn every
  * ACCEPT_RETRY_MS.  Either way a new connection wakes one process.
+ *
+ * A stopped or hung worker must not hold the others back.  Each worker
+ * stamps a heartbeat in its shared slot every round (a round is at most
+ * BEAT_MS apart, idle or not); the shares count only the workers whose
+ * heartbeat is fresh, and a turn whose holder's heartbeat went stale is
+ * taken over (LBD_SHM_STALE_MS).
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -37,6 +43,7 @@
 #define QUEUE_RETRY_MS		5	/* a slot may free in another worker */
 #define EMFILE_PAUSE_MS		1000	/* pause after running out of fds */
 #define IDLE_MS			1000	/* quiet this long: idle, at a stop */
+#define BEAT_MS			100	/* heartbeat and live count this often */
 
 static volatile sig_atomic_t	got_term;
 static volatile sig_atomic_t	got_int;
@@ -63,6 +70,8 @@ struct worker {
 	uint64_t	 paused_until;	/* EMFILE back-off */
 	bool		 emfile_logged;
 	uint64_t	 next_sweep;
+	unsigned	 stale;		/* workers stopped or hung */
+	uint64_t	 stale_at;	/* when to count them again */
 };
 
 static void
@@ -213,7 +222,11 @@ may_accept(struct worker *w, uint64_t now)
 	    w->env->conf->maxconn);
 }
 
-/* Does it hold more than its share (the mean plus one)?  See the top. */
+/*
+ * Does it hold more than its share (the mean plus one)?  See the top.  The
+ * mean is over the live workers only: one that stopped takes nothing, so
+ * counting it would cap the others below what they must carry.
+ */
 static bool
 over_share(struct worker *w)
 {
@@ -223,7 +236,26 @@ over_share(struct worker *w)
 	total = atomic_load_explicit(&g->conns, memory_order_relaxed);
 	mine = shm_worker_conns(w->env->shm, w->wslot);
 	n = atomic_load_explicit(&g->workers, memory_order_relaxed);
+	n = n > w->stale ? n - w->stale : 1;
 	return (n > 1 && (unsigned long)mine * n > total + n);
+}
+
+/* Tell the others we are alive; count those that are not, every BEAT_MS. */
+static void
+beat(struct worker *w, uint64_t now)
+{
+	shm_worker_beat(w->env->shm, w->wslot, now);
+	if (now < w->stale_at)
+		return;
+	w->stale = shm_workers_stale(w->env->shm, w->env->generation, now);
+	w->stale_at = now + BEAT_MS;
+}
+
+/* A wait no longer than BEAT_MS, so that an idle worker's beat stays fresh. */
+static int
+beat_timeout(int ms)
+{
+	return (ms < 0 || ms > BEAT_MS ? BEAT_MS : ms);
 }
 
 /*
@@ -235,7 +267,10 @@ over_share(struct worker *w)
 static void
 take_turn(struct worker *w, uint64_t now)
 {
-	bool	want = may_accept(w, now) && !over_share(w);
+	bool	want;
+
+	beat(w, now);
+	want = may_accept(w, now) && !over_share(w);
 
 	if (w->env->events == EVLOOP_EPOLL) {
 		if (want && !w->listening)
@@ -244,7 +279,7 @@ take_turn(struct worker *w, uint64_t now)
 			listen_stop(w);
 		return;
 	}
-	if (want && shm_accept_try(w->env->shm, w->wslot)) {
+	if (want && shm_accept_try(w->env->shm, w->wslot, now)) {
 		if (!w->listening)
 			listen_start(w);
 		return;
@@ -317,7 +352,7 @@ worker_loop(struct worker *w)
 			relay_retry_queue(w->relay, now);
 		(void)relay_ran_short(w);
 		take_turn(w, now);
-		if (evloop_wait(w->loop, poll_timeout(w, now),
+		if (evloop_wait(w->loop, beat_timeout(poll_timeout(w, now)),
 		    &w->env->unblocked) == -1)
 			fatal("%s: ppoll", __func__);
 	}

@@ -46,6 +46,7 @@ static const struct {
 	{ "status",		t_status_register },
 	{ "control",		t_control_register },
 	{ "access",		t_access_register },
+	{ "stats_lockout",	t_stats_lockout_register },
 };
 
 /* Register the suites $LBD_SUITE selects (all when unset); the count. */

@@ -21,7 +21,13 @@
  *    nobody is refused with EACCES, and let in once the mode is 0666 (so
  *    the refusal comes from the mode);
  *  - a disabled backend stays disabled across a reload (SIGHUP, same
- *    file).
+ *    file);
+ *  - lock-out: with 16 connections open and idle (all the master
+ *    serves), lbd -x still gets its reply at once (the quietest one is
+ *    closed for it); with LBD_ADMIN_TIMEOUT=500ms an idle connection is
+ *    closed within IDLE_CLOSE_MS while one sending a command every
+ *    200 ms stays; lbd -x against a socket that closes every connection
+ *    at once exits 3 with a reason, never of SIGPIPE.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -47,6 +53,8 @@
 #define REPLYMAX	16384
 #define RUN_MS		5000	/* for one lbd -x */
 #define CHILD_MS	5000	/* for the client running as nobody */
+#define CTL_CLIENTS	16	/* connections the master serves at once */
+#define IDLE_CLOSE_MS	3000	/* 500 ms idle, and the 1 s sweep, and slack */
 #define UP_A		"lbd_backend_up{service=\"web\",backend=\"a\"}"
 #define ACTIVE_A	"lbd_backend_active_connections{service=\"web\"," \
 			"backend=\"a\"}"
@@ -548,6 +556,121 @@ test_disabled_across_reload(void)
 	harness_free(h);
 }
 
+/* Fill the master's table with idle clients: lbd -x must still get in. */
+static void
+test_lockout(void)
+{
+	struct harness	*h;
+	char		 out[REPLYMAX], reply[REPLYMAX];
+	int		 fds[CTL_CLIENTS];
+
+	if ((h = start()) == NULL)
+		CU_FAIL_FATAL("lbd did not start");
+	/* One command each: then the master surely holds them all. */
+	for (int i = 0; i < CTL_CLIENTS; i++)
+		if ((fds[i] = ctl_open(h)) != -1 &&
+		    ctl_cmd(fds[i], "help", reply, sizeof(reply)) == -1) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	for (int i = 0; i < CTL_CLIENTS; i++)
+		CU_ASSERT(fds[i] != -1);
+	CU_ASSERT_EQUAL(harness_run(out, sizeof(out), RUN_MS, "-c", h->conf,
+	    "-x", "help", NULL), 0);
+	CU_ASSERT(strstr(out, "show services") != NULL);
+	for (int i = 0; i < CTL_CLIENTS; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	harness_free(h);
+}
+
+/* An idle client is closed; one that keeps talking is not. */
+static void
+test_idle_closed(void)
+{
+	struct harness	*h;
+	char		 reply[REPLYMAX];
+	uint64_t	 end;
+	int		 idle, busy;
+
+	setenv("LBD_ADMIN_TIMEOUT", "500ms", 1);
+	h = start();
+	unsetenv("LBD_ADMIN_TIMEOUT");
+	if (h == NULL)
+		CU_FAIL_FATAL("lbd did not start");
+	idle = ctl_open(h);
+	busy = ctl_open(h);
+	CU_ASSERT_FATAL(idle != -1 && busy != -1);
+	end = clock_ms() + 1500;
+	while (clock_ms() < end) {
+		CU_ASSERT_EQUAL_FATAL(ctl_cmd(busy, "help", reply,
+		    sizeof(reply)), 0);
+		harness_sleep_ms(200);
+	}
+	CU_ASSERT(harness_wait_closed(idle, IDLE_CLOSE_MS) != -1);
+	CU_ASSERT_EQUAL(ctl_cmd(busy, "help", reply, sizeof(reply)), 0);
+	close(idle);
+	close(busy);
+	harness_free(h);
+}
+
+/*
+ * A child serving path by closing each connection at once, for CHILD_MS
+ * at most; its pid, or -1.
+ */
+static pid_t
+serve_closing(const char *path)
+{
+	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
+	pid_t			pid;
+	int			fd, c;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, 16) == -1 || (pid = fork()) == -1) {
+		close(fd);
+		return (-1);
+	}
+	if (pid == 0) {
+		alarm(CHILD_MS / 1000);		/* the default action ends us */
+		for (;;)
+			if ((c = accept(fd, NULL, NULL)) != -1)
+				close(c);
+	}
+	close(fd);
+	return (pid);
+}
+
+/* lbd -x against a socket that closes at once: exit 3 and say why. */
+static void
+test_x_closed(void)
+{
+	struct harness	*h;
+	char		 out[REPLYMAX], conf[128], path[100];
+	pid_t		 pid;
+	int		 rc;
+
+	if ((h = start()) == NULL)
+		CU_FAIL_FATAL("lbd did not start");
+	CU_ASSERT_EQUAL_FATAL(write_orphan_config(h, conf, sizeof(conf)), 0);
+	snprintf(path, sizeof(path), "%s/nob.sock", h->dir);
+	CU_ASSERT_FATAL((pid = serve_closing(path)) > 0);
+	for (int i = 0; i < 5; i++) {
+		rc = harness_run(out, sizeof(out), RUN_MS, "-c", conf, "-x",
+		    "help", NULL);
+		CU_ASSERT_EQUAL(rc, 3);
+		CU_ASSERT(strstr(out, "lbd: ") != NULL);
+		if (rc != 3)
+			fprintf(stderr, "\nlbd -x: status %d: %s", rc, out);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unlink(path);
+	harness_free(h);
+}
+
 int
 t_control_register(void)
 {
@@ -571,7 +694,13 @@ t_control_register(void)
 	    CU_add_test(s, "the socket refuses another user",
 	    test_other_user) == NULL ||
 	    CU_add_test(s, "disabled stays disabled across a reload",
-	    test_disabled_across_reload) == NULL)
+	    test_disabled_across_reload) == NULL ||
+	    CU_add_test(s, "16 idle clients do not lock lbd -x out",
+	    test_lockout) == NULL ||
+	    CU_add_test(s, "an idle client is closed, a busy one kept",
+	    test_idle_closed) == NULL ||
+	    CU_add_test(s, "lbd -x on a socket that closes: 3 and a reason",
+	    test_x_closed) == NULL)
 		return (-1);
 	return (0);
 }

@@ -8,8 +8,11 @@
 
 #include <CUnit/CUnit.h>
 
+#include "clock.h"
 #include "shm.h"
 #include "unit.h"
+
+#define T0	100000		/* a clock_ms() value, in ms */
 
 static void
 test_reclaim_dead_worker(void)
@@ -30,13 +33,14 @@ test_reclaim_dead_worker(void)
 	shm_service_open(shm, w2, 4);
 	CU_ASSERT_TRUE(shm_backend_acquire(shm, w2, 9, 0));
 	CU_ASSERT_EQUAL(atomic_load(&shm_backend(shm, 9)->active), 4);
-	CU_ASSERT_TRUE(shm_accept_try(shm, w1));
+	CU_ASSERT_TRUE(shm_accept_try(shm, w1, T0));
+	shm_worker_beat(shm, w1, T0);
 	shm_reclaim_worker(shm, w1);
 	CU_ASSERT_EQUAL(atomic_load(&shm_backend(shm, 9)->active), 1);
 	CU_ASSERT_EQUAL(atomic_load(&shm_service(shm, 4)->active), 1);
 	CU_ASSERT_EQUAL(atomic_load(&shm_service(shm, 4)->total), 4);
 	CU_ASSERT_EQUAL(atomic_load(&shm_global(shm)->conns), 1);
-	CU_ASSERT_TRUE(shm_accept_try(shm, w2));	/* turn was given back */
+	CU_ASSERT_TRUE(shm_accept_try(shm, w2, T0));	/* turn given back */
 	CU_ASSERT_EQUAL(shm_worker_alloc(shm), w1);	/* slot reusable */
 	shm_destroy(shm);
 }
@@ -64,13 +68,44 @@ test_accept_turn(void)
 	struct shm	*shm = shm_create();
 	int		 a = shm_worker_alloc(shm), b = shm_worker_alloc(shm);
 
-	CU_ASSERT_TRUE(shm_accept_try(shm, a));
-	CU_ASSERT_TRUE(shm_accept_try(shm, a));
-	CU_ASSERT_FALSE(shm_accept_try(shm, b));
+	shm_worker_beat(shm, a, T0);
+	shm_worker_beat(shm, b, T0);
+	CU_ASSERT_TRUE(shm_accept_try(shm, a, T0));
+	CU_ASSERT_TRUE(shm_accept_try(shm, a, T0));
+	CU_ASSERT_FALSE(shm_accept_try(shm, b, T0));
 	shm_accept_release(shm, b);		/* not the holder: no effect */
-	CU_ASSERT_FALSE(shm_accept_try(shm, b));
+	CU_ASSERT_FALSE(shm_accept_try(shm, b, T0 + LBD_SHM_STALE_MS));
 	shm_accept_release(shm, a);
-	CU_ASSERT_TRUE(shm_accept_try(shm, b));
+	CU_ASSERT_TRUE(shm_accept_try(shm, b, T0));
+	shm_destroy(shm);
+}
+
+/* A holder that stops beating loses the turn; the others count it out. */
+static void
+test_stale_worker(void)
+{
+	struct shm	*shm = shm_create();
+	int		 a = shm_worker_alloc(shm), b = shm_worker_alloc(shm);
+	int		 c = shm_worker_alloc(shm);
+	uint64_t	 now = clock_ms(), late = now + LBD_SHM_STALE_MS + 1;
+
+	/* Labelled workers are fresh until they had time to beat. */
+	shm_worker_label(shm, a, 1, 7);
+	shm_worker_label(shm, b, 2, 7);
+	CU_ASSERT_EQUAL(shm_workers_stale(shm, 7, now), 0);
+	CU_ASSERT_EQUAL(shm_workers_stale(shm, 7, late), 2);
+	CU_ASSERT_EQUAL(shm_workers_stale(shm, 6, late), 0);
+	CU_ASSERT(c >= 0);		/* no label: no worker, never counted */
+	shm_worker_beat(shm, a, now);
+	CU_ASSERT_TRUE(shm_accept_try(shm, a, now));
+	CU_ASSERT_FALSE(shm_accept_try(shm, b, now));
+	shm_worker_beat(shm, b, late);
+	CU_ASSERT_EQUAL(shm_workers_stale(shm, 7, late), 1);
+	CU_ASSERT_TRUE(shm_accept_try(shm, b, late));
+	CU_ASSERT_FALSE(shm_accept_try(shm, a, late));
+	/* A beat stamped just after the reader's clock is fresh. */
+	shm_worker_beat(shm, a, late + 5);
+	CU_ASSERT_EQUAL(shm_workers_stale(shm, 7, late), 0);
 	shm_destroy(shm);
 }
 
@@ -119,6 +154,8 @@ test_shm_register(void)
 	    test_reclaim_dead_worker) == NULL ||
 	    CU_add_test(s, "maxconn limits", test_limits) == NULL ||
 	    CU_add_test(s, "accept turn", test_accept_turn) == NULL ||
+	    CU_add_test(s, "a stale worker loses the turn and its share",
+	    test_stale_worker) == NULL ||
 	    CU_add_test(s, "shared across fork", test_shared_across_fork) ==
 	    NULL ||
 	    CU_add_test(s, "response-time average", test_rt_average) == NULL)
