@@ -14,6 +14,7 @@
 
 #include <libconfig.h>
 
+#include "config_files.h"
 #include "config_parser.h"
 
 /* Does this libconfig keep an unsuffixed integer past 32 bits? */
@@ -145,7 +146,7 @@ slurp(const char *path)
 }
 
 void
-parser_check_int_widths(struct parser *p)
+config_files_check(struct parser *p)
 {
 	char	*text;
 
