@@ -228,8 +228,11 @@ config_load(const char *path, char *err, size_t errlen)
 	}
 	memcpy(p.conf->path, path, strlen(path) + 1);
 	config_init(&cf);
-	/* A cut integer would read as another value: stop at the first. */
-	config_files_check(&p);
+	/*
+	 * A cut integer would read as another value, and a huge file would
+	 * hold libconfig for minutes: stop before it reads anything.
+	 */
+	config_files_check(&p, config_get_include_dir(&cf));
 	if (p.nerrors == 0 && read_file(&p, &cf) == 0) {
 		root = config_root_setting(&cf);
 		parser_check_keys(&p, root, top_keys, "at top level");

@@ -9,9 +9,12 @@
 struct parser;
 
 /*
- * Report each integer in p->path without an L suffix that does not fit in
- * 32 bits, when the libconfig at hand would silently cut it to 32.
+ * Check p->path and every file it includes (found in include_dir when it
+ * is not NULL, as libconfig does): report a configuration past
+ * LBD_CONFIG_MAXSIZE bytes or LBD_CONFIG_MAXSETTINGS settings, and each
+ * integer without an L suffix that the libconfig at hand would cut to 32
+ * bits.
  */
-void	config_files_check(struct parser *p);
+void	config_files_check(struct parser *p, const char *include_dir);
 
 #endif /* LBD_CONFIG_FILES_H */

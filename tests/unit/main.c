@@ -14,6 +14,7 @@ static int (*const suites[])(void) = {
 	test_clock_register,
 	test_net_register,
 	test_config_register,
+	test_config_files_register,
 	test_balance_register,
 	test_buf_register,
 	test_evloop_register,

@@ -8,6 +8,7 @@
 int	test_clock_register(void);
 int	test_net_register(void);
 int	test_config_register(void);
+int	test_config_files_register(void);
 int	test_balance_register(void);
 int	test_buf_register(void);
 int	test_evloop_register(void);
