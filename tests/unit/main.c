@@ -22,6 +22,7 @@ static int (*const suites[])(void) = {
 	test_health_register,
 	test_reload_register,
 	test_daemon_register,
+	test_log_register,
 };
 
 int
