@@ -44,11 +44,19 @@ static const char *const balance_names[] = {
 };
 static const char *const mode_names[] = { "tcp", "http" };
 
+/*
+ * A name's characters: letters, digits, '_', '.', '-', and those of
+ * extra.  A name taken from an address may hold ':', '[' and ']' too:
+ * none of them needs quoting in a log line or a metric label either.
+ */
+#define ADDRESS_NAME_CHARS	":[]"
+
 static bool
-is_name_char(char c)
+is_name_char(char c, const char *extra)
 {
 	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-');
+	    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' ||
+	    (c != '\0' && strchr(extra, c) != NULL));
 }
 
 /*
@@ -63,7 +71,7 @@ check_name(struct parser *p, const config_setting_t *s, const char *name)
 		return (false);
 	}
 	for (const char *c = name; *c != '\0'; c++)
-		if (!is_name_char(*c)) {
+		if (!is_name_char(*c, "")) {
 			parser_report(p, s, "bad name \"%s\": use only "
 			    "letters, digits, '_', '.' and '-'", name);
 			return (false);
@@ -269,6 +277,34 @@ parse_backend_address(struct parser *p, const config_setting_t *g,
 }
 
 /*
+ * Name backend be of group g after its address as written, which must
+ * fit and follow the name rule like a given name (it goes into the same
+ * log lines and labels).  An address that does not is not echoed: the
+ * error could carry its bytes into a log.  Returns false (reported).
+ */
+static bool
+derive_name(struct parser *p, const config_setting_t *g,
+    struct backend_config *be)
+{
+	if (be->address[0] == '\0')	/* no address: already reported */
+		return (false);
+	if (strlen(be->address) >= sizeof(be->name)) {
+		parser_report(p, g, "address too long to name the backend: "
+		    "give it a \"name\"");
+		return (false);
+	}
+	for (const char *c = be->address; *c != '\0'; c++)
+		if (!is_name_char(*c, ADDRESS_NAME_CHARS)) {
+			parser_report(p, g, "address cannot name the backend: "
+			    "it holds characters a name may not; give it a "
+			    "\"name\"");
+			return (false);
+		}
+	memcpy(be->name, be->address, strlen(be->address) + 1);
+	return (true);
+}
+
+/*
  * A backend's name is given, or else its address as written.  Names are
  * its identity across reloads, so two backends of a service may not share
  * one, even a defaulted one.
@@ -284,14 +320,10 @@ parse_backend_name(struct parser *p, const config_setting_t *g,
 		if (parser_copy_string(p, s, "name", be->name,
 		    sizeof(be->name)) == -1 || !check_name(p, s, be->name))
 			return;
-	} else if (strlen(be->address) < sizeof(be->name)) {
-		s = g;
-		memcpy(be->name, be->address, strlen(be->address) + 1);
-	} else {
-		parser_report(p, g, "address too long to name the backend: "
-		    "give it a \"name\"");
+	} else if (!derive_name(p, g, be))
 		return;
-	}
+	else
+		s = g;
 	for (size_t j = 0; j < k && be->name[0] != '\0'; j++)
 		if (strcmp(svc->backends[j].name, be->name) == 0) {
 			parser_report(p, s, "duplicate backend name \"%s\" in "
