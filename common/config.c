@@ -158,18 +158,14 @@ parse_identity(struct parser *p, const config_setting_t *root)
 		c->gid = gr->gr_gid;
 }
 
+/* pidfile and control: where a running lbd is found. */
 static void
-parse_globals(struct parser *p, const config_setting_t *root)
+parse_paths(struct parser *p, const config_setting_t *root)
 {
 	struct config		*c = p->conf;
 	const config_setting_t	*s;
 
-	c->workers = default_workers();
-	c->maxconn = DEF_MAXCONN;
-	c->shutdown_timeout_ms = DEF_SHUTDOWN_MS;
 	memcpy(c->pidfile, DEF_PIDFILE, sizeof(DEF_PIDFILE));
-	parser_get_uint(p, root, "workers", 1, LBD_MAX_WORKERS, &c->workers);
-	parser_get_uint(p, root, "maxconn", 1, MAX_MAXCONN, &c->maxconn);
 	if ((s = config_setting_get_member(root, "control")) != NULL &&
 	    parser_copy_string(p, s, "control", c->control,
 	    sizeof(c->control)) == 0 && strlen(c->control) >= CONTROL_PATHMAX)
@@ -178,8 +174,33 @@ parse_globals(struct parser *p, const config_setting_t *root)
 	if ((s = config_setting_get_member(root, "pidfile")) != NULL)
 		(void)parser_copy_string(p, s, "pidfile", c->pidfile,
 		    sizeof(c->pidfile));
+}
+
+static void
+parse_globals(struct parser *p, const config_setting_t *root)
+{
+	struct config		*c = p->conf;
+
+	c->workers = default_workers();
+	c->maxconn = DEF_MAXCONN;
+	c->shutdown_timeout_ms = DEF_SHUTDOWN_MS;
+	parser_get_uint(p, root, "workers", 1, LBD_MAX_WORKERS, &c->workers);
+	parser_get_uint(p, root, "maxconn", 1, MAX_MAXCONN, &c->maxconn);
+	parse_paths(p, root);
 	parser_get_duration(p, root, "shutdown_timeout",
 	    &c->shutdown_timeout_ms);
+}
+
+/* Every key, in an order where a clash can name what it clashes with. */
+static void
+parse_all(struct parser *p, const config_setting_t *root)
+{
+	parser_check_keys(p, root, top_keys, "at top level");
+	parse_globals(p, root);
+	parse_identity(p, root);
+	parse_log(p, root);
+	config_services_parse(p, root);
+	parse_stats(p, root);
 }
 
 /* Read the file; a syntax or I/O error is reported and gives -1. */
@@ -204,12 +225,16 @@ read_file(struct parser *p, config_t *cf)
 	return (-1);
 }
 
-struct config *
-config_load(const char *path, char *err, size_t errlen)
+/*
+ * Check and read the file at path, then let parse fill a new config from
+ * its root; the config, or NULL with every error in err.
+ */
+static struct config *
+load(const char *path, char *err, size_t errlen,
+    void (*parse)(struct parser *, const config_setting_t *))
 {
 	struct parser		 p;
 	config_t		 cf;
-	const config_setting_t	*root;
 
 	memset(&p, 0, sizeof(p));
 	p.path = path;
@@ -233,20 +258,29 @@ config_load(const char *path, char *err, size_t errlen)
 	 * hold libconfig for minutes: stop before it reads anything.
 	 */
 	config_files_check(&p, config_get_include_dir(&cf));
-	if (p.nerrors == 0 && read_file(&p, &cf) == 0) {
-		root = config_root_setting(&cf);
-		parser_check_keys(&p, root, top_keys, "at top level");
-		parse_globals(&p, root);
-		parse_identity(&p, root);
-		parse_log(&p, root);
-		config_services_parse(&p, root);
-		parse_stats(&p, root);
-	}
+	if (p.nerrors == 0 && read_file(&p, &cf) == 0)
+		parse(&p, config_root_setting(&cf));
 	config_destroy(&cf);
 	if (p.nerrors == 0)
 		return (p.conf);
 	config_free(p.conf);
 	return (NULL);
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	return (load(path, err, errlen, parse_all));
+}
+
+/*
+ * Nothing but the paths: no host name is resolved and no user looked up,
+ * so what changed in the world since lbd started cannot stop -s or -x.
+ */
+struct config *
+config_load_paths(const char *path, char *err, size_t errlen)
+{
+	return (load(path, err, errlen, parse_paths));
 }
 
 void

@@ -2,7 +2,8 @@
  * The checks config_load() makes on the files before libconfig reads
  * them: the size of a configuration, included files and all, and the
  * number of its settings.  (Integers cut to 32 bits, in the main file and
- * in included ones, are cases under tests/configs/bad.)
+ * in included ones, are cases under tests/configs/bad.)  And
+ * config_load_paths(), which reads only the paths of a file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,10 @@
 #define MINIMAL								\
 	"services = ( { name = \"web\"; listen = \"127.0.0.1:18080\";\n" \
 	"backends = ( { address = \"127.0.0.1:19001\"; } ); } );\n"
+
+/* 108 bytes: sun_path holds 107 and the NUL. */
+#define LONG_SOCK	"/tmp/lbd-a-control-socket-path-that-is-longer-than-" \
+			"the-sun-path-of-a-struct-sockaddr-un-can-hold-by-far.sock"
 
 /* A directory of its own for each test's files. */
 static char	dir[64];
@@ -186,6 +191,77 @@ test_too_many_settings(void)
 	CU_ASSERT(remove_dir() == 0);
 }
 
+/* Write text to dir/name; path gets its name.  0 or -1. */
+static int
+write_text(const char *name, const char *text, char *path, size_t pathlen)
+{
+	return (write_padded(name, text, 0, path, pathlen));
+}
+
+/*
+ * The paths load where the whole file would not: a host that does not
+ * resolve, an unknown user, a value out of range elsewhere.
+ */
+static void
+test_load_paths(void)
+{
+	char		 path[128], err[LBD_ERRLEN];
+	struct config	*conf;
+
+	CU_ASSERT_FATAL(make_dir() == 0);
+	CU_ASSERT_FATAL(write_text("paths.conf", "pidfile = \"/x/lbd.pid\";\n"
+	    "control = \"/x/lbd.sock\"; user = \"nosuchuser-lbd\";\n"
+	    "services = ( { name = \"web\"; listen = \"127.0.0.1:18080\";\n"
+	    "backends = ( { address = \"nosuchhost.invalid:80\"; "
+	    "weight = 999; } ); } );\n", path, sizeof(path)) == 0);
+	conf = config_load(path, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(conf);
+	config_free(conf);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nosuchhost.invalid"));
+	conf = config_load_paths(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_STRING_EQUAL(conf->pidfile, "/x/lbd.pid");
+	CU_ASSERT_STRING_EQUAL(conf->control, "/x/lbd.sock");
+	CU_ASSERT_EQUAL(conf->nservices, 0);
+	config_free(conf);
+	unlink(path);
+	CU_ASSERT(remove_dir() == 0);
+}
+
+/* The paths keep their defaults and rules; a broken file still fails. */
+static void
+test_load_paths_errors(void)
+{
+	char		 path[128], err[LBD_ERRLEN];
+	struct config	*conf;
+
+	CU_ASSERT_FATAL(make_dir() == 0);
+	CU_ASSERT_FATAL(write_text("empty.conf", "", path, sizeof(path)) == 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf = config_load_paths(path, err,
+	    sizeof(err)));
+	CU_ASSERT_STRING_EQUAL(conf->pidfile, "/run/lbd.pid");
+	CU_ASSERT_STRING_EQUAL(conf->control, "");
+	config_free(conf);
+	unlink(path);
+	CU_ASSERT_FATAL(write_text("bad.conf", "pidfile = 3;\ncontrol = \""
+	    LONG_SOCK "\";\nthis is broken\n", path, sizeof(path)) == 0);
+	CU_ASSERT_PTR_NULL(conf = config_load_paths(path, err, sizeof(err)));
+	config_free(conf);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":3: syntax error"));
+	unlink(path);
+	CU_ASSERT_FATAL(write_text("bad.conf", "pidfile = 3;\ncontrol = \""
+	    LONG_SOCK "\";\n", path, sizeof(path)) == 0);
+	CU_ASSERT_PTR_NULL(conf = config_load_paths(path, err, sizeof(err)));
+	config_free(conf);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":1: \"pidfile\" must be a "
+	    "string"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: \"control\" path must be "
+	    "shorter than"));
+	unlink(path);
+	CU_ASSERT(remove_dir() == 0);
+}
+
 int
 test_config_files_register(void)
 {
@@ -198,7 +274,10 @@ test_config_files_register(void)
 	    CU_add_test(s, "included files count", test_included_too_large) ==
 	    NULL ||
 	    CU_add_test(s, "too many settings", test_too_many_settings) ==
-	    NULL)
+	    NULL ||
+	    CU_add_test(s, "paths only", test_load_paths) == NULL ||
+	    CU_add_test(s, "paths only: defaults and errors",
+	    test_load_paths_errors) == NULL)
 		return (-1);
 	return (0);
 }
