@@ -39,10 +39,10 @@
 /* One walk over all the files of a configuration. */
 struct walk {
 	struct parser	*p;
-	const char	*include_dir;	/* libconfig's; NULL when unset */
-	bool		 check_ints;	/* this libconfig cuts wide integers */
-	size_t		 size;		/* bytes read, all files so far */
-	unsigned	 settings;	/* settings seen, all files so far */
+	const char	*include_dir;	/* libconfig's, or NULL */
+	bool		 check_ints;	/* libconfig cuts wide ints */
+	size_t		 size;		/* bytes read, all files */
+	unsigned	 settings;	/* settings in all files */
 };
 
 /* Where the scan of one file is: its name, the text left, the line. */
@@ -186,7 +186,7 @@ scan_text(struct walk *w, const char *file, const char *text, int depth)
 {
 	struct scan	sc = { file, text, 1 };
 	char		prev = ' ';
-	bool		bol = true;	/* only blanks since the line began */
+	bool		bol = true;	/* blanks only since '\n' */
 
 	while (*sc.s != '\0') {
 		if (skip_text(&sc)) {
@@ -284,8 +284,8 @@ check_file(struct walk *w, const char *path, const char *name, int depth)
 void
 config_files_check(struct parser *p, const char *include_dir)
 {
-	struct walk	w = { p, include_dir, !libconfig_keeps_wide_ints(), 0,
-			    0 };
+	struct walk	w = { p, include_dir, !libconfig_keeps_wide_ints(),
+			    0, 0 };
 
 	(void)check_file(&w, p->path, p->path, 0);
 }

@@ -22,8 +22,9 @@
 	"backends = ( { address = \"127.0.0.1:19001\"; } ); } );\n"
 
 /* 108 bytes: sun_path holds 107 and the NUL. */
-#define LONG_SOCK	"/tmp/lbd-a-control-socket-path-that-is-longer-than-" \
-			"the-sun-path-of-a-struct-sockaddr-un-can-hold-by-far.sock"
+#define LONG_SOCK	"/tmp/lbd-a-control-socket-path-that-is-longer-" \
+			"than-the-sun-path-of-a-struct-sockaddr-un-can-" \
+			"hold-by-far.sock"
 
 /* A directory of its own for each test's files. */
 static char	dir[64];
