@@ -110,7 +110,16 @@ struct config {
  */
 struct config	*config_load(const char *path, char *err, size_t errlen);
 
-/* Free a config from config_load(); NULL is allowed. */
+/*
+ * Like config_load(), but read only pidfile and control, which lbd -s and
+ * -x need: the other keys are left unread and unchecked, so a backend
+ * host name that no longer resolves does not stand in the way.  The
+ * config has no services.
+ */
+struct config	*config_load_paths(const char *path, char *err,
+		    size_t errlen);
+
+/* Free a config from either loader; NULL is allowed. */
 void		config_free(struct config *conf);
 
 /*

@@ -13,6 +13,11 @@
 
 #include "log.h"
 
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define MAX_MAXCONN	1000000	/* global and per-backend maxconn */
+#define NETERRLEN	512	/* net_addr_parse()'s messages */
+
 struct config;
 struct config_setting_t;	/* libconfig's config_setting_t */
 
@@ -55,13 +60,6 @@ void		parser_check_keys(struct parser *p,
 const struct config_setting_t *
 		parser_want(struct parser *p, const struct config_setting_t *g,
 		    const char *name, int type, const char *what);
-
-/*
- * Report each integer in p->path without an L suffix that does not fit in
- * 32 bits, when the libconfig at hand would silently cut it to 32
- * (config_ints.c).
- */
-void		parser_check_int_widths(struct parser *p);
 
 /* Set *out from integer member name of g, within [min, max], if present. */
 void		parser_get_uint(struct parser *p,

@@ -21,4 +21,13 @@
 #define LBD_PATHLEN		256	/* pidfile, control socket path */
 #define LBD_ERRLEN		8192	/* error buffers filled by common/ */
 
+/*
+ * A configuration: bytes and settings in the file and the files it
+ * includes, all together.  libconfig's scanner is quadratic in the length
+ * of one token and in the number of settings of one group: at these
+ * limits a parse takes about a second at worst.
+ */
+#define LBD_CONFIG_MAXSIZE	(1024 * 1024)
+#define LBD_CONFIG_MAXSETTINGS	16384
+
 #endif /* LBD_LBD_LIMITS_H */

@@ -76,6 +76,56 @@ log_reopen(void)
 	openlog(log_state.ident, LOG_PID | LOG_NDELAY, log_state.facility);
 }
 
+/* A byte that a key=value pair can carry bare. */
+static bool
+is_token_char(unsigned char c)
+{
+	return (c > ' ' && c != 0x7f && c != '"' && c != '\\' && c != '=');
+}
+
+/* Write byte c as it stands in a quoted value to out; its length. */
+static size_t
+escape_char(unsigned char c, char out[5])
+{
+	static const char	from[] = "\"\\\n\r\t", to[] = "\"\\nrt";
+	const char		*at;
+
+	if (c != '\0' && (at = strchr(from, c)) != NULL) {
+		out[0] = '\\';
+		out[1] = to[at - from];
+		return (2);
+	}
+	if (c < ' ' || c == 0x7f)
+		return ((size_t)snprintf(out, 5, "\\x%02x", c));
+	out[0] = (char)c;
+	return (1);
+}
+
+const char *
+log_quote(char *buf, size_t len, const char *value)
+{
+	const unsigned char	*v = (const unsigned char *)value;
+	char			 e[5];
+	size_t			 n = 0, k;
+	bool			 bare = *v != '\0';
+
+	for (const unsigned char *c = v; *c != '\0' && bare; c++)
+		bare = is_token_char(*c);
+	if (bare || len < 3) {
+		snprintf(buf, len, "%s", bare ? value : "");
+		return (buf);
+	}
+	buf[n++] = '"';
+	/* Room is left for the closing quote and the NUL. */
+	for (; *v != '\0' && n + (k = escape_char(*v, e)) + 2 <= len; v++) {
+		memcpy(buf + n, e, k);
+		n += k;
+	}
+	buf[n++] = '"';
+	buf[n] = '\0';
+	return (buf);
+}
+
 static const char *
 level_tag(int pri)
 {

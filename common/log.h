@@ -6,8 +6,10 @@
 #define LBD_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define LOG_PRINTF(a, b)	__attribute__((format(printf, a, b)))
+#define LOG_VALUELEN		512	/* a buffer for log_quote() */
 
 /*
  * Start logging as ident ("lbd").  With to_stderr, lines go to stderr with
@@ -19,6 +21,15 @@ void		log_init(const char *ident, bool to_stderr, int level,
 /* Map "debug".."err" and "daemon", "local0".."local7", "user" to values. */
 int		log_level_parse(const char *name);	/* -1 if unknown */
 int		log_facility_parse(const char *name);	/* -1 if unknown */
+
+/*
+ * Format value for a key=value pair of a log line into buf[len]: as it
+ * is when it is a plain token (not empty; no space, '"', '\', '=' or
+ * control byte), else in double quotes, with '"' and '\' escaped by a
+ * backslash and control bytes as \n, \r, \t or \xHH.  A value too long
+ * is cut short, still quoted.  Returns buf, to pass to log_*() as a %s.
+ */
+const char	*log_quote(char *buf, size_t len, const char *value);
 
 /* Close and reopen the log target (SIGUSR1). */
 void		log_reopen(void);

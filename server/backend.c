@@ -109,6 +109,7 @@ backend_connect_failed(struct lbd *env, const struct service *s,
 	struct shm_backend		*sb = backend_shm(env, s, be);
 	unsigned long long		 since;
 	unsigned			 n;
+	char				 why[LOG_VALUELEN];
 
 	atomic_fetch_add_explicit(&sb->connect_failures, 1,
 	    memory_order_relaxed);
@@ -124,8 +125,8 @@ backend_connect_failed(struct lbd *env, const struct service *s,
 		return;
 	atomic_store_explicit(&sb->down_until_ms, now_ms + hc->fail_timeout_ms,
 	    memory_order_release);
-	log_warnx("backend down service=%s backend=%s reason=\"%s\" "
+	log_warnx("backend down service=%s backend=%s reason=%s "
 	    "failures=%u pause_ms=%llu", s->conf->name,
-	    s->conf->backends[be].name, reason, n,
-	    (unsigned long long)hc->fail_timeout_ms);
+	    s->conf->backends[be].name, log_quote(why, sizeof(why), reason),
+	    n, (unsigned long long)hc->fail_timeout_ms);
 }

@@ -97,6 +97,7 @@ static void
 transition(struct check *k, bool up, const char *reason, unsigned checks)
 {
 	bool	recovered = k->known && up;
+	char	why[LOG_VALUELEN];
 
 	if (recovered) {
 		/* Ramp it up (slow start) from the service's average time. */
@@ -108,12 +109,13 @@ transition(struct check *k, bool up, const char *reason, unsigned checks)
 	    memory_order_release);
 	k->known = true;
 	k->up = up;
+	log_quote(why, sizeof(why), reason);
 	if (up)
-		log_notice("backend up service=%s backend=%s reason=\"%s\" "
-		    "checks=%u", k->sc->name, k->bc->name, reason, checks);
+		log_notice("backend up service=%s backend=%s reason=%s "
+		    "checks=%u", k->sc->name, k->bc->name, why, checks);
 	else
-		log_warnx("backend down service=%s backend=%s reason=\"%s\" "
-		    "checks=%u", k->sc->name, k->bc->name, reason, checks);
+		log_warnx("backend down service=%s backend=%s reason=%s "
+		    "checks=%u", k->sc->name, k->bc->name, why, checks);
 }
 
 static void

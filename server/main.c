@@ -80,13 +80,23 @@ parse_options(int argc, char **argv, struct options *o)
 		usage(2);
 }
 
+/*
+ * The configuration, or exit 1 printing its errors.  -s and -x need only
+ * the pidfile or the control socket: they read just those, so that a
+ * backend whose host no longer resolves cannot keep them from reaching
+ * the running lbd.
+ */
 static struct config *
 load_or_exit(const struct options *o)
 {
 	struct config	*conf;
 	char		 err[LBD_ERRLEN];
 
-	if ((conf = config_load(o->conf_path, err, sizeof(err))) == NULL) {
+	if (o->signal != NULL || o->command != NULL)
+		conf = config_load_paths(o->conf_path, err, sizeof(err));
+	else
+		conf = config_load(o->conf_path, err, sizeof(err));
+	if (conf == NULL) {
 		fputs(err, stderr);
 		exit(1);
 	}

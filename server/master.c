@@ -438,13 +438,14 @@ master_reload(struct master *m)
 	struct lbd	*env = m->env;
 	struct config	*new;
 	char		 err[LBD_ERRLEN] = "";
-	char		 control[LBD_PATHLEN];
+	char		 control[LBD_PATHLEN], file[LOG_VALUELEN];
 	unsigned	 old = env->generation;
 	int		 stats_fd = env->stats_fd;
 
 	if (m->stopping)
 		return;
-	log_notice("reloading generation=%u file=%s", old, env->conf_path);
+	log_notice("reloading generation=%u file=%s", old,
+	    log_quote(file, sizeof(file), env->conf_path));
 	daemon_notify("RELOADING=1");
 	if ((new = config_load(env->conf_path, err, sizeof(err))) == NULL) {
 		reload_failed(m, err);

@@ -114,10 +114,13 @@ accept_transient(int err)
 static void
 pause_accepting(struct worker *w, int err)
 {
+	char	reason[LOG_VALUELEN];
+
 	w->paused_until = clock_ms() + EMFILE_PAUSE_MS;
 	if (!w->emfile_logged)
-		log_warnx("accept paused worker=%u reason=\"%s\" pause_ms=%d",
-		    w->id, strerror(err), EMFILE_PAUSE_MS);
+		log_warnx("accept paused worker=%u reason=%s pause_ms=%d",
+		    w->id, log_quote(reason, sizeof(reason), strerror(err)),
+		    EMFILE_PAUSE_MS);
 	w->emfile_logged = true;
 }
 
@@ -136,11 +139,13 @@ relay_ran_short(struct worker *w)
 static void
 accept_failed(struct worker *w, int err)
 {
+	char	reason[LOG_VALUELEN];
+
 	if (net_local_shortage(err))
 		pause_accepting(w, err);
 	else if (!accept_transient(err))
-		log_warnx("accept4() failed worker=%u reason=\"%s\"", w->id,
-		    strerror(err));
+		log_warnx("accept4() failed worker=%u reason=%s", w->id,
+		    log_quote(reason, sizeof(reason), strerror(err)));
 }
 
 static bool	may_accept(struct worker *, uint64_t);

@@ -281,6 +281,7 @@ int		 t_reload_load_register(void);
 int		 t_reload_stream_register(void);
 int		 t_reload_backends_register(void);
 int		 t_reload_broken_register(void);
+int		 t_unresolved_register(void);
 int		 t_stop_register(void);
 int		 t_daemon_register(void);
 int		 t_privdrop_register(void);

@@ -31,6 +31,7 @@ static const struct {
 	{ "reload_stream",	t_reload_stream_register },
 	{ "reload_backends",	t_reload_backends_register },
 	{ "reload_broken",	t_reload_broken_register },
+	{ "unresolved",		t_unresolved_register },
 	{ "stop",		t_stop_register },
 	{ "daemon",		t_daemon_register },
 	{ "privdrop",		t_privdrop_register },

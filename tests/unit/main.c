@@ -14,6 +14,7 @@ static int (*const suites[])(void) = {
 	test_clock_register,
 	test_net_register,
 	test_config_register,
+	test_config_files_register,
 	test_balance_register,
 	test_buf_register,
 	test_evloop_register,
@@ -21,6 +22,7 @@ static int (*const suites[])(void) = {
 	test_health_register,
 	test_reload_register,
 	test_daemon_register,
+	test_log_register,
 };
 
 int

@@ -6,7 +6,9 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -75,6 +77,33 @@ free_names(struct dirent **names, int n)
 	for (int i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+/*
+ * libconfig finds an included file from the current directory, so the
+ * walks load each file from within its own directory: a case's
+ * "@include "include/x.conf"" then works wherever the tests run from.
+ * Returns the directory to come back to, or -1.
+ */
+static int
+enter_dir(const char *dir)
+{
+	int	back;
+
+	if ((back = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (-1);
+	if (chdir(dir) == -1) {
+		close(back);
+		return (-1);
+	}
+	return (back);
+}
+
+static void
+leave_dir(int back)
+{
+	CU_ASSERT_EQUAL(fchdir(back), 0);
+	close(back);
 }
 
 static unsigned
@@ -203,37 +232,40 @@ static void
 test_good_files(void)
 {
 	struct dirent	**names;
-	char		  dir[PATH_MAX], path[PATH_MAX], err[LBD_ERRLEN];
+	char		  dir[PATH_MAX], err[LBD_ERRLEN];
 	struct config	 *conf;
-	int		  n;
+	int		  n, back;
 
 	n = list_confs("good", dir, sizeof(dir), &names);
 	CU_ASSERT_FATAL(n >= 5);
+	CU_ASSERT_FATAL((back = enter_dir(dir)) != -1);
 	for (int i = 0; i < n; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s", dir,
-		    names[i]->d_name) >= (int)sizeof(path)) {
-			CU_FAIL("path too long");
-			continue;
-		}
 		strcpy(err, "untouched");
-		conf = config_load(path, err, sizeof(err));
+		conf = config_load(names[i]->d_name, err, sizeof(err));
 		CU_ASSERT_PTR_NOT_NULL(conf);
 		CU_ASSERT_STRING_EQUAL(err, "");
 		if (conf == NULL)
-			fprintf(stderr, "\n%s should load:\n%s", path, err);
+			fprintf(stderr, "\n%s/%s should load:\n%s", dir,
+			    names[i]->d_name, err);
 		else
 			CU_ASSERT(conf->nservices >= 1);
 		config_free(conf);
 	}
+	leave_dir(back);
 	free_names(names, n);
 }
 
-/* Read "# expect: LINE: message" from the first line of path. */
+/*
+ * Read "# expect: LINE: message" from the first line of path, or
+ * "# expect: FILE:LINE: message" for an error in a file it includes
+ * (file is left alone in the first form).
+ */
 static int
-read_expect(const char *path, unsigned *line, char *msg, size_t msglen)
+read_expect(const char *path, char *file, size_t filelen, unsigned *line,
+    char *msg, size_t msglen)
 {
 	FILE	*f;
-	char	 buf[1024];
+	char	 buf[1024], *at;
 	int	 off = 0;
 
 	if ((f = fopen(path, "r")) == NULL)
@@ -242,10 +274,18 @@ read_expect(const char *path, unsigned *line, char *msg, size_t msglen)
 		buf[0] = '\0';
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
-	if (sscanf(buf, "# expect: %u: %n", line, &off) != 1 || off == 0 ||
-	    buf[off] == '\0')
+	if (strncmp(buf, "# expect: ", 10) != 0)
 		return (-1);
-	snprintf(msg, msglen, "%s", buf + off);
+	at = buf + 10;
+	if (!isdigit((unsigned char)*at)) {
+		snprintf(file, filelen, "%.*s", (int)strcspn(at, ":"), at);
+		at += strcspn(at, ":");
+		at += *at == ':';
+	}
+	if (sscanf(at, "%u: %n", line, &off) != 1 || off == 0 ||
+	    at[off] == '\0')
+		return (-1);
+	snprintf(msg, msglen, "%s", at + off);
 	return (0);
 }
 
@@ -253,11 +293,13 @@ read_expect(const char *path, unsigned *line, char *msg, size_t msglen)
 static void
 check_bad_file(const char *path)
 {
-	char		 err[LBD_ERRLEN], msg[1024];
+	char		 err[LBD_ERRLEN], msg[1024], file[PATH_MAX];
 	unsigned	 line;
 	struct config	*conf;
 
-	if (read_expect(path, &line, msg, sizeof(msg)) == -1) {
+	snprintf(file, sizeof(file), "%s", path);
+	if (read_expect(path, file, sizeof(file), &line, msg,
+	    sizeof(msg)) == -1) {
 		CU_FAIL("bad file without a \"# expect: LINE: message\" line");
 		fprintf(stderr, "\n%s: no expect line\n", path);
 		return;
@@ -265,30 +307,26 @@ check_bad_file(const char *path)
 	conf = config_load(path, err, sizeof(err));
 	CU_ASSERT_PTR_NULL(conf);
 	config_free(conf);
-	CU_ASSERT(has_error(err, path, line, msg));
+	CU_ASSERT(has_error(err, file, line, msg));
 	CU_ASSERT_EQUAL(count_lines(err), 1);
-	if (!has_error(err, path, line, msg) || count_lines(err) != 1)
-		fprintf(stderr, "\n%s: expected only %u: %s\ngot:\n%s", path,
-		    line, msg, err);
+	if (!has_error(err, file, line, msg) || count_lines(err) != 1)
+		fprintf(stderr, "\n%s: expected only %s:%u: %s\ngot:\n%s",
+		    path, file, line, msg, err);
 }
 
 static void
 test_bad_files(void)
 {
 	struct dirent	**names;
-	char		  dir[PATH_MAX], path[PATH_MAX];
-	int		  n;
+	char		  dir[PATH_MAX];
+	int		  n, back;
 
 	n = list_confs("bad", dir, sizeof(dir), &names);
 	CU_ASSERT_FATAL(n >= 20);
-	for (int i = 0; i < n; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s", dir,
-		    names[i]->d_name) >= (int)sizeof(path)) {
-			CU_FAIL("path too long");
-			continue;
-		}
-		check_bad_file(path);
-	}
+	CU_ASSERT_FATAL((back = enter_dir(dir)) != -1);
+	for (int i = 0; i < n; i++)
+		check_bad_file(names[i]->d_name);
+	leave_dir(back);
 	free_names(names, n);
 }
 

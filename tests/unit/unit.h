@@ -8,6 +8,7 @@
 int	test_clock_register(void);
 int	test_net_register(void);
 int	test_config_register(void);
+int	test_config_files_register(void);
 int	test_balance_register(void);
 int	test_buf_register(void);
 int	test_evloop_register(void);
@@ -15,5 +16,6 @@ int	test_shm_register(void);
 int	test_health_register(void);
 int	test_reload_register(void);
 int	test_daemon_register(void);
+int	test_log_register(void);
 
 #endif /* LBD_UNIT_H */
