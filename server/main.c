@@ -81,18 +81,23 @@ parse_options(int argc, char **argv, struct options *o)
 }
 
 /*
- * The configuration, or exit 1 printing its errors.  -s and -x need only
- * the pidfile or the control socket: they read just those, so that a
- * backend whose host no longer resolves cannot keep them from reaching
- * the running lbd.
+ * The configuration, or exit 1 printing its errors.  -x and -s other than
+ * reload need only the pidfile or the control socket: they read just
+ * those, so that a backend whose host no longer resolves cannot keep them
+ * from reaching the running lbd.  -s reload checks the whole file first,
+ * as the master will: a file it would refuse is answered here, with its
+ * FILE:LINE errors, and the running lbd is left alone.
  */
 static struct config *
 load_or_exit(const struct options *o)
 {
 	struct config	*conf;
 	char		 err[LBD_ERRLEN];
+	bool		 paths_only;
 
-	if (o->signal != NULL || o->command != NULL)
+	paths_only = o->command != NULL ||
+	    (o->signal != NULL && strcmp(o->signal, "reload") != 0);
+	if (paths_only)
 		conf = config_load_paths(o->conf_path, err, sizeof(err));
 	else
 		conf = config_load(o->conf_path, err, sizeof(err));
