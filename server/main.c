@@ -137,18 +137,16 @@ send_signal(const struct options *o, const struct config *conf)
 }
 
 static int
-lock_pidfile(struct lbd *env)
+lock_pidfile(struct lbd *env, const char *path)
 {
-	const char	*path = env->conf->pidfile;
+	char	err[LBD_ERRLEN];
 
 	if (path[0] == '\0')
 		return (0);
-	if ((env->pidfile_fd = daemon_pidfile_open(path)) != -1)
+	if ((env->pidfile_fd = daemon_pidfile_open(path, err, sizeof(err))) !=
+	    -1)
 		return (0);
-	if (errno == EWOULDBLOCK)
-		log_err("pidfile %s is locked: lbd is already running", path);
-	else
-		log_err("cannot open pidfile %s: %s", path, strerror(errno));
+	log_err("%s", err);
 	return (-1);
 }
 
@@ -160,7 +158,7 @@ run(struct lbd *env)
 	int			 rc;
 
 	log_init("lbd", true, conf->log.level, conf->log.facility);
-	if (lock_pidfile(env) == -1)
+	if (lock_pidfile(env, conf->pidfile) == -1)
 		return (3);
 	if (master_setup(env) == -1) {
 		daemon_pidfile_remove(conf->pidfile, env->pidfile_fd);

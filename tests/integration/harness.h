@@ -284,6 +284,7 @@ int		 t_reload_broken_register(void);
 int		 t_stop_register(void);
 int		 t_daemon_register(void);
 int		 t_privdrop_register(void);
+int		 t_pidfile_register(void);
 int		 t_emfile_register(void);
 int		 t_leastconn_register(void);
 int		 t_leasttime_register(void);

@@ -34,6 +34,7 @@ static const struct {
 	{ "stop",		t_stop_register },
 	{ "daemon",		t_daemon_register },
 	{ "privdrop",		t_privdrop_register },
+	{ "pidfile",		t_pidfile_register },
 	{ "emfile",		t_emfile_register },
 	{ "leastconn",		t_leastconn_register },
 	{ "leasttime",		t_leasttime_register },
