@@ -150,18 +150,24 @@ lock_pidfile(struct lbd *env, const char *path)
 	return (-1);
 }
 
-/* Set up in the foreground (errors reach the terminal), then detach. */
+/*
+ * Set up in the foreground (errors reach the terminal), then detach.
+ * The pidfile's path is copied: a reload frees env->conf, and the file
+ * it names stays the one locked at start.
+ */
 static int
 run(struct lbd *env)
 {
 	const struct config	*conf = env->conf;
+	char			 pidfile[LBD_PATHLEN];
 	int			 rc;
 
+	snprintf(pidfile, sizeof(pidfile), "%s", conf->pidfile);
 	log_init("lbd", true, conf->log.level, conf->log.facility);
-	if (lock_pidfile(env, conf->pidfile) == -1)
+	if (lock_pidfile(env, pidfile) == -1)
 		return (3);
 	if (master_setup(env) == -1) {
-		daemon_pidfile_remove(conf->pidfile, env->pidfile_fd);
+		daemon_pidfile_remove(pidfile, env->pidfile_fd);
 		return (3);
 	}
 	if (!env->foreground) {
@@ -171,9 +177,9 @@ run(struct lbd *env)
 	}
 	if (env->pidfile_fd != -1 &&
 	    daemon_pidfile_write(env->pidfile_fd, getpid()) == -1)
-		log_warn("cannot write pidfile %s", conf->pidfile);
+		log_warn("cannot write pidfile %s", pidfile);
 	rc = master_run(env);
-	daemon_pidfile_remove(conf->pidfile, env->pidfile_fd);
+	daemon_pidfile_remove(pidfile, env->pidfile_fd);
 	return (rc);
 }
 

@@ -13,6 +13,9 @@
  * and visible), first under its own title, then titled "lbd: master".
  * Expect: "lbd -s stop" exits 3 saying why and nothing is pending; an
  * unlocked pidfile is refused too.
+ * Reload: lbd -f with a pidfile and a control socket; the file changes,
+ * HUP, stats and -x requests, then "lbd -s stop".  Expect: it exits 0
+ * and the pidfile is gone (the path outlives the first configuration).
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -298,6 +301,49 @@ out:
 	harness_free(t.h);
 }
 
+/* Requests that allocate in the master after the reload freed memory. */
+static void
+after_reload_requests(struct pidtest *t)
+{
+	for (int i = 0; i < 5; i++) {
+		CU_ASSERT(harness_metric(t->h, "lbd_reloads_total") == 1);
+		CU_ASSERT_EQUAL(harness_run(t->out, sizeof(t->out), RUN_MS,
+		    "-c", t->h->conf, "-x", "show backends web", NULL), 0);
+	}
+}
+
+static void
+test_reload(void)
+{
+	struct pidtest	t;
+	struct harness	*h;
+
+	if (!setup(&t)) {
+		CU_FAIL("cannot set up");
+		goto out;
+	}
+	h = t.h;
+	snprintf(t.pidfile, sizeof(t.pidfile), "%s/lbd.pid", h->dir);
+	snprintf(h->top, sizeof(h->top), "pidfile = \"%s\"; control = "
+	    "\"%s/ctl.sock\"; shutdown_timeout = \"2s\";", t.pidfile, h->dir);
+	if (harness_start(h, NULL) == -1) {
+		CU_FAIL("lbd did not start");
+		goto out;
+	}
+	CU_ASSERT(access(t.pidfile, F_OK) == 0);
+	if (harness_reload(h, "retries = 1;", NULL) == -1) {
+		CU_FAIL("the reload failed");
+		goto out;
+	}
+	after_reload_requests(&t);
+	CU_ASSERT_EQUAL(harness_run(t.out, sizeof(t.out), RUN_MS, "-s",
+	    "stop", "-c", h->conf, "-p", t.pidfile, NULL), 0);
+	CU_ASSERT_EQUAL(harness_wait_exit(h, 5000), 0);
+	CU_ASSERT(access(t.pidfile, F_OK) == -1);
+out:
+	harness_free(t.h);
+}
+
 int
 t_pidfile_register(void)
 {
@@ -307,7 +353,9 @@ t_pidfile_register(void)
 	    CU_add_test(s, "pidfile: a symbolic link, a hard link or "
 	    "another user's file is refused", test_links) == NULL ||
 	    CU_add_test(s, "pidfile: -s stop signals only a master holding "
-	    "it", test_not_master) == NULL)
+	    "it", test_not_master) == NULL ||
+	    CU_add_test(s, "pidfile: removed at stop after a reload",
+	    test_reload) == NULL)
 		return (-1);
 	return (0);
 }
