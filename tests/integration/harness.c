@@ -445,14 +445,20 @@ dump_log(const struct harness *h)
 int
 harness_start(struct harness *h, const char *opts)
 {
-	char	 bin[512];
-	char	*argv[] = { bin, (char *)"-f", (char *)"-c", NULL, NULL };
+	char	 bin[512], *argv[MAXARGS];
+	size_t	 n = 0;
 	int	 fd;
 
 	if (h == NULL || h->broken || h->lbd != -1 ||
 	    write_config(h, opts) == -1)
 		return (-1);
-	argv[3] = h->conf;
+	for (; h->wrap != NULL && h->wrap[n] != NULL && n < MAXARGS - 5; n++)
+		argv[n] = h->wrap[n];
+	argv[n++] = bin;
+	argv[n++] = (char *)"-f";
+	argv[n++] = (char *)"-c";
+	argv[n++] = h->conf;
+	argv[n] = NULL;
 	fd = open(h->log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
 	    0644);
 	if (fd == -1)

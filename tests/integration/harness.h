@@ -56,6 +56,8 @@ struct harness {
 	char		logopts[64];	/* in the log group: "access = true;" */
 	char		services[1024];	/* groups after "web": "{ ... }" */
 	char		balance[16];	/* of "web"; "": roundrobin */
+	char *const	*wrap;		/* argv to run lbd under (setpriv
+					   ... --), NULL-ended; NULL: none */
 };
 
 /* A harness with its temporary directory and two free ports; NULL on error. */
@@ -285,6 +287,7 @@ int		 t_stop_register(void);
 int		 t_daemon_register(void);
 int		 t_privdrop_register(void);
 int		 t_pidfile_register(void);
+int		 t_systemd_register(void);
 int		 t_emfile_register(void);
 int		 t_leastconn_register(void);
 int		 t_leasttime_register(void);
