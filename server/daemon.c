@@ -155,19 +155,22 @@ proc_euid(pid_t pid, uid_t *uid)
 	return (0);
 }
 
-/* True when one of pid's descriptors is the file st describes. */
-static bool
+/*
+ * Whether one of pid's descriptors is the file st describes: 1 or 0, or
+ * -1 with errno when they cannot be listed (another user's process).
+ */
+static int
 proc_holds(pid_t pid, const struct stat *st)
 {
 	char		 path[64], fdpath[384];
 	struct dirent	*de;
 	struct stat	 fst;
 	DIR		*d;
-	bool		 found = false;
+	int		 found = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	if ((d = opendir(path)) == NULL)
-		return (false);
+		return (-1);
 	while (!found && (de = readdir(d)) != NULL) {
 		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, de->d_name);
 		found = de->d_name[0] != '.' && stat(fdpath, &fst) == 0 &&
@@ -188,6 +191,7 @@ pidfile_master_check(pid_t pid, const char *path, const struct stat *st,
 {
 	char	 file[64], title[128];
 	uid_t	 uid;
+	int	 holds;
 
 	snprintf(file, sizeof(file), "/proc/%d/cmdline", (int)pid);
 	if (read_small(file, title, sizeof(title)) <= 0) {
@@ -204,7 +208,10 @@ pidfile_master_check(pid_t pid, const char *path, const struct stat *st,
 		snprintf(err, errlen, "pidfile %s is owned by uid %lu, but "
 		    "pid %d does not run as that user: not signalled", path,
 		    (unsigned long)st->st_uid, (int)pid);
-	else if (!proc_holds(pid, st))
+	else if ((holds = proc_holds(pid, st)) == -1)
+		snprintf(err, errlen, "cannot check that pid %d holds pidfile "
+		    "%s: %s", (int)pid, path, strerror(errno));
+	else if (!holds)
 		snprintf(err, errlen, "pid %d does not hold pidfile %s: not "
 		    "signalled", (int)pid, path);
 	else

@@ -12,7 +12,8 @@
  * started (sleep, its signals blocked so that one sent stays pending
  * and visible), first under its own title, then titled "lbd: master".
  * Expect: "lbd -s stop" exits 3 saying why and nothing is pending; an
- * unlocked pidfile is refused too.
+ * unlocked pidfile is refused too.  As root, nobody's locked pidfile
+ * naming a running root master: "lbd -s stop" exits 3 and lbd serves on.
  * Reload: lbd -f with a pidfile and a control socket; the file changes,
  * HUP, stats and -x requests, then "lbd -s stop".  Expect: it exits 0
  * and the pidfile is gone (the path outlives the first configuration).
@@ -90,8 +91,7 @@ setup(struct pidtest *t)
 	snprintf(t->pub, sizeof(t->pub), "%s/pub", t->h->dir);
 	snprintf(t->secret, sizeof(t->secret), "%s/secret", t->h->dir);
 	snprintf(t->pidfile, sizeof(t->pidfile), "%s/lbd.pid", t->pub);
-	/* The temporary directory is 0700: nobody must reach pub. */
-	return (chmod(t->h->dir, 0711) == 0 && mkdir(t->pub, 0755) == 0 &&
+	return (mkdir(t->pub, 0755) == 0 &&
 	    chmod(t->pub, 01777) == 0 && chown(t->pub, t->other, -1) == 0 &&
 	    write_file(t->secret, SECRET, 0600) == 0);
 }
@@ -236,16 +236,16 @@ stop_refused(struct pidtest *t, pid_t sleeper, const char *why)
 }
 
 /*
- * Write sleeper's pid into t->pidfile and, when locked, hold its lock;
+ * Write pid into t->pidfile and, when locked, hold its lock;
  * the fd to close (-1 when not locked), or -2 on error.
  */
 static int
-name_sleeper(struct pidtest *t, pid_t sleeper, bool locked)
+name_pid(struct pidtest *t, pid_t pid, bool locked)
 {
 	char	text[32];
 	int	fd;
 
-	snprintf(text, sizeof(text), "%d\n", (int)sleeper);
+	snprintf(text, sizeof(text), "%d\n", (int)pid);
 	if (write_file(t->pidfile, text, 0644) == -1)
 		return (-2);
 	if (!locked)
@@ -269,7 +269,7 @@ try_sleeper(struct pidtest *t, const char *title, bool locked,
 
 	if ((sleeper = start_sleeper(title)) == -1)
 		return (false);
-	fd = wait_title(sleeper, title) ? name_sleeper(t, sleeper, locked) :
+	fd = wait_title(sleeper, title) ? name_pid(t, sleeper, locked) :
 	    -2;
 	if (fd != -2)
 		stop_refused(t, sleeper, why);
@@ -298,6 +298,41 @@ test_not_master(void)
 	    "no running lbd"))
 		CU_FAIL("cannot start and lock for a sleeper");
 out:
+	harness_free(t.h);
+}
+
+/*
+ * As root: nobody's pidfile, locked, names a running root master.  lbd -s
+ * must not stop it on the word of another user's file.
+ */
+static void
+test_foreign_file(void)
+{
+	struct pidtest	t;
+	int		fd, counts[1];
+
+	if (geteuid() != 0 || getpwnam("nobody") == NULL) {
+		fprintf(stderr, "\n  skipped: not root, or no user nobody\n");
+		CU_PASS("skipped: another user's pidfile needs root");
+		return;
+	}
+	if (!setup(&t) || harness_start(t.h, NULL) == -1) {
+		CU_FAIL("cannot set up");
+		goto out;
+	}
+	if ((fd = name_pid(&t, t.h->lbd, true)) < 0 ||
+	    fchown(fd, t.other, -1) == -1) {
+		CU_FAIL("cannot write nobody's pidfile");
+		goto out;
+	}
+	CU_ASSERT_EQUAL(harness_run(t.out, sizeof(t.out), RUN_MS, "-s", "stop",
+	    "-c", t.h->conf, "-p", t.pidfile, NULL), 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.out, "owned by uid"));
+	close(fd);
+	CU_ASSERT(harness_pid_alive(t.h->lbd));
+	CU_ASSERT_EQUAL(harness_tally(t.h, 1, counts), 0);
+out:
+	unlink(t.pidfile);
 	harness_free(t.h);
 }
 
@@ -354,6 +389,8 @@ t_pidfile_register(void)
 	    "another user's file is refused", test_links) == NULL ||
 	    CU_add_test(s, "pidfile: -s stop signals only a master holding "
 	    "it", test_not_master) == NULL ||
+	    CU_add_test(s, "pidfile: -s stop on another user's file naming "
+	    "a master", test_foreign_file) == NULL ||
 	    CU_add_test(s, "pidfile: removed at stop after a reload",
 	    test_reload) == NULL)
 		return (-1);
