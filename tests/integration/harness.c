@@ -1083,15 +1083,10 @@ live_workers(const struct harness *h, pid_t *pids, size_t max)
 {
 	pid_t	 all[64];
 	size_t	 n = harness_workers(h, all, 64), k = 0;
-	char	 path[64], *cmd;
 
-	for (size_t i = 0; i < n && k < max; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)all[i]);
-		if ((cmd = slurp(path)) != NULL &&
-		    strncmp(cmd, "lbd: worker", 11) == 0)
+	for (size_t i = 0; i < n && k < max; i++)
+		if (harness_pid_titled(all[i], "lbd: worker"))
 			pids[k++] = all[i];
-		free(cmd);
-	}
 	return (k);
 }
 
@@ -1254,6 +1249,20 @@ char *
 harness_read_file(const char *path)
 {
 	return (slurp(path));
+}
+
+bool
+harness_pid_titled(pid_t pid, const char *title)
+{
+	char	 path[64], *cmd;
+	bool	 yes;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((cmd = slurp(path)) == NULL)
+		return (false);
+	yes = strncmp(cmd, title, strlen(title)) == 0;
+	free(cmd);
+	return (yes);
 }
 
 bool

@@ -267,6 +267,9 @@ int		 harness_run(char *out, size_t len, int ms, ...);
 /* A whole file (a /proc file too) as a string to free, or NULL. */
 char		*harness_read_file(const char *path);
 
+/* True when pid's title (/proc/PID/cmdline) starts with title. */
+bool		 harness_pid_titled(pid_t pid, const char *title);
+
 /* True when pid exists and is not a zombie (a daemon is not our child). */
 bool		 harness_pid_alive(pid_t pid);
 

@@ -166,19 +166,14 @@ out:
 static bool
 wait_title(pid_t pid, const char *title)
 {
-	uint64_t	 end = clock_ms() + 2000;
-	char		 path[64], *cmd;
-	bool		 yes;
+	uint64_t	end = clock_ms() + 2000;
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	for (;;) {
-		cmd = harness_read_file(path);
-		yes = cmd != NULL && strncmp(cmd, title, strlen(title)) == 0;
-		free(cmd);
-		if (yes || clock_ms() >= end)
-			return (yes);
+	while (!harness_pid_titled(pid, title)) {
+		if (clock_ms() >= end)
+			return (false);
 		harness_sleep_ms(5);
 	}
+	return (true);
 }
 
 /*
