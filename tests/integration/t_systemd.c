@@ -5,11 +5,12 @@
  * lbd runs as etc/lbd.service runs it: through setpriv with the unit's
  * CapabilityBoundingSet, and without new privileges when the unit says
  * NoNewPrivileges=yes.  Config: 2 workers, user = "nobody", tcp health
- * checks (so a checker runs too), an echo backend.  Expect: a reload is
- * done, the old workers say they drain, and every old child (2 workers
- * and the checker, all nobody's) exits within 5 s; SIGTERM then makes the
- * master exit 0 within 5 s.  Without CAP_KILL the root master cannot
- * signal its children: the old ones keep running and a stop never ends.
+ * checks (so a checker runs too), an echo backend.  Expect: once the
+ * backend is up, connections echo; a reload is done, the old workers say
+ * they drain, and every old child (2 workers and the checker, all
+ * nobody's) exits within 5 s; SIGTERM then makes the master exit 0
+ * within 5 s.  Without CAP_KILL the root master cannot signal its
+ * children: the old ones keep running and a stop never ends.
  */
 #include <ctype.h>
 #include <pwd.h>
@@ -27,6 +28,8 @@
 #define UNIT		"etc/lbd.service"
 #define SETPRIV		"/usr/bin/setpriv"
 #define GONE_MS		5000	/* beyond shutdown_timeout = 2s */
+#define UP		"lbd_backend_up"
+#define UP_MS		2000	/* the first check is due at once */
 #define OPTS		"retries = 2; timeouts = { connect = \"1s\"; " \
 			"client = \"10s\"; server = \"10s\"; }; " \
 			"health = { type = \"tcp\"; interval = \"200ms\"; " \
@@ -106,9 +109,12 @@ reload_and_stop(struct harness *h)
 	}
 	nold = harness_workers(h, old, 16);
 	CU_ASSERT_EQUAL(nold, 3);		/* 2 workers, the checker */
+	/* The checker, as nobody, finds the backend up first. */
+	CU_ASSERT(harness_backend_metric_wait(h, UP, 0, 1, UP_MS) == 1);
 	CU_ASSERT_EQUAL(harness_echo_fresh(h, 3, "under systemd\n"), 3);
 	CU_ASSERT_EQUAL(harness_reload(h, OPTS, NULL), 0);
 	CU_ASSERT(all_gone(old, nold));
+	CU_ASSERT(harness_backend_metric_wait(h, UP, 0, 1, UP_MS) == 1);
 	CU_ASSERT_EQUAL(harness_echo_fresh(h, 3, "reloaded\n"), 3);
 	if (kill(h->lbd, SIGTERM) == -1)
 		CU_FAIL("cannot signal lbd");
