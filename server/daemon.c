@@ -7,9 +7,12 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include <grp.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,15 +21,73 @@
 
 #include "daemon.h"
 
+/*
+ * A pidfile may sit in a directory others can write (/run/lbd owned by
+ * the workers' user, /tmp): never follow a link planted there, never
+ * take a file another user could have prepared, never block on a FIFO.
+ */
+#define PIDFILE_FLAGS	(O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+
+/* Refuse what fd is unless it is a plain file of uid's; 0 or -1 + err. */
+static int
+pidfile_check(int fd, const char *path, uid_t uid, char *err, size_t errlen)
+{
+	struct stat	st;
+
+	if (fstat(fd, &st) == -1)
+		snprintf(err, errlen, "cannot stat pidfile %s: %s", path,
+		    strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(err, errlen, "pidfile %s is not a regular file",
+		    path);
+	else if (st.st_nlink != 1)
+		snprintf(err, errlen, "pidfile %s has %lu links, not 1", path,
+		    (unsigned long)st.st_nlink);
+	else if (st.st_uid != uid)
+		snprintf(err, errlen, "pidfile %s is owned by uid %lu, not "
+		    "%lu", path, (unsigned long)st.st_uid, (unsigned long)uid);
+	else
+		return (0);
+	return (-1);
+}
+
+/* open(2) path for a pidfile; the fd, or -1 with the reason in err. */
+static int
+pidfile_open(const char *path, int flags, char *err, size_t errlen)
+{
+	int	fd;
+
+	if ((fd = open(path, flags | PIDFILE_FLAGS, 0644)) != -1)
+		return (fd);
+	if (errno == ELOOP)
+		snprintf(err, errlen, "pidfile %s is a symbolic link: "
+		    "refused", path);
+	else
+		snprintf(err, errlen, "cannot open pidfile %s: %s", path,
+		    strerror(errno));
+	return (-1);
+}
+
 int
-daemon_pidfile_open(const char *path)
+daemon_pidfile_open(const char *path, char *err, size_t errlen)
 {
 	int	fd, saved;
 
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1)
+	if ((fd = pidfile_open(path, O_RDWR | O_CREAT, err, errlen)) == -1)
 		return (-1);
+	if (pidfile_check(fd, path, geteuid(), err, errlen) == -1) {
+		close(fd);
+		errno = EPERM;
+		return (-1);
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		saved = errno;
+		if (saved == EWOULDBLOCK)
+			snprintf(err, errlen, "pidfile %s is locked: lbd is "
+			    "already running", path);
+		else
+			snprintf(err, errlen, "cannot lock pidfile %s: %s",
+			    path, strerror(saved));
 		close(fd);
 		errno = saved;
 		return (-1);
@@ -46,41 +107,158 @@ daemon_pidfile_write(int fd, pid_t pid)
 	return (0);
 }
 
+/*
+ * Unlink path only while it still names the file fd holds: someone may
+ * have removed it, and another lbd made a new one there since.
+ */
 void
 daemon_pidfile_remove(const char *path, int fd)
 {
+	struct stat	ours, now;
+
 	if (fd == -1)
 		return;
-	unlink(path);
+	if (fstat(fd, &ours) == 0 && lstat(path, &now) == 0 &&
+	    ours.st_dev == now.st_dev && ours.st_ino == now.st_ino)
+		unlink(path);
 	close(fd);
+}
+
+/* Read at most len - 1 bytes of a small file, NUL-ended; n or -1. */
+static ssize_t
+read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	n = read(fd, buf, len - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return (n);
+}
+
+/* The effective uid pid runs as, from /proc/PID/status; 0 or -1. */
+static int
+proc_euid(pid_t pid, uid_t *uid)
+{
+	char		 path[64], status[4096], *p;
+	unsigned long	 real, eff;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (read_small(path, status, sizeof(status)) <= 0 ||
+	    (p = strstr(status, "\nUid:")) == NULL ||
+	    sscanf(p + 5, "%lu %lu", &real, &eff) != 2)
+		return (-1);
+	*uid = (uid_t)eff;
+	return (0);
+}
+
+/*
+ * Whether one of pid's descriptors is the file st describes: 1 or 0, or
+ * -1 with errno when they cannot be listed (another user's process).
+ */
+static int
+proc_holds(pid_t pid, const struct stat *st)
+{
+	char		 path[64], fdpath[384];
+	struct dirent	*de;
+	struct stat	 fst;
+	DIR		*d;
+	int		 found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return (-1);
+	while (!found && (de = readdir(d)) != NULL) {
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, de->d_name);
+		found = de->d_name[0] != '.' && stat(fdpath, &fst) == 0 &&
+		    fst.st_dev == st->st_dev && fst.st_ino == st->st_ino;
+	}
+	closedir(d);
+	return (found);
+}
+
+/*
+ * Is pid the master that holds the pidfile st, at path?  Its title says
+ * "lbd: master", it runs as the file's owner, and it has the file open
+ * (its workers close it).  A title alone can be borrowed by any program.
+ */
+static int
+pidfile_master_check(pid_t pid, const char *path, const struct stat *st,
+    char *err, size_t errlen)
+{
+	char	 file[64], title[128];
+	uid_t	 uid;
+	int	 holds;
+
+	snprintf(file, sizeof(file), "/proc/%d/cmdline", (int)pid);
+	if (read_small(file, title, sizeof(title)) <= 0) {
+		snprintf(err, errlen, "pidfile %s names pid %d, which is not "
+		    "running", path, (int)pid);
+		return (-1);
+	}
+	if (strncmp(title, DAEMON_MASTER_TITLE,
+	    sizeof(DAEMON_MASTER_TITLE) - 1) != 0)
+		snprintf(err, errlen, "pidfile %s names pid %d, which is not "
+		    "an lbd master (it runs \"%s\"): not signalled", path,
+		    (int)pid, title);
+	else if (proc_euid(pid, &uid) == -1 || uid != st->st_uid)
+		snprintf(err, errlen, "pidfile %s is owned by uid %lu, but "
+		    "pid %d does not run as that user: not signalled", path,
+		    (unsigned long)st->st_uid, (int)pid);
+	else if ((holds = proc_holds(pid, st)) == -1)
+		snprintf(err, errlen, "cannot check that pid %d holds pidfile "
+		    "%s: %s", (int)pid, path, strerror(errno));
+	else if (!holds)
+		snprintf(err, errlen, "pid %d does not hold pidfile %s: not "
+		    "signalled", (int)pid, path);
+	else
+		return (0);
+	return (-1);
+}
+
+/* The pid written in the locked pidfile fd, or -1 with err. */
+static pid_t
+pidfile_pid(int fd, const char *path, char *err, size_t errlen)
+{
+	char	text[32] = "", *end;
+	ssize_t	n;
+	long	pid;
+
+	/* A lock we can take means nobody is running: the file is stale. */
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		snprintf(err, errlen, "no running lbd holds pidfile %s", path);
+		return (-1);
+	}
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	pid = n > 0 ? strtol(text, &end, 10) : 0;
+	if (pid <= 0 || pid > INT_MAX ||
+	    (*end != '\n' && *end != '\0')) {
+		snprintf(err, errlen, "pidfile %s holds no pid", path);
+		return (-1);
+	}
+	return ((pid_t)pid);
 }
 
 pid_t
 daemon_pidfile_read(const char *path, char *err, size_t errlen)
 {
-	char	text[32] = "";
-	ssize_t	n;
-	long	pid;
-	int	fd;
+	struct stat	st;
+	pid_t		pid = -1;
+	int		fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot open pidfile %s: %s", path,
-		    strerror(errno));
+	if ((fd = pidfile_open(path, O_RDONLY, err, errlen)) == -1)
 		return (-1);
-	}
-	/* A lock we can take means nobody is running: the file is stale. */
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
-		close(fd);
-		snprintf(err, errlen, "no running lbd holds pidfile %s", path);
-		return (-1);
-	}
-	n = read(fd, text, sizeof(text) - 1);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		snprintf(err, errlen, "pidfile %s is not a regular file",
+		    path);
+	else if ((pid = pidfile_pid(fd, path, err, errlen)) != -1 &&
+	    pidfile_master_check(pid, path, &st, err, errlen) == -1)
+		pid = -1;
 	close(fd);
-	if (n <= 0 || (pid = strtol(text, NULL, 10)) <= 0) {
-		snprintf(err, errlen, "pidfile %s holds no pid", path);
-		return (-1);
-	}
-	return ((pid_t)pid);
+	return (pid);
 }
 
 /* The foreground process: wait for the daemon's word, then exit. */

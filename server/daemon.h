@@ -7,22 +7,28 @@
 
 #include <sys/types.h>
 
+/* Every master's process title starts with this (master.c sets it). */
+#define DAEMON_MASTER_TITLE	"lbd: master"
+
 /*
- * Open and flock(2) the pidfile at path, without writing it yet.  Returns
- * the fd, or -1 with errno (EWOULDBLOCK: a running lbd holds it).
+ * Open and flock(2) the pidfile at path, without writing it yet.  It must
+ * not be a symbolic link and, if it exists, must be a regular file with
+ * one link, owned by our effective uid.  Returns the fd, or -1 with the
+ * reason in err (and errno EWOULDBLOCK when a running lbd holds it).
  */
-int	daemon_pidfile_open(const char *path);
+int	daemon_pidfile_open(const char *path, char *err, size_t errlen);
 
 /* Write pid into the locked pidfile fd; 0 or -1 with errno. */
 int	daemon_pidfile_write(int fd, pid_t pid);
 
-/* Remove the pidfile and close fd. */
+/* Remove the pidfile if path still names fd's file; close fd. */
 void	daemon_pidfile_remove(const char *path, int fd);
 
 /*
- * Read the pid of a running master from path.  Returns it, or -1 with a
- * reason in err when there is no file, no number, or no process holding
- * the lock.
+ * The pid of the running master named by the pidfile at path, to signal.
+ * Returns -1 with the reason in err unless path is a regular file (not a
+ * link) that is locked and names a process titled DAEMON_MASTER_TITLE,
+ * running as the file's owner and holding the file open.
  */
 pid_t	daemon_pidfile_read(const char *path, char *err, size_t errlen);
 

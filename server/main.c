@@ -154,33 +154,37 @@ send_signal(const struct options *o, const struct config *conf)
 }
 
 static int
-lock_pidfile(struct lbd *env)
+lock_pidfile(struct lbd *env, const char *path)
 {
-	const char	*path = env->conf->pidfile;
+	char	err[LBD_ERRLEN];
 
 	if (path[0] == '\0')
 		return (0);
-	if ((env->pidfile_fd = daemon_pidfile_open(path)) != -1)
+	if ((env->pidfile_fd = daemon_pidfile_open(path, err, sizeof(err))) !=
+	    -1)
 		return (0);
-	if (errno == EWOULDBLOCK)
-		log_err("pidfile %s is locked: lbd is already running", path);
-	else
-		log_err("cannot open pidfile %s: %s", path, strerror(errno));
+	log_err("%s", err);
 	return (-1);
 }
 
-/* Set up in the foreground (errors reach the terminal), then detach. */
+/*
+ * Set up in the foreground (errors reach the terminal), then detach.
+ * The pidfile's path is copied: a reload frees env->conf, and the file
+ * it names stays the one locked at start.
+ */
 static int
 run(struct lbd *env)
 {
 	const struct config	*conf = env->conf;
+	char			 pidfile[LBD_PATHLEN];
 	int			 rc;
 
+	snprintf(pidfile, sizeof(pidfile), "%s", conf->pidfile);
 	log_init("lbd", true, conf->log.level, conf->log.facility);
-	if (lock_pidfile(env) == -1)
+	if (lock_pidfile(env, pidfile) == -1)
 		return (3);
 	if (master_setup(env) == -1) {
-		daemon_pidfile_remove(conf->pidfile, env->pidfile_fd);
+		daemon_pidfile_remove(pidfile, env->pidfile_fd);
 		return (3);
 	}
 	if (!env->foreground) {
@@ -190,9 +194,9 @@ run(struct lbd *env)
 	}
 	if (env->pidfile_fd != -1 &&
 	    daemon_pidfile_write(env->pidfile_fd, getpid()) == -1)
-		log_warn("cannot write pidfile %s", conf->pidfile);
+		log_warn("cannot write pidfile %s", pidfile);
 	rc = master_run(env);
-	daemon_pidfile_remove(conf->pidfile, env->pidfile_fd);
+	daemon_pidfile_remove(pidfile, env->pidfile_fd);
 	return (rc);
 }
 

@@ -445,14 +445,20 @@ dump_log(const struct harness *h)
 int
 harness_start(struct harness *h, const char *opts)
 {
-	char	 bin[512];
-	char	*argv[] = { bin, (char *)"-f", (char *)"-c", NULL, NULL };
+	char	 bin[512], *argv[MAXARGS];
+	size_t	 n = 0;
 	int	 fd;
 
 	if (h == NULL || h->broken || h->lbd != -1 ||
 	    write_config(h, opts) == -1)
 		return (-1);
-	argv[3] = h->conf;
+	for (; h->wrap != NULL && h->wrap[n] != NULL && n < MAXARGS - 5; n++)
+		argv[n] = h->wrap[n];
+	argv[n++] = bin;
+	argv[n++] = (char *)"-f";
+	argv[n++] = (char *)"-c";
+	argv[n++] = h->conf;
+	argv[n] = NULL;
 	fd = open(h->log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
 	    0644);
 	if (fd == -1)
@@ -1077,15 +1083,10 @@ live_workers(const struct harness *h, pid_t *pids, size_t max)
 {
 	pid_t	 all[64];
 	size_t	 n = harness_workers(h, all, 64), k = 0;
-	char	 path[64], *cmd;
 
-	for (size_t i = 0; i < n && k < max; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)all[i]);
-		if ((cmd = slurp(path)) != NULL &&
-		    strncmp(cmd, "lbd: worker", 11) == 0)
+	for (size_t i = 0; i < n && k < max; i++)
+		if (harness_pid_titled(all[i], "lbd: worker"))
 			pids[k++] = all[i];
-		free(cmd);
-	}
 	return (k);
 }
 
@@ -1248,6 +1249,20 @@ char *
 harness_read_file(const char *path)
 {
 	return (slurp(path));
+}
+
+bool
+harness_pid_titled(pid_t pid, const char *title)
+{
+	char	 path[64], *cmd;
+	bool	 yes;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((cmd = slurp(path)) == NULL)
+		return (false);
+	yes = strncmp(cmd, title, strlen(title)) == 0;
+	free(cmd);
+	return (yes);
 }
 
 bool

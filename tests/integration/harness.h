@@ -56,6 +56,8 @@ struct harness {
 	char		logopts[64];	/* in the log group: "access = true;" */
 	char		services[1024];	/* groups after "web": "{ ... }" */
 	char		balance[16];	/* of "web"; "": roundrobin */
+	char *const	*wrap;		/* argv to run lbd under (setpriv
+					   ... --), NULL-ended; NULL: none */
 };
 
 /* A harness with its temporary directory and two free ports; NULL on error. */
@@ -265,6 +267,9 @@ int		 harness_run(char *out, size_t len, int ms, ...);
 /* A whole file (a /proc file too) as a string to free, or NULL. */
 char		*harness_read_file(const char *path);
 
+/* True when pid's title (/proc/PID/cmdline) starts with title. */
+bool		 harness_pid_titled(pid_t pid, const char *title);
+
 /* True when pid exists and is not a zombie (a daemon is not our child). */
 bool		 harness_pid_alive(pid_t pid);
 
@@ -285,6 +290,8 @@ int		 t_unresolved_register(void);
 int		 t_stop_register(void);
 int		 t_daemon_register(void);
 int		 t_privdrop_register(void);
+int		 t_pidfile_register(void);
+int		 t_systemd_register(void);
 int		 t_emfile_register(void);
 int		 t_leastconn_register(void);
 int		 t_leasttime_register(void);

@@ -35,6 +35,8 @@ static const struct {
 	{ "stop",		t_stop_register },
 	{ "daemon",		t_daemon_register },
 	{ "privdrop",		t_privdrop_register },
+	{ "pidfile",		t_pidfile_register },
+	{ "systemd",		t_systemd_register },
 	{ "emfile",		t_emfile_register },
 	{ "leastconn",		t_leastconn_register },
 	{ "leasttime",		t_leasttime_register },

@@ -49,21 +49,6 @@ pidfile_pid(const char *path)
 	return (pid > 0 ? (pid_t)pid : -1);
 }
 
-/* True when /proc/PID/cmdline starts with title. */
-static bool
-has_title(pid_t pid, const char *title)
-{
-	char	 path[64], *cmd;
-	bool	 yes;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if ((cmd = harness_read_file(path)) == NULL)
-		return (false);
-	yes = strncmp(cmd, title, strlen(title)) == 0;
-	free(cmd);
-	return (yes);
-}
-
 /* How many children pid has whose title starts with title. */
 static int
 children_titled(pid_t pid, const char *title)
@@ -77,7 +62,7 @@ children_titled(pid_t pid, const char *title)
 	if ((list = harness_read_file(path)) == NULL)
 		return (0);
 	for (p = list; (child = strtol(p, &end, 10)) > 0; p = end)
-		n += has_title((pid_t)child, title);
+		n += harness_pid_titled((pid_t)child, title);
 	free(list);
 	return (n);
 }
@@ -152,7 +137,7 @@ teardown(struct daemon *d)
 	uint64_t	end;
 
 	if (d->master > 0 && harness_pid_alive(d->master) &&
-	    has_title(d->master, "lbd: master")) {
+	    harness_pid_titled(d->master, "lbd: master")) {
 		CU_FAIL("the daemon was still running at the end");
 		kill(d->master, SIGTERM);
 		for (end = clock_ms() + GONE_MS; clock_ms() < end &&
@@ -217,7 +202,7 @@ test_daemon(void)
 		goto out;
 	}
 	CU_ASSERT(greets(d.h));		/* at once: it said it was ready */
-	CU_ASSERT(has_title(d.master, "lbd: master"));
+	CU_ASSERT(harness_pid_titled(d.master, "lbd: master"));
 	CU_ASSERT_EQUAL(children_titled(d.master, "lbd: worker "), 2);
 	CU_ASSERT_NOT_EQUAL(d.master, getpid());
 	check_second_starts(&d);
@@ -248,7 +233,7 @@ test_stale_pidfile(void)
 		goto out;
 	}
 	CU_ASSERT(d.master != atoi(STALE_PID));
-	CU_ASSERT(has_title(d.master, "lbd: master"));
+	CU_ASSERT(harness_pid_titled(d.master, "lbd: master"));
 	CU_ASSERT(greets(d.h));
 	run(&d, 0, "-s", "stop", "-c", d.h->conf, "-p", d.pidfile);
 	CU_ASSERT(stopped(&d));
