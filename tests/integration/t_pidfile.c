@@ -33,6 +33,7 @@
 #include <CUnit/CUnit.h>
 
 #include "clock.h"
+#include "../cunit_run.h"
 #include "harness.h"
 
 #define RUN_MS		15000	/* one lbd command, start-up included */
@@ -147,7 +148,7 @@ test_links(void)
 	unlink(t.pidfile);
 	if (geteuid() != 0 || t.other == 0) {
 		fprintf(stderr, "\n  not root: a pidfile of another user "
-		    "not tested\n");
+		    "not tested here (see the test that skips)\n");
 		goto out;
 	}
 	if (write_file(t.pidfile, "1\n", 0644) == -1 ||
@@ -307,8 +308,7 @@ test_foreign_file(void)
 	int		fd, counts[1];
 
 	if (geteuid() != 0 || getpwnam("nobody") == NULL) {
-		fprintf(stderr, "\n  skipped: not root, or no user nobody\n");
-		CU_PASS("skipped: another user's pidfile needs root");
+		cunit_skip("another user's pidfile needs root and user nobody");
 		return;
 	}
 	if (!setup(&t) || harness_start(t.h, NULL) == -1) {

@@ -23,6 +23,7 @@
 #include <CUnit/CUnit.h>
 
 #include "clock.h"
+#include "../cunit_run.h"
 #include "harness.h"
 
 #define UNIT		"etc/lbd.service"
@@ -132,10 +133,8 @@ test_unit_caps(void)
 
 	if (geteuid() != 0 || getpwnam("nobody") == NULL ||
 	    access(SETPRIV, X_OK) == -1) {
-		fprintf(stderr, "\n  skipped: not root, or no user nobody, "
-		    "or no %s\n", SETPRIV);
-		CU_PASS("skipped: the unit's privileges need root, nobody "
-		    "and setpriv");
+		cunit_skip("the unit's privileges need root, user nobody "
+		    "and " SETPRIV);
 		return;
 	}
 	if ((unit = harness_read_file(UNIT)) == NULL ||
