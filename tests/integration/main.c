@@ -46,6 +46,7 @@ static const struct {
 	{ "status",		t_status_register },
 	{ "control",		t_control_register },
 	{ "access",		t_access_register },
+	{ "origin",		t_origin_register },
 };
 
 /* Register the suites $LBD_SUITE selects (all when unset); the count. */
