@@ -39,6 +39,8 @@
 #define IDLE_MS		300		/* -k */
 #define LOG_MS		2000		/* a log line is written by then */
 #define QUIET_MS	300		/* no answer within this: none */
+#define SLOW_MS		"600"		/* /slow/MS */
+#define MANY		200		/* connections at once */
 
 /*
  * Start origin "o" logging to DIR/origin.log, with up to two more
@@ -508,6 +510,7 @@ test_origin_errors(void)
 	struct httpc_resp	 r;
 	static char		 big[70 * 1024 + 1];
 	char			 line[64], c;
+	uint64_t		 start;
 	int			 fd, slow;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
@@ -538,18 +541,50 @@ test_origin_errors(void)
 	CU_ASSERT(r.status == 400 && has_header(&r, "Connection", "close"));
 	httpc_resp_free(&r);
 	close(fd);
-	/* /slow holds one answer, not the others. */
+	/* /slow holds its answer SLOW_MS, and not the others'. */
+	start = clock_ms();
 	CU_ASSERT_FATAL((slow = dial(h)) != -1);
-	CU_ASSERT(send_str(slow, "GET /slow/400 HTTP/1.1\r\n\r\n") == 0);
+	CU_ASSERT(send_str(slow, "GET /slow/" SLOW_MS " HTTP/1.1\r\n\r\n") ==
+	    0);
 	CU_ASSERT_FATAL((fd = dial(h)) != -1);
 	CU_ASSERT(ask(fd, "GET / HTTP/1.1\r\n\r\n", &r, false) == 0);
 	httpc_resp_free(&r);
-	CU_ASSERT(!readable_within(slow, 100));
+	CU_ASSERT(clock_ms() - start < (uint64_t)atoi(SLOW_MS));
 	CU_ASSERT(ask(slow, NULL, &r, false) == 0);
+	CU_ASSERT(clock_ms() - start >= (uint64_t)atoi(SLOW_MS));
 	CU_ASSERT(r.status == 200 && strcmp(r.body, "backend o\n") == 0);
 	httpc_resp_free(&r);
 	close(fd);
 	close(slow);
+	harness_free(h);
+}
+
+/* Many connections at once, each answered in about SLOW_MS, not in turn. */
+static void
+test_origin_many(void)
+{
+	struct harness		*h = start(NULL, NULL);
+	struct httpc_resp	 r;
+	static int		 fds[MANY];
+	uint64_t		 start;
+	int			 ok = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	start = clock_ms();
+	for (int i = 0; i < MANY; i++)
+		if ((fds[i] = dial(h)) == -1 || send_str(fds[i],
+		    "GET /slow/" SLOW_MS " HTTP/1.1\r\n\r\n") == -1)
+			CU_FAIL("connect or send");
+	for (int i = 0; i < MANY; i++) {
+		if (fds[i] == -1)
+			continue;
+		if (ask(fds[i], NULL, &r, false) == 0 && r.status == 200)
+			ok++;
+		httpc_resp_free(&r);
+		close(fds[i]);
+	}
+	CU_ASSERT_EQUAL(ok, MANY);
+	CU_ASSERT(clock_ms() - start < 4 * (uint64_t)atoi(SLOW_MS));
 	harness_free(h);
 }
 
@@ -611,6 +646,8 @@ t_origin_register(void)
 	    NULL ||
 	    CU_add_test(s, "-1 HTTP/1.0", test_origin_http10) == NULL ||
 	    CU_add_test(s, "error paths", test_origin_errors) == NULL ||
+	    CU_add_test(s, "many connections at once", test_origin_many) ==
+	    NULL ||
 	    CU_add_test(s, "-L request log", test_origin_log) == NULL)
 		return (-1);
 	return (0);
