@@ -305,5 +305,6 @@ int		 t_status_register(void);
 int		 t_control_register(void);
 int		 t_access_register(void);
 int		 t_stats_lockout_register(void);
+int		 t_origin_register(void);
 
 #endif /* LBD_HARNESS_H */

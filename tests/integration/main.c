@@ -50,6 +50,7 @@ static const struct {
 	{ "control",		t_control_register },
 	{ "access",		t_access_register },
 	{ "stats_lockout",	t_stats_lockout_register },
+	{ "origin",		t_origin_register },
 };
 
 /* Register the suites $LBD_SUITE selects (all when unset); the count. */
