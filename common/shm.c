@@ -5,44 +5,53 @@
  * steps can only leave a count one too high, never wrap it below zero:
  * up is shared-then-ledger, down is ledger-then-shared.  The master
  * subtracts only what the ledger says.
+ *
+ * The workers run unprivileged but can write the whole mapping, so the
+ * master never takes its own bookkeeping back from it: the mapping's
+ * length and the worker slots' owners live in struct shm, in the
+ * master's memory.
  */
 #include <sys/mman.h>
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "shm.h"
 
 #define SHM_MAGIC	0x6c626431u	/* "lbd1" */
-#define SHM_VERSION	1
+#define SHM_VERSION	2
 
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic int must be lock-free");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "atomic llong must be lock-free");
 _Static_assert(sizeof(struct shm_backend) % 64 == 0, "one line per backend");
+_Static_assert(offsetof(struct shm_backend, active) == 64,
+    "a backend's counters on a line of their own");
+_Static_assert(sizeof(struct shm_backend) == 128, "two lines per backend");
 _Static_assert(sizeof(struct shm_service) % 64 == 0, "one line per service");
+_Static_assert(offsetof(struct shm_service, rr_cursor) == 64,
+    "a service's counters on a line of their own");
 
-enum worker_slot_state {
-	WSLOT_FREE = 0,
-	WSLOT_USED
-};
-
+/* A worker's own counts: it is their only writer. */
 struct shm_worker {
 	_Alignas(64)
-	atomic_int	state;				/* master */
-	atomic_uint	id;				/* master */
-	atomic_uint	generation;			/* master */
 	atomic_ullong	accepted;			/* its worker */
 	atomic_uint	conns;				/* its worker */
 	atomic_ullong	beat_ms;	/* its worker, each loop round;
 					   master at label, 0 at reclaim;
 					   relaxed */
+	atomic_uint	id;		/* master at label, 0 at reclaim;
+					   relaxed; a copy for the workers'
+					   stale count, never read back */
+	atomic_uint	generation;	/* likewise */
 	atomic_uint	svc_active[LBD_SHM_SERVICES];	/* its worker */
 	atomic_uint	be_active[LBD_SHM_BACKENDS];	/* its worker */
 };
 
-struct shm {
+/* The mapping.  Every child can write all of it. */
+struct shm_region {
 	uint32_t		magic;		/* master, before fork */
 	uint32_t		version;	/* master, before fork */
 	uint64_t		size;		/* master, before fork */
@@ -52,63 +61,85 @@ struct shm {
 	struct shm_worker	workers[LBD_SHM_WORKERS];
 };
 
+/* Who holds a worker slot: the master's, never read from the region. */
+struct worker_owner {
+	bool		used;
+	unsigned	id;		/* worker number, 0 = checker */
+	unsigned	generation;
+};
+
+/* Private to each process; a child's copy is its own. */
+struct shm {
+	struct shm_region	*r;
+	size_t			 len;		/* as mapped */
+	struct worker_owner	 owner[LBD_SHM_WORKERS];
+};
+
 struct shm *
 shm_create(void)
 {
 	struct shm	*shm;
 
-	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (shm == MAP_FAILED)
+	if ((shm = calloc(1, sizeof(*shm))) == NULL)
 		return (NULL);
+	shm->len = sizeof(*shm->r);
+	shm->r = mmap(NULL, shm->len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm->r == MAP_FAILED) {
+		free(shm);
+		return (NULL);
+	}
 	/* Anonymous mappings come zeroed: every counter starts at 0. */
-	shm->magic = SHM_MAGIC;
-	shm->version = SHM_VERSION;
-	shm->size = sizeof(*shm);
+	shm->r->magic = SHM_MAGIC;
+	shm->r->version = SHM_VERSION;
+	shm->r->size = shm->len;
 	return (shm);
 }
 
 void
 shm_destroy(struct shm *shm)
 {
-	if (shm != NULL)
-		munmap(shm, shm->size);
+	if (shm == NULL)
+		return;
+	munmap(shm->r, shm->len);
+	free(shm);
 }
 
 struct shm_global *
 shm_global(struct shm *shm)
 {
-	return (&shm->global);
+	return (&shm->r->global);
 }
 
 struct shm_service *
 shm_service(struct shm *shm, unsigned slot)
 {
-	return (&shm->services[slot]);
+	return (&shm->r->services[slot]);
 }
 
 struct shm_backend *
 shm_backend(struct shm *shm, unsigned slot)
 {
-	return (&shm->backends[slot]);
+	return (&shm->r->backends[slot]);
 }
 
 int
 shm_worker_alloc(struct shm *shm)
 {
-	for (int i = 0; i < LBD_SHM_WORKERS; i++) {
-		struct shm_worker *w = &shm->workers[i];
-
-		if (atomic_load(&w->state) == WSLOT_FREE) {
-			atomic_store(&w->state, WSLOT_USED);
+	for (int i = 0; i < LBD_SHM_WORKERS; i++)
+		if (!shm->owner[i].used) {
+			shm->owner[i].used = true;
 			return (i);
 		}
-	}
 	errno = ENOSPC;
 	return (-1);
 }
 
-/* Subtract what a ledger entry says from its shared count, and zero it. */
+/*
+ * Subtract what a ledger entry says from its shared count, and zero it.
+ * The entry is the dead worker's word, but it is only subtracted: a lie
+ * makes one count wrong, which the liar could have written anyway.
+ */
 static void
 take_back(atomic_uint *ledger, atomic_uint *shared)
 {
@@ -121,19 +152,21 @@ take_back(atomic_uint *ledger, atomic_uint *shared)
 void
 shm_reclaim_worker(struct shm *shm, unsigned wslot)
 {
-	struct shm_worker	*w = &shm->workers[wslot];
+	struct shm_region	*r = shm->r;
+	struct shm_worker	*w = &r->workers[wslot];
 	int			 owner = (int)wslot + 1;
 
-	take_back(&w->conns, &shm->global.conns);
+	take_back(&w->conns, &r->global.conns);
 	for (size_t i = 0; i < LBD_SHM_SERVICES; i++)
-		take_back(&w->svc_active[i], &shm->services[i].active);
+		take_back(&w->svc_active[i], &r->services[i].active);
 	for (size_t i = 0; i < LBD_SHM_BACKENDS; i++)
-		take_back(&w->be_active[i], &shm->backends[i].active);
-	atomic_compare_exchange_strong(&shm->global.accept_owner, &owner, 0);
+		take_back(&w->be_active[i], &r->backends[i].active);
+	atomic_compare_exchange_strong(&r->global.accept_owner, &owner, 0);
 	atomic_store(&w->beat_ms, 0);
-	atomic_store(&w->accepted, 0);
 	atomic_store(&w->id, 0);
-	atomic_store(&w->state, WSLOT_FREE);
+	atomic_store(&w->generation, 0);
+	atomic_store(&w->accepted, 0);
+	memset(&shm->owner[wslot], 0, sizeof(shm->owner[wslot]));
 }
 
 static void
@@ -169,51 +202,51 @@ count_up_to(atomic_uint *shared, atomic_uint *ledger, unsigned limit)
 bool
 shm_conn_reserve(struct shm *shm, unsigned wslot, unsigned maxconn)
 {
-	return (count_up_to(&shm->global.conns, &shm->workers[wslot].conns,
+	return (count_up_to(&shm->r->global.conns, &shm->r->workers[wslot].conns,
 	    maxconn));
 }
 
 void
 shm_conn_release(struct shm *shm, unsigned wslot)
 {
-	count_down(&shm->global.conns, &shm->workers[wslot].conns);
+	count_down(&shm->r->global.conns, &shm->r->workers[wslot].conns);
 }
 
 void
 shm_service_open(struct shm *shm, unsigned wslot, unsigned svc)
 {
-	count_up(&shm->services[svc].active,
-	    &shm->workers[wslot].svc_active[svc]);
-	atomic_fetch_add_explicit(&shm->services[svc].total, 1,
+	count_up(&shm->r->services[svc].active,
+	    &shm->r->workers[wslot].svc_active[svc]);
+	atomic_fetch_add_explicit(&shm->r->services[svc].total, 1,
 	    memory_order_relaxed);
 }
 
 void
 shm_service_close(struct shm *shm, unsigned wslot, unsigned svc)
 {
-	count_down(&shm->services[svc].active,
-	    &shm->workers[wslot].svc_active[svc]);
+	count_down(&shm->r->services[svc].active,
+	    &shm->r->workers[wslot].svc_active[svc]);
 }
 
 bool
 shm_backend_acquire(struct shm *shm, unsigned wslot, unsigned be,
     unsigned maxconn)
 {
-	return (count_up_to(&shm->backends[be].active,
-	    &shm->workers[wslot].be_active[be], maxconn));
+	return (count_up_to(&shm->r->backends[be].active,
+	    &shm->r->workers[wslot].be_active[be], maxconn));
 }
 
 void
 shm_backend_release(struct shm *shm, unsigned wslot, unsigned be)
 {
-	count_down(&shm->backends[be].active,
-	    &shm->workers[wslot].be_active[be]);
+	count_down(&shm->r->backends[be].active,
+	    &shm->r->workers[wslot].be_active[be]);
 }
 
 void
 shm_worker_beat(struct shm *shm, unsigned wslot, uint64_t now_ms)
 {
-	atomic_store_explicit(&shm->workers[wslot].beat_ms, now_ms,
+	atomic_store_explicit(&shm->r->workers[wslot].beat_ms, now_ms,
 	    memory_order_relaxed);
 }
 
@@ -223,7 +256,7 @@ worker_is_stale(struct shm *shm, unsigned wslot, uint64_t now_ms)
 {
 	uint64_t	beat;
 
-	beat = atomic_load_explicit(&shm->workers[wslot].beat_ms,
+	beat = atomic_load_explicit(&shm->r->workers[wslot].beat_ms,
 	    memory_order_relaxed);
 	/* A beat stamped after our clock read is fresh, not in the future. */
 	return (beat + LBD_SHM_STALE_MS < now_ms);
@@ -234,14 +267,17 @@ shm_workers_stale(struct shm *shm, unsigned generation, uint64_t now_ms)
 {
 	unsigned	n = 0;
 
+	/*
+	 * Workers read the master's published copy of who holds each slot:
+	 * their own fork-time struct shm does not see later spawns.
+	 * id 0: free, or a process that is no worker (the checker).
+	 */
 	for (unsigned i = 0; i < LBD_SHM_WORKERS; i++) {
-		struct shm_worker *w = &shm->workers[i];
+		struct shm_worker *w = &shm->r->workers[i];
 
-		/* id 0: free, or a process that is no worker (the checker). */
-		if (atomic_load_explicit(&w->state, memory_order_relaxed) ==
-		    WSLOT_USED && atomic_load_explicit(&w->id,
-		    memory_order_relaxed) != 0 && atomic_load_explicit(
-		    &w->generation, memory_order_relaxed) == generation &&
+		if (atomic_load_explicit(&w->id, memory_order_relaxed) != 0 &&
+		    atomic_load_explicit(&w->generation,
+		    memory_order_relaxed) == generation &&
 		    worker_is_stale(shm, i, now_ms))
 			n++;
 	}
@@ -258,7 +294,7 @@ shm_accept_try(struct shm *shm, unsigned wslot, uint64_t now_ms)
 {
 	int	owner, me = (int)wslot + 1;
 
-	owner = atomic_load_explicit(&shm->global.accept_owner,
+	owner = atomic_load_explicit(&shm->r->global.accept_owner,
 	    memory_order_acquire);
 	if (owner == me)
 		return (true);
@@ -266,7 +302,7 @@ shm_accept_try(struct shm *shm, unsigned wslot, uint64_t now_ms)
 	    !worker_is_stale(shm, (unsigned)owner - 1, now_ms))
 		return (false);
 	return (atomic_compare_exchange_strong_explicit(
-	    &shm->global.accept_owner, &owner, me, memory_order_acq_rel,
+	    &shm->r->global.accept_owner, &owner, me, memory_order_acq_rel,
 	    memory_order_relaxed));
 }
 
@@ -275,14 +311,14 @@ shm_accept_release(struct shm *shm, unsigned wslot)
 {
 	int	me = (int)wslot + 1;
 
-	atomic_compare_exchange_strong_explicit(&shm->global.accept_owner,
+	atomic_compare_exchange_strong_explicit(&shm->r->global.accept_owner,
 	    &me, 0, memory_order_acq_rel, memory_order_relaxed);
 }
 
 unsigned
 shm_worker_conns(struct shm *shm, unsigned wslot)
 {
-	return (atomic_load_explicit(&shm->workers[wslot].conns,
+	return (atomic_load_explicit(&shm->r->workers[wslot].conns,
 	    memory_order_relaxed));
 }
 
@@ -302,31 +338,52 @@ shm_backend_sample_rt(struct shm_backend *b, uint64_t us, uint64_t now_ms)
 	atomic_store_explicit(&b->rt_stamp_ms, now_ms, memory_order_relaxed);
 }
 
+unsigned
+shm_backend_count_fail(struct shm_backend *b, uint64_t now_ms,
+    uint64_t window_ms)
+{
+	unsigned long long	since;
+
+	since = atomic_load_explicit(&b->fail_since_ms, memory_order_relaxed);
+	/* A stale window restarts; the worker that restarts it resets it. */
+	if (now_ms - since > window_ms &&
+	    atomic_compare_exchange_strong(&b->fail_since_ms, &since, now_ms))
+		atomic_store_explicit(&b->fails, 0, memory_order_relaxed);
+	return (atomic_fetch_add_explicit(&b->fails, 1,
+	    memory_order_relaxed) + 1);
+}
+
 void
 shm_worker_label(struct shm *shm, unsigned wslot, unsigned id,
     unsigned generation)
 {
-	atomic_store(&shm->workers[wslot].beat_ms, clock_ms());
-	atomic_store(&shm->workers[wslot].id, id);
-	atomic_store(&shm->workers[wslot].generation, generation);
+	struct shm_worker	*w = &shm->r->workers[wslot];
+
+	shm->owner[wslot].id = id;
+	shm->owner[wslot].generation = generation;
+	atomic_store(&w->beat_ms, clock_ms());
+	atomic_store(&w->id, id);
+	atomic_store(&w->generation, generation);
 }
 
 void
 shm_worker_count_accept(struct shm *shm, unsigned wslot)
 {
-	atomic_fetch_add_explicit(&shm->workers[wslot].accepted, 1,
+	atomic_fetch_add_explicit(&shm->r->workers[wslot].accepted, 1,
 	    memory_order_relaxed);
 }
 
 bool
 shm_worker_read(struct shm *shm, unsigned wslot, struct shm_worker_view *v)
 {
-	struct shm_worker	*w = &shm->workers[wslot];
+	const struct worker_owner	*o = &shm->owner[wslot];
+	struct shm_worker		*w = &shm->r->workers[wslot];
 
-	if (atomic_load(&w->state) == WSLOT_FREE || atomic_load(&w->id) == 0)
+	if (!o->used || o->id == 0)
 		return (false);
-	v->id = atomic_load(&w->id);
-	v->generation = atomic_load(&w->generation);
+	v->id = o->id;
+	v->generation = o->generation;
+	/* Only printed: any value the worker left is harmless. */
 	v->accepted = atomic_load_explicit(&w->accepted, memory_order_relaxed);
 	v->conns = atomic_load_explicit(&w->conns, memory_order_relaxed);
 	return (true);

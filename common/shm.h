@@ -25,35 +25,70 @@ enum backend_state {
 	BACKEND_UP
 };
 
+/*
+ * A backend slot is two cache lines.  The first is read by every pick and
+ * written seldom (a state change, a control command, a passive pause); the
+ * second takes every worker's counters, so counting a connection does not
+ * evict the line the other workers are picking from.  The halves are
+ * anonymous so that a field is still named sb->active; use the accessors.
+ */
 struct shm_backend {
-	_Alignas(64)
-	atomic_int	 state;		/* master/checker; release, acquire */
-	atomic_uint	 active;	/* workers; relaxed; master reclaims */
-	atomic_ullong	 total;		/* workers; relaxed; connects made */
-	atomic_ullong	 connect_failures; /* workers; relaxed */
-	atomic_ullong	 bytes_in;	/* workers; relaxed; client->backend */
-	atomic_ullong	 bytes_out;	/* workers; relaxed; backend->client */
-	atomic_ullong	 rt_us;		/* workers; relaxed; EWMA, 0 = none */
-	atomic_ullong	 rt_stamp_ms;	/* workers; relaxed; last sample */
-	atomic_ullong	 up_since_ms;	/* checker; relaxed; 0 = from start */
-	atomic_ullong	 down_until_ms;	/* workers, checker; release, acquire;
-					   passive pause, 0 = none */
-	atomic_ullong	 fail_since_ms;	/* workers; relaxed; passive window */
-	atomic_uint	 fails;		/* workers; relaxed; in that window */
-	atomic_uint	 weight;	/* master; relaxed; balanced with */
-	atomic_int	 weight_set;	/* master; relaxed; by control: kept */
-	atomic_int	 disabled;	/* master; release, acquire; control */
+	struct {
+		_Alignas(64)
+		atomic_int	 state;		/* master (health none), checker;
+						   release, acquire */
+		atomic_int	 disabled;	/* master (control); release,
+						   acquire */
+		atomic_uint	 weight;	/* master; relaxed; 0..256 */
+		atomic_ullong	 up_since_ms;	/* checker; relaxed; 0 = from
+						   start */
+		atomic_ullong	 down_until_ms;	/* workers, checker; release,
+						   acquire; passive pause,
+						   0 = none */
+	};
+	struct {
+		_Alignas(64)
+		atomic_uint	 active;	/* workers; relaxed; master
+						   reclaims */
+		atomic_uint	 fails;		/* workers; relaxed; in the
+						   passive window */
+		atomic_ullong	 total;		/* workers; relaxed; connects
+						   made */
+		atomic_ullong	 connect_failures; /* workers; relaxed */
+		atomic_ullong	 bytes_in;	/* workers; relaxed;
+						   client->backend */
+		atomic_ullong	 bytes_out;	/* workers; relaxed;
+						   backend->client */
+		atomic_ullong	 rt_us;		/* workers (sample), checker
+						   (reset on recovery); relaxed;
+						   EWMA, 0 = none */
+		atomic_ullong	 rt_stamp_ms;	/* workers; relaxed; last
+						   sample */
+		atomic_ullong	 fail_since_ms;	/* workers; relaxed; passive
+						   window start */
+	};
 };
 
+/* Like a backend: weights_gen is read per pick, the rest written per pick. */
 struct shm_service {
-	_Alignas(64)
-	atomic_ullong	 rr_cursor;	/* workers; relaxed; primaries' WRR */
-	atomic_ullong	 rr_backup;	/* workers; relaxed; backups' WRR */
-	atomic_uint	 active;	/* workers; relaxed; master reclaims */
-	atomic_ullong	 total;		/* workers; relaxed; accepted */
-	atomic_ullong	 rejected;	/* workers; relaxed; no backend */
-	atomic_uint	 weights_gen;	/* master; release, acquire; bumped
-					   when a weight changes */
+	struct {
+		_Alignas(64)
+		atomic_uint	 weights_gen;	/* master; release, acquire;
+						   bumped when a weight
+						   changes */
+	};
+	struct {
+		_Alignas(64)
+		atomic_ullong	 rr_cursor;	/* workers; relaxed; primaries'
+						   WRR */
+		atomic_ullong	 rr_backup;	/* workers; relaxed; backups'
+						   WRR */
+		atomic_uint	 active;	/* workers; relaxed; master
+						   reclaims */
+		atomic_ullong	 total;		/* workers; relaxed; accepted */
+		atomic_ullong	 rejected;	/* workers; relaxed; no
+						   backend */
+	};
 };
 
 /* Counters about the process tree, kept by the master. */
@@ -68,9 +103,250 @@ struct shm_global {
 					   that accepts */
 };
 
+/*
+ * Accessors, one per field and direction, with the ordering the field's
+ * comment gives: counters relaxed, flags store-release/load-acquire.
+ * Every child can write the whole region, so what the master reads back
+ * is only ever printed or clamped (see lbd(8), SHARED MEMORY).
+ */
+static inline int
+shm_backend_state(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->state, memory_order_acquire));
+}
+
+static inline void
+shm_backend_set_state(struct shm_backend *b, int state)
+{
+	atomic_store_explicit(&b->state, state, memory_order_release);
+}
+
+static inline bool
+shm_backend_is_disabled(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->disabled, memory_order_acquire) != 0);
+}
+
+static inline void
+shm_backend_set_disabled(struct shm_backend *b, bool disabled)
+{
+	atomic_store_explicit(&b->disabled, disabled, memory_order_release);
+}
+
+static inline unsigned
+shm_backend_weight(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->weight, memory_order_relaxed));
+}
+
+static inline void
+shm_backend_set_weight(struct shm_backend *b, unsigned w)
+{
+	atomic_store_explicit(&b->weight, w, memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_backend_up_since(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->up_since_ms, memory_order_relaxed));
+}
+
+static inline void
+shm_backend_set_up_since(struct shm_backend *b, uint64_t ms)
+{
+	atomic_store_explicit(&b->up_since_ms, ms, memory_order_relaxed);
+}
+
+/* End of the passive pause (down_until_ms); 0 or past: not paused. */
+static inline uint64_t
+shm_backend_paused_until(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->down_until_ms,
+	    memory_order_acquire));
+}
+
+static inline void
+shm_backend_set_paused_until(struct shm_backend *b, uint64_t ms)
+{
+	atomic_store_explicit(&b->down_until_ms, ms, memory_order_release);
+}
+
+static inline unsigned
+shm_backend_active(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->active, memory_order_relaxed));
+}
+
+static inline void
+shm_backend_count_connect(struct shm_backend *b)
+{
+	atomic_fetch_add_explicit(&b->total, 1, memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_backend_total(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->total, memory_order_relaxed));
+}
+
+static inline void
+shm_backend_count_connect_failure(struct shm_backend *b)
+{
+	atomic_fetch_add_explicit(&b->connect_failures, 1,
+	    memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_backend_connect_failures(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->connect_failures,
+	    memory_order_relaxed));
+}
+
+static inline void
+shm_backend_add_bytes(struct shm_backend *b, uint64_t in, uint64_t out)
+{
+	atomic_fetch_add_explicit(&b->bytes_in, in, memory_order_relaxed);
+	atomic_fetch_add_explicit(&b->bytes_out, out, memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_backend_bytes_in(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->bytes_in, memory_order_relaxed));
+}
+
+static inline uint64_t
+shm_backend_bytes_out(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->bytes_out, memory_order_relaxed));
+}
+
+/* Response-time average (us), 0 = not measured; see sample_rt below. */
+static inline uint64_t
+shm_backend_rt(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->rt_us, memory_order_relaxed));
+}
+
+static inline uint64_t
+shm_backend_rt_stamp(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->rt_stamp_ms, memory_order_relaxed));
+}
+
+/* Checker, on recovery: forget the old average. */
+static inline void
+shm_backend_rt_reset(struct shm_backend *b)
+{
+	atomic_store_explicit(&b->rt_us, 0, memory_order_relaxed);
+}
+
+static inline unsigned
+shm_service_weights_gen(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->weights_gen, memory_order_acquire));
+}
+
+static inline void
+shm_service_set_weights_gen(struct shm_service *s, unsigned gen)
+{
+	atomic_store_explicit(&s->weights_gen, gen, memory_order_release);
+}
+
+/* The round-robin cursor of the primaries or the backups. */
+static inline atomic_ullong *
+shm_service_cursor(struct shm_service *s, bool backup)
+{
+	return (backup ? &s->rr_backup : &s->rr_cursor);
+}
+
+static inline void
+shm_service_count_rejected(struct shm_service *s)
+{
+	atomic_fetch_add_explicit(&s->rejected, 1, memory_order_relaxed);
+}
+
+static inline unsigned
+shm_service_active(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->active, memory_order_relaxed));
+}
+
+static inline uint64_t
+shm_service_total(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->total, memory_order_relaxed));
+}
+
+static inline uint64_t
+shm_service_rejected(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->rejected, memory_order_relaxed));
+}
+
+static inline unsigned
+shm_global_generation(struct shm_global *g)
+{
+	return (atomic_load_explicit(&g->generation, memory_order_acquire));
+}
+
+static inline void
+shm_global_set_generation(struct shm_global *g, unsigned gen)
+{
+	atomic_store_explicit(&g->generation, gen, memory_order_release);
+}
+
+static inline unsigned
+shm_global_conns(struct shm_global *g)
+{
+	return (atomic_load_explicit(&g->conns, memory_order_relaxed));
+}
+
+static inline unsigned
+shm_global_workers(struct shm_global *g)
+{
+	return (atomic_load_explicit(&g->workers, memory_order_relaxed));
+}
+
+static inline void
+shm_global_set_workers(struct shm_global *g, unsigned n)
+{
+	atomic_store_explicit(&g->workers, n, memory_order_relaxed);
+}
+
+static inline void
+shm_global_count_restart(struct shm_global *g)
+{
+	atomic_fetch_add_explicit(&g->restarts, 1, memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_global_restarts(struct shm_global *g)
+{
+	return (atomic_load_explicit(&g->restarts, memory_order_relaxed));
+}
+
+static inline void
+shm_global_count_reload(struct shm_global *g)
+{
+	atomic_fetch_add_explicit(&g->reloads, 1, memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_global_reloads(struct shm_global *g)
+{
+	return (atomic_load_explicit(&g->reloads, memory_order_relaxed));
+}
+
+/*
+ * The handle: the mapping, plus what the master keeps of it in its own
+ * memory (the mapping's length, which worker slots are taken and by
+ * whom), out of the children's reach.
+ */
 struct shm;
 
-/* Map a zeroed region.  NULL with errno on failure. */
+/* Map a zeroed region.  NULL with errno on failure; shm_destroy frees. */
 struct shm		*shm_create(void);
 void			 shm_destroy(struct shm *shm);
 
@@ -88,7 +364,8 @@ int			 shm_worker_alloc(struct shm *shm);
 /*
  * Master, after reaping the worker of wslot: take its ledger (connections
  * it still held) off every shared count, give back the accept turn if it
- * held it, and free the slot.
+ * held it, and free the slot.  Its loops are fixed by the capacities,
+ * whatever the ledger says.
  */
 void			 shm_reclaim_worker(struct shm *shm, unsigned wslot);
 
@@ -144,6 +421,13 @@ void			 shm_accept_release(struct shm *shm, unsigned wslot);
 void			 shm_backend_sample_rt(struct shm_backend *b,
 			    uint64_t us, uint64_t now_ms);
 
+/*
+ * Count a connect failure in b's passive window of window_ms (a stale
+ * window restarts at now_ms); returns the failures in the window so far.
+ */
+unsigned		 shm_backend_count_fail(struct shm_backend *b,
+			    uint64_t now_ms, uint64_t window_ms);
+
 /* What the stats show of one worker slot. */
 struct shm_worker_view {
 	unsigned		id;		/* worker number, 1..workers */
@@ -163,7 +447,10 @@ void			 shm_worker_label(struct shm *shm, unsigned wslot,
 void			 shm_worker_count_accept(struct shm *shm,
 			    unsigned wslot);
 
-/* Read worker slot wslot (< LBD_SHM_WORKERS); false when it is free. */
+/*
+ * Read worker slot wslot (< LBD_SHM_WORKERS); false when it is free.  The
+ * slot's owner and label are the master's; the counts are the worker's.
+ */
 bool			 shm_worker_read(struct shm *shm, unsigned wslot,
 			    struct shm_worker_view *v);
 

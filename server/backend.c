@@ -4,8 +4,6 @@
  * average.  All of it lives in the shared region, so every worker sees the
  * failures and timings of all of them.
  */
-#include <stdatomic.h>
-
 #include "backend.h"
 #include "balance.h"
 #include "config.h"
@@ -28,12 +26,10 @@ backend_is_up(struct lbd *env, const struct service *s, unsigned be,
 {
 	struct shm_backend	*sb = backend_shm(env, s, be);
 
-	if (atomic_load_explicit(&sb->state, memory_order_acquire) !=
-	    BACKEND_UP || atomic_load_explicit(&sb->disabled,
-	    memory_order_acquire))
+	if (shm_backend_state(sb) != BACKEND_UP ||
+	    shm_backend_is_disabled(sb))
 		return (false);
-	return (now_ms >= atomic_load_explicit(&sb->down_until_ms,
-	    memory_order_acquire));
+	return (now_ms >= shm_backend_paused_until(sb));
 }
 
 unsigned
@@ -41,8 +37,7 @@ backend_weight(struct lbd *env, const struct service *s, unsigned be)
 {
 	unsigned	w;
 
-	w = atomic_load_explicit(&backend_shm(env, s, be)->weight,
-	    memory_order_relaxed);
+	w = shm_backend_weight(backend_shm(env, s, be));
 	return (w > 0 ? w : 1);
 }
 
@@ -54,9 +49,8 @@ backend_ramp(struct lbd *env, const struct service *s, unsigned be,
 	uint64_t		 ramp = s->conf->health.slowstart_ms;
 	uint64_t		 since, paused;
 
-	since = atomic_load_explicit(&sb->up_since_ms, memory_order_relaxed);
-	paused = atomic_load_explicit(&sb->down_until_ms,
-	    memory_order_relaxed);
+	since = shm_backend_up_since(sb);
+	paused = shm_backend_paused_until(sb);
 	if (paused > since)
 		since = paused;		/* back from a passive pause */
 	if (ramp == 0 || since == 0 || now_ms >= since + ramp)
@@ -72,8 +66,7 @@ backend_rt_average(struct lbd *env, const struct service *s)
 	unsigned	n = 0;
 
 	for (size_t i = 0; i < s->conf->nbackends; i++) {
-		rt = atomic_load_explicit(&backend_shm(env, s, i)->rt_us,
-		    memory_order_relaxed);
+		rt = shm_backend_rt(backend_shm(env, s, i));
 		if (rt != 0) {
 			sum += rt;
 			n++;
@@ -89,8 +82,8 @@ backend_rt(struct lbd *env, const struct service *s, unsigned be,
 	struct shm_backend	*sb = backend_shm(env, s, be);
 	uint64_t		 rt, stamp, halvings;
 
-	rt = atomic_load_explicit(&sb->rt_us, memory_order_relaxed);
-	stamp = atomic_load_explicit(&sb->rt_stamp_ms, memory_order_relaxed);
+	rt = shm_backend_rt(sb);
+	stamp = shm_backend_rt_stamp(sb);
 	if (rt == 0 || avg == 0)
 		return (rt == 0 ? avg : rt);
 	halvings = now_ms > stamp ? (now_ms - stamp) / RT_HALFLIFE_MS : 0;
@@ -107,24 +100,16 @@ backend_connect_failed(struct lbd *env, const struct service *s,
 {
 	const struct health_config	*hc = &s->conf->health;
 	struct shm_backend		*sb = backend_shm(env, s, be);
-	unsigned long long		 since;
 	unsigned			 n;
 	char				 why[LOG_VALUELEN];
 
-	atomic_fetch_add_explicit(&sb->connect_failures, 1,
-	    memory_order_relaxed);
+	shm_backend_count_connect_failure(sb);
 	if (hc->max_fails == 0)
 		return;
-	since = atomic_load_explicit(&sb->fail_since_ms, memory_order_relaxed);
-	/* A stale window restarts; the worker that restarts it resets it. */
-	if (now_ms - since > hc->fail_timeout_ms &&
-	    atomic_compare_exchange_strong(&sb->fail_since_ms, &since, now_ms))
-		atomic_store_explicit(&sb->fails, 0, memory_order_relaxed);
-	n = atomic_fetch_add_explicit(&sb->fails, 1, memory_order_relaxed) + 1;
+	n = shm_backend_count_fail(sb, now_ms, hc->fail_timeout_ms);
 	if (n != hc->max_fails)
 		return;
-	atomic_store_explicit(&sb->down_until_ms, now_ms + hc->fail_timeout_ms,
-	    memory_order_release);
+	shm_backend_set_paused_until(sb, now_ms + hc->fail_timeout_ms);
 	log_warnx("backend down service=%s backend=%s reason=%s "
 	    "failures=%u pause_ms=%llu", s->conf->name,
 	    s->conf->backends[be].name, log_quote(why, sizeof(why), reason),

@@ -181,14 +181,17 @@ struct balance *
 balance_new(const struct service_config *svc, const unsigned *weights)
 {
 	struct balance	*b;
+	unsigned	 w;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return (NULL);
 	b->method = svc->balance;
 	b->svc = svc;
-	for (size_t i = 0; i < svc->nbackends; i++)
-		b->weights[i] = weights != NULL ? weights[i] :
-		    svc->backends[i].weight;
+	for (size_t i = 0; i < svc->nbackends; i++) {
+		w = weights != NULL ? weights[i] : svc->backends[i].weight;
+		/* The tables grow with the weights: bound what we were given. */
+		b->weights[i] = w > LBD_MAX_WEIGHT ? LBD_MAX_WEIGHT : w;
+	}
 	if (build_pool(&b->pools[POOL_PRIMARY], b, false) == -1 ||
 	    build_pool(&b->pools[POOL_BACKUP], b, true) == -1) {
 		balance_free(b);

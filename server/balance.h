@@ -49,8 +49,9 @@ struct balance;
 
 /*
  * Precompute svc's pools with method svc->balance and the weights in
- * force (weights[i] for backend i; NULL: the configured ones).  NULL with
- * errno on allocation failure; free with balance_free.
+ * force (weights[i] for backend i; NULL: the configured ones), each taken
+ * as at most LBD_MAX_WEIGHT, so the tables stay small whatever a caller
+ * read.  NULL with errno on allocation failure; free with balance_free.
  */
 struct balance	*balance_new(const struct service_config *svc,
 		    const unsigned *weights);

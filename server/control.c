@@ -14,7 +14,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include "evloop.h"
 #include "lbd.h"
 #include "log.h"
+#include "runtime.h"
 #include "shm.h"
 #include "status.h"
 
@@ -80,7 +80,7 @@ cmd_enable(struct lbd *env, const char *spec, bool enable, FILE *out)
 
 	if ((sb = find_backend(env, spec, out, &s, &j)) == NULL)
 		return;
-	atomic_store_explicit(&sb->disabled, !enable, memory_order_release);
+	runtime_set_disabled(env, s, j, !enable);
 	log_notice("backend %s service=%s backend=%s by=control",
 	    enable ? "enabled" : "disabled", s->conf->name,
 	    s->conf->backends[j].name);
@@ -105,11 +105,7 @@ cmd_weight(struct lbd *env, const char *spec, const char *value, FILE *out)
 	}
 	if ((sb = find_backend(env, spec, out, &s, &j)) == NULL)
 		return;
-	atomic_store(&sb->weight, (unsigned)w);
-	atomic_store(&sb->weight_set, 1);
-	/* Workers rebuild their balancer when they see the new generation. */
-	atomic_fetch_add_explicit(&shm_service(env->shm, s->slot)->weights_gen,
-	    1, memory_order_release);
+	runtime_set_weight(env, s, j, (unsigned)w);
 	log_notice("backend weight service=%s backend=%s weight=%lu "
 	    "by=control", s->conf->name, s->conf->backends[j].name, w);
 	fprintf(out, "weight %s %lu\n", spec, w);

@@ -101,12 +101,10 @@ transition(struct check *k, bool up, const char *reason, unsigned checks)
 
 	if (recovered) {
 		/* Ramp it up (slow start) from the service's average time. */
-		atomic_store_explicit(&k->sb->up_since_ms, clock_ms(),
-		    memory_order_relaxed);
-		atomic_store_explicit(&k->sb->rt_us, 0, memory_order_relaxed);
+		shm_backend_set_up_since(k->sb, clock_ms());
+		shm_backend_rt_reset(k->sb);
 	}
-	atomic_store_explicit(&k->sb->state, up ? BACKEND_UP : BACKEND_DOWN,
-	    memory_order_release);
+	shm_backend_set_state(k->sb, up ? BACKEND_UP : BACKEND_DOWN);
 	k->known = true;
 	k->up = up;
 	log_quote(why, sizeof(why), reason);
@@ -125,10 +123,8 @@ verdict_pass(struct check *k)
 	k->fails = 0;
 	if (!k->known || (!k->up && k->passes >= k->sc->health.rise))
 		transition(k, true, "check passed", k->passes);
-	if (atomic_load_explicit(&k->sb->down_until_ms, memory_order_acquire)
-	    > clock_ms()) {
-		atomic_store_explicit(&k->sb->down_until_ms, 0,
-		    memory_order_release);
+	if (shm_backend_paused_until(k->sb) > clock_ms()) {
+		shm_backend_set_paused_until(k->sb, 0);
 		log_notice("backend up service=%s backend=%s reason=\"check "
 		    "passed after connect failures\"", k->sc->name,
 		    k->bc->name);
@@ -282,7 +278,7 @@ add_service(struct checker *ck, const struct service *s)
 		k->sb = backend_shm(ck->env, s, (unsigned)j);
 		k->fd = -1;
 		/* A respawned checker picks up where the last one was. */
-		k->up = atomic_load(&k->sb->state) == BACKEND_UP;
+		k->up = shm_backend_state(k->sb) == BACKEND_UP;
 		k->known = k->up;
 	}
 }

@@ -25,15 +25,33 @@
 #define SLOT_LIVE	UINT_MAX	/* used by the current generation */
 
 /*
- * Who uses each shared slot: SLOT_FREE, SLOT_LIVE, or the last
- * generation that used it, for slots a reload left behind.
+ * What the master set on a backend slot.  The region holds a copy for
+ * the workers, but the workers can write it, so the master builds and
+ * reports from this one and never reads its own values back.
  */
-struct runtime_slots {
-	unsigned	be[LBD_SHM_BACKENDS];
-	unsigned	svc[LBD_SHM_SERVICES];
+struct slot_control {
+	unsigned	weight;		/* in force: configured or set */
+	bool		weight_set;	/* by control: outlives reloads */
+	bool		disabled;	/* by control */
 };
 
-/* A runtime being built, before it replaces the one in env. */
+/*
+ * The master's book of the shared slots.  Who uses each: SLOT_FREE,
+ * SLOT_LIVE, or the last generation that used it, for slots a reload
+ * left behind; and what the master set on each.
+ */
+struct runtime_slots {
+	unsigned		be[LBD_SHM_BACKENDS];
+	unsigned		svc[LBD_SHM_SERVICES];
+	struct slot_control	ctl[LBD_SHM_BACKENDS];
+	unsigned		weights_gen[LBD_SHM_SERVICES];
+};
+
+/*
+ * A runtime being built, before it replaces the one in env.  It writes
+ * nothing shared: the slots it takes and what goes into them are a plan
+ * that build_publish() carries out once the whole build has succeeded.
+ */
 struct build {
 	struct listener		*listeners;
 	size_t			 nlisteners;
@@ -42,6 +60,8 @@ struct build {
 	size_t			 nservices;
 	int			 stats_fd;
 	struct runtime_slots	 slots;
+	bool			 fresh_be[LBD_SHM_BACKENDS];	/* to zero */
+	bool			 fresh_svc[LBD_SHM_SERVICES];
 };
 
 static int
@@ -117,34 +137,33 @@ slot_take(unsigned *book, size_t cap, unsigned oldest_live)
 	return (-1);
 }
 
-/* Give a backend a slot: its old one, or a fresh one with zeroed counts. */
+/*
+ * Give a backend a slot: its old one, or a fresh one to be zeroed.  Its
+ * weight in force is the configured one unless control set another.
+ */
 static int
-backend_slot(struct build *b, struct lbd *env, const struct service *s,
-    size_t j, int old, unsigned oldest_live)
+backend_slot(struct build *b, const struct service *s, size_t j, int old,
+    unsigned oldest_live)
 {
-	struct shm_backend	*sb;
+	struct slot_control	*ctl;
 	int			 slot = old;
 
 	if (slot == -1) {
 		slot = slot_take(b->slots.be, LBD_SHM_BACKENDS, oldest_live);
 		if (slot == -1)
 			return (-1);
-		/* Zero is BACKEND_DOWN: with checks, wait for the first pass. */
-		memset(shm_backend(env->shm, slot), 0, sizeof(*sb));
+		b->fresh_be[slot] = true;
+		memset(&b->slots.ctl[slot], 0, sizeof(b->slots.ctl[slot]));
 	}
-	sb = shm_backend(env->shm, slot);
-	if (s->conf->health.type == HEALTH_NONE)
-		atomic_store(&sb->state, BACKEND_UP);
-	/* A weight set over the control socket outlives reloads. */
-	if (!atomic_load(&sb->weight_set))
-		atomic_store(&sb->weight, s->conf->backends[j].weight);
+	ctl = &b->slots.ctl[slot];
+	if (!ctl->weight_set)
+		ctl->weight = s->conf->backends[j].weight;
 	b->slots.be[slot] = SLOT_LIVE;
 	return (slot);
 }
 
 static int
-service_slot(struct build *b, struct lbd *env, int old,
-    unsigned oldest_live)
+service_slot(struct build *b, int old, unsigned oldest_live)
 {
 	int	slot = old;
 
@@ -152,11 +171,25 @@ service_slot(struct build *b, struct lbd *env, int old,
 		slot = slot_take(b->slots.svc, LBD_SHM_SERVICES, oldest_live);
 		if (slot == -1)
 			return (-1);
-		memset(shm_service(env->shm, slot), 0,
-		    sizeof(struct shm_service));
+		b->fresh_svc[slot] = true;
+		b->slots.weights_gen[slot] = 0;
 	}
 	b->slots.svc[slot] = SLOT_LIVE;
 	return (slot);
+}
+
+/* s's balancer over the weights in force, as the master's book has them. */
+static int
+build_balance(struct build *b, struct service *s)
+{
+	unsigned	weights[LBD_MAX_BACKENDS];
+
+	for (size_t j = 0; j < s->conf->nbackends; j++)
+		weights[j] = b->slots.ctl[s->be_slot[j]].weight;
+	if ((s->balance = balance_new(s->conf, weights)) == NULL)
+		return (-1);
+	s->weights_gen = b->slots.weights_gen[s->slot];
+	return (0);
 }
 
 /*
@@ -165,8 +198,8 @@ service_slot(struct build *b, struct lbd *env, int old,
  * errno, ENOSPC when the shared region has no slot left.
  */
 static int
-build_services(struct build *b, struct lbd *env, const struct config *c,
-    const int *be_old, const int *svc_old, unsigned oldest_live)
+build_services(struct build *b, const struct config *c, const int *be_old,
+    const int *svc_old, unsigned oldest_live)
 {
 	size_t	k = 0;
 	int	slot;
@@ -175,18 +208,18 @@ build_services(struct build *b, struct lbd *env, const struct config *c,
 		struct service	*s = &b->services[i];
 
 		s->conf = &c->services[i];
-		if ((slot = service_slot(b, env, svc_old ? svc_old[i] : -1,
+		if ((slot = service_slot(b, svc_old ? svc_old[i] : -1,
 		    oldest_live)) == -1)
 			goto full;
 		s->slot = (unsigned)slot;
 		for (size_t j = 0; j < s->conf->nbackends; j++, k++) {
-			slot = backend_slot(b, env, s, j,
-			    be_old ? be_old[k] : -1, oldest_live);
+			slot = backend_slot(b, s, j, be_old ? be_old[k] : -1,
+			    oldest_live);
 			if (slot == -1)
 				goto full;
 			s->be_slot[j] = (unsigned)slot;
 		}
-		if (runtime_rebalance(env, s) == -1)
+		if (build_balance(b, s) == -1)
 			return (-1);
 	}
 	return (0);
@@ -195,6 +228,49 @@ full:
 	return (-1);
 }
 
+static void
+publish_backend(const struct build *b, struct lbd *env,
+    const struct service *s, size_t j)
+{
+	const struct slot_control	*ctl = &b->slots.ctl[s->be_slot[j]];
+	struct shm_backend		*sb = shm_backend(env->shm,
+					    s->be_slot[j]);
+
+	/* Zero is BACKEND_DOWN: with checks, wait for the first pass. */
+	if (b->fresh_be[s->be_slot[j]])
+		memset(sb, 0, sizeof(*sb));
+	if (s->conf->health.type == HEALTH_NONE)
+		shm_backend_set_state(sb, BACKEND_UP);
+	shm_backend_set_weight(sb, ctl->weight);
+	shm_backend_set_disabled(sb, ctl->disabled);
+}
+
+/*
+ * Carry out the plan of a build that succeeded: zero the fresh slots, and
+ * write what the master decides on every slot in use.  Written even when
+ * unchanged, so that whatever a worker scribbled there is put right.
+ */
+static void
+build_publish(const struct build *b, struct lbd *env)
+{
+	for (size_t i = 0; i < b->nservices; i++) {
+		const struct service	*s = &b->services[i];
+
+		if (b->fresh_svc[s->slot])
+			memset(shm_service(env->shm, s->slot), 0,
+			    sizeof(struct shm_service));
+		shm_service_set_weights_gen(shm_service(env->shm, s->slot),
+		    b->slots.weights_gen[s->slot]);
+		for (size_t j = 0; j < s->conf->nbackends; j++)
+			publish_backend(b, env, s, j);
+	}
+}
+
+/*
+ * Workers only: the weights come from the region, where any worker could
+ * have put anything; balance_new() bounds them.  The master never calls
+ * this: it builds from its book.
+ */
 int
 runtime_rebalance(struct lbd *env, struct service *s)
 {
@@ -203,10 +279,10 @@ runtime_rebalance(struct lbd *env, struct service *s)
 	struct balance		*b;
 	unsigned		 gen;
 
-	gen = atomic_load_explicit(&ss->weights_gen, memory_order_acquire);
+	gen = shm_service_weights_gen(ss);
 	for (size_t j = 0; j < s->conf->nbackends; j++)
-		weights[j] = atomic_load_explicit(&shm_backend(env->shm,
-		    s->be_slot[j])->weight, memory_order_relaxed);
+		weights[j] = shm_backend_weight(shm_backend(env->shm,
+		    s->be_slot[j]));
 	if ((b = balance_new(s->conf, weights)) == NULL)
 		return (-1);
 	balance_free(s->balance);
@@ -280,7 +356,7 @@ build_all(struct build *b, struct lbd *env, const struct config *c,
 	if (build_alloc(b, c) == -1 ||
 	    build_listeners(b, env, c, r->keep, err, errlen) == -1 ||
 	    build_stats(b, env, c, err, errlen) == -1 ||
-	    build_services(b, env, c, r->be_old, r->svc_old,
+	    build_services(b, c, r->be_old, r->svc_old,
 	    r->oldest_live) == -1) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "cannot build services: %s",
@@ -296,6 +372,7 @@ build_all(struct build *b, struct lbd *env, const struct config *c,
 static void
 build_commit(struct build *b, struct lbd *env, const bool *close_old)
 {
+	build_publish(b, env);
 	for (size_t i = 0; i < env->nlisteners; i++)
 		if (close_old == NULL || close_old[i])
 			close(env->listeners[i].fd);
@@ -391,4 +468,47 @@ runtime_close(struct lbd *env)
 	env->shm = NULL;
 	free(env->slots);
 	env->slots = NULL;
+}
+
+/* The master's control entry for backend j of s. */
+static struct slot_control *
+control_of(const struct lbd *env, const struct service *s, size_t j)
+{
+	return (&env->slots->ctl[s->be_slot[j]]);
+}
+
+void
+runtime_set_weight(struct lbd *env, const struct service *s, size_t j,
+    unsigned w)
+{
+	struct slot_control	*ctl = control_of(env, s, j);
+
+	ctl->weight = w;
+	ctl->weight_set = true;
+	shm_backend_set_weight(shm_backend(env->shm, s->be_slot[j]), w);
+	/* Workers rebuild their balancer when they see the new generation. */
+	shm_service_set_weights_gen(shm_service(env->shm, s->slot),
+	    ++env->slots->weights_gen[s->slot]);
+}
+
+void
+runtime_set_disabled(struct lbd *env, const struct service *s, size_t j,
+    bool disabled)
+{
+	control_of(env, s, j)->disabled = disabled;
+	shm_backend_set_disabled(shm_backend(env->shm, s->be_slot[j]),
+	    disabled);
+}
+
+unsigned
+runtime_weight(const struct lbd *env, const struct service *s, size_t j)
+{
+	return (control_of(env, s, j)->weight);
+}
+
+bool
+runtime_is_disabled(const struct lbd *env, const struct service *s,
+    size_t j)
+{
+	return (control_of(env, s, j)->disabled);
 }

@@ -6,6 +6,7 @@
 #ifndef LBD_RUNTIME_H
 #define LBD_RUNTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config;
@@ -22,7 +23,8 @@ int	runtime_open(struct lbd *env, char *err, size_t errlen);
 /*
  * Reload to new: keep the listeners whose address stays, bind the new
  * ones, close the others; backends that stay (same service and name) keep
- * their slot, state and counters.  A slot left by an older generation is
+ * their slot, state and counters.  Nothing shared is written before the
+ * whole new runtime is built.  A slot left by an older generation is
  * reused only once no process of generation <= its last is alive, which
  * the caller tells with oldest_live.  On success env holds new (the old
  * config is freed), its generation is one higher, and 0 is returned; on
@@ -32,11 +34,31 @@ int	runtime_swap(struct lbd *env, struct config *new,
 	    unsigned oldest_live, char *err, size_t errlen);
 
 /*
- * Rebuild s's balancer from the weights in the shared region (set over
- * the control socket), noting which change it has seen.  0, or -1 with
- * errno, keeping the old balancer.
+ * Worker: rebuild s's balancer from the weights in the shared region (set
+ * over the control socket), noting which change it has seen.  0, or -1
+ * with errno, keeping the old balancer.
  */
 int	runtime_rebalance(struct lbd *env, struct service *s);
+
+/*
+ * Master, for the control socket: set backend j of s's weight (kept
+ * across reloads while the backend stays) or its disabled flag, in the
+ * master's book and in the shared region.  The workers rebuild their
+ * balancers at the weight change.
+ */
+void	runtime_set_weight(struct lbd *env, const struct service *s,
+	    size_t j, unsigned w);
+void	runtime_set_disabled(struct lbd *env, const struct service *s,
+	    size_t j, bool disabled);
+
+/*
+ * Master: backend j of s's weight in force and disabled flag, as the
+ * master set them (never read back from the shared region).
+ */
+unsigned runtime_weight(const struct lbd *env, const struct service *s,
+	    size_t j);
+bool	runtime_is_disabled(const struct lbd *env, const struct service *s,
+	    size_t j);
 
 /*
  * Close this process's copies of the listening sockets (the table stays

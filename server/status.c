@@ -1,7 +1,12 @@
 /*
  * Snapshots and their renderings.
+ *
+ * They run in the master, so they take what the master set (weights,
+ * disabled flags, which workers run) from its own memory and from the
+ * shared region only counts and states, which are printed or compared,
+ * never used to size, index or loop: a worker that wrote them can only
+ * make the numbers wrong.
  */
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +14,7 @@
 #include "clock.h"
 #include "config.h"
 #include "lbd.h"
+#include "runtime.h"
 #include "shm.h"
 #include "status.h"
 
@@ -17,11 +23,11 @@ backend_state(struct lbd *env, const struct service *s, unsigned j)
 {
 	struct shm_backend	*sb = backend_shm(env, s, j);
 
-	if (atomic_load(&sb->disabled))
+	if (runtime_is_disabled(env, s, j))
 		return ("disabled");
-	if (atomic_load(&sb->state) != BACKEND_UP)
+	if (shm_backend_state(sb) != BACKEND_UP)
 		return ("down");
-	if (!backend_is_up(env, s, j, clock_ms()))
+	if (clock_ms() < shm_backend_paused_until(sb))
 		return ("paused");	/* by connect failures */
 	return ("up");
 }
@@ -38,13 +44,13 @@ take_backend(struct status_backend *b, struct lbd *env,
 	b->state = backend_state(env, s, j);
 	b->up = strcmp(b->state, "up") == 0;
 	b->backup = bc->backup;
-	b->weight = atomic_load(&sb->weight);
-	b->active = atomic_load(&sb->active);
-	b->total = atomic_load(&sb->total);
-	b->connect_failures = atomic_load(&sb->connect_failures);
-	b->bytes_in = atomic_load(&sb->bytes_in);
-	b->bytes_out = atomic_load(&sb->bytes_out);
-	b->rt_seconds = atomic_load(&sb->rt_us) / 1e6;
+	b->weight = runtime_weight(env, s, j);
+	b->active = shm_backend_active(sb);
+	b->total = shm_backend_total(sb);
+	b->connect_failures = shm_backend_connect_failures(sb);
+	b->bytes_in = shm_backend_bytes_in(sb);
+	b->bytes_out = shm_backend_bytes_out(sb);
+	b->rt_seconds = shm_backend_rt(sb) / 1e6;
 }
 
 static int
@@ -56,9 +62,9 @@ take_service(struct status_service *ss, struct lbd *env,
 	snprintf(ss->name, sizeof(ss->name), "%s", s->conf->name);
 	ss->mode = config_mode_name(s->conf->mode);
 	ss->balance = config_balance_name(s->conf->balance);
-	ss->active = atomic_load(&sh->active);
-	ss->total = atomic_load(&sh->total);
-	ss->rejected = atomic_load(&sh->rejected);
+	ss->active = shm_service_active(sh);
+	ss->total = shm_service_total(sh);
+	ss->rejected = shm_service_rejected(sh);
 	ss->nbackends = s->conf->nbackends;
 	if ((ss->backends = calloc(ss->nbackends,
 	    sizeof(*ss->backends))) == NULL)
@@ -95,9 +101,9 @@ status_take(struct lbd *env)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return (NULL);
 	st->generation = env->generation;
-	st->workers = atomic_load(&g->workers);
-	st->restarts = atomic_load(&g->restarts);
-	st->reloads = atomic_load(&g->reloads);
+	st->workers = shm_global_workers(g);
+	st->restarts = shm_global_restarts(g);
+	st->reloads = shm_global_reloads(g);
 	st->nservices = env->conf->nservices;
 	if (take_workers(st, env) == -1)
 		goto fail;

@@ -1,6 +1,7 @@
 /*
  * Smooth weighted round robin and the shared-cursor pick.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,33 @@ test_pick_over_many(void)
 	CU_ASSERT_EQUAL(count[1], 2000);
 	CU_ASSERT_EQUAL(count[2], 1000);
 	balance_free(x.b);
+}
+
+/*
+ * Weights read from the shared region may be anything a worker wrote: a
+ * weight past LBD_MAX_WEIGHT counts as LBD_MAX_WEIGHT, so the tables stay
+ * small (4294967295 once took seconds and gigabytes to build).
+ */
+static void
+test_weights_bounded(void)
+{
+	struct fixture		x;
+	const unsigned		w[] = { 1, 1 }, wild[] = { UINT_MAX, 128 };
+	unsigned		count[2] = { 0 };
+
+	for (int m = BALANCE_ROUNDROBIN; m <= BALANCE_SOURCE; m++) {
+		fixture_init(&x, m, w, NULL, 2);
+		balance_free(x.b);
+		x.b = balance_new(&x.sc, wild);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(x.b);
+		if (m == BALANCE_ROUNDROBIN)
+			for (int i = 0; i < 3 * 384; i++)
+				count[balance_pick(x.b, POOL_PRIMARY,
+				    &x.f.in)]++;
+		balance_free(x.b);
+	}
+	CU_ASSERT_EQUAL(count[0], 3 * LBD_MAX_WEIGHT);
+	CU_ASSERT_EQUAL(count[1], 3 * 128);
 }
 
 static void
@@ -376,6 +404,7 @@ test_balance_register(void)
 	    CU_add_test(s, "wrr limits", test_wrr_limits) == NULL ||
 	    CU_add_test(s, "pick exact over many", test_pick_over_many) ==
 	    NULL ||
+	    CU_add_test(s, "weights bounded", test_weights_bounded) == NULL ||
 	    CU_add_test(s, "pick skips unusable, pools apart",
 	    test_pick_skips_and_pools) == NULL ||
 	    CU_add_test(s, "leastconn", test_leastconn) == NULL ||

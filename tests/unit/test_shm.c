@@ -4,6 +4,8 @@
  */
 #include <sys/wait.h>
 
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
@@ -43,6 +45,60 @@ test_reclaim_dead_worker(void)
 	CU_ASSERT_TRUE(shm_accept_try(shm, w2, T0));	/* turn given back */
 	CU_ASSERT_EQUAL(shm_worker_alloc(shm), w1);	/* slot reusable */
 	shm_destroy(shm);
+}
+
+/* The mapping that holds addr, from /proc/self/maps; its length or 0. */
+static size_t
+mapping_of(const void *addr, char **start)
+{
+	FILE		*f;
+	char		 line[512];
+	unsigned long	 lo, hi, a = (unsigned long)addr;
+	size_t		 len = 0;
+
+	if ((f = fopen("/proc/self/maps", "r")) == NULL)
+		return (0);
+	while (len == 0 && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= a &&
+		    a < hi) {
+			*start = (char *)lo;
+			len = hi - lo;
+		}
+	fclose(f);
+	return (len);
+}
+
+/*
+ * A worker can write every byte of the mapping.  The master's own records
+ * (which worker slots are taken, by whom, the mapping's length) must not
+ * be among them: after the whole mapping is 0xff, slots are still handed
+ * out and labelled as the master said, and destroy unmaps the mapping.
+ */
+static void
+test_master_records_private(void)
+{
+	struct shm		*shm = shm_create();
+	struct shm_worker_view	 v;
+	char			*start;
+	size_t			 len;
+	int			 w;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(shm);
+	w = shm_worker_alloc(shm);
+	CU_ASSERT_TRUE_FATAL(w >= 0);
+	shm_worker_label(shm, w, 3, 7);
+	len = mapping_of(shm_global(shm), &start);
+	CU_ASSERT_FATAL(len >= sizeof(struct shm_backend) * LBD_SHM_BACKENDS);
+	memset(start, 0xff, len);
+	CU_ASSERT_TRUE(shm_worker_read(shm, w, &v));
+	CU_ASSERT_EQUAL(v.id, 3);
+	CU_ASSERT_EQUAL(v.generation, 7);
+	CU_ASSERT(shm_worker_alloc(shm) >= 0);
+	shm_reclaim_worker(shm, w);
+	CU_ASSERT_FALSE(shm_worker_read(shm, w, &v));
+	CU_ASSERT_EQUAL(shm_worker_alloc(shm), w);
+	shm_destroy(shm);
+	CU_ASSERT_EQUAL(mapping_of(start, &start), 0);
 }
 
 static void
@@ -152,6 +208,8 @@ test_shm_register(void)
 		return (-1);
 	if (CU_add_test(s, "reclaim a dead worker's ledger",
 	    test_reclaim_dead_worker) == NULL ||
+	    CU_add_test(s, "master records out of the region",
+	    test_master_records_private) == NULL ||
 	    CU_add_test(s, "maxconn limits", test_limits) == NULL ||
 	    CU_add_test(s, "accept turn", test_accept_turn) == NULL ||
 	    CU_add_test(s, "a stale worker loses the turn and its share",

@@ -15,6 +15,7 @@ int	test_evloop_register(void);
 int	test_shm_register(void);
 int	test_health_register(void);
 int	test_reload_register(void);
+int	test_runtime_register(void);
 int	test_daemon_register(void);
 int	test_log_register(void);
 
