@@ -22,6 +22,7 @@ static int (*const suites[])(void) = {
 	test_reload_register,
 	test_daemon_register,
 	test_pump_register,
+	test_upstream_register,
 };
 
 int
