@@ -162,16 +162,14 @@ count_bytes(struct upstream *u)
 {
 	struct shm_backend	*sb;
 
-	if (u->be < 0 || (u->bytes_in == u->counted_in &&
-	    u->bytes_out == u->counted_out))
+	if (u->be < 0 || (u->uncounted_in == 0 && u->uncounted_out == 0))
 		return;
 	sb = shm_slot(u);
-	atomic_fetch_add_explicit(&sb->bytes_in, u->bytes_in - u->counted_in,
+	atomic_fetch_add_explicit(&sb->bytes_in, u->uncounted_in,
 	    memory_order_relaxed);
-	atomic_fetch_add_explicit(&sb->bytes_out,
-	    u->bytes_out - u->counted_out, memory_order_relaxed);
-	u->counted_in = u->bytes_in;
-	u->counted_out = u->bytes_out;
+	atomic_fetch_add_explicit(&sb->bytes_out, u->uncounted_out,
+	    memory_order_relaxed);
+	u->uncounted_in = u->uncounted_out = 0;
 }
 
 /* Bytes moved: count them within COUNT_MS, with the others. */
@@ -217,14 +215,14 @@ upstream_sent(struct upstream *u, size_t n)
 {
 	if (u->sent_us == 0)
 		u->sent_us = clock_us();
-	u->bytes_in += n;
+	u->uncounted_in += n;
 	mark_dirty(u);
 }
 
 void
 upstream_delivered(struct upstream *u, size_t n)
 {
-	u->bytes_out += n;
+	u->uncounted_out += n;
 	mark_dirty(u);
 }
 

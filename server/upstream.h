@@ -74,11 +74,9 @@ struct upstream {
 	uint64_t		 connect_us;	/* when connect(2) began */
 	uint64_t		 connected_us;	/* when it completed */
 	uint64_t		 sent_us;	/* first byte sent to it */
-	uint64_t		 bytes_in;	/* sent to the backend */
-	uint64_t		 bytes_out;	/* of its bytes, delivered */
-	uint64_t		 counted_in;	/* of those, in the shared */
-	uint64_t		 counted_out;	/* region already */
-};
+	uint64_t		 uncounted_in;	/* sent to the backend, and */
+	uint64_t		 uncounted_out;	/* its bytes delivered, since */
+};					/* the last shared-region add */
 
 /*
  * The upstreams of the worker holding shared-region worker slot wslot,

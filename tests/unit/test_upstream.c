@@ -258,6 +258,43 @@ test_detach(void)
 	rig_close(&r);
 }
 
+static uint64_t
+shm_bytes(struct rig *r, unsigned be, bool in)
+{
+	struct shm_backend	*sb = shm_backend(r->env.shm,
+				    r->env.services[0].be_slot[be]);
+
+	return (in ? atomic_load(&sb->bytes_in) : atomic_load(&sb->bytes_out));
+}
+
+/*
+ * Bytes reach the shared region in a batch, not per write: within a
+ * timer's round while the connection lives, and at the close.
+ */
+static void
+test_byte_batches(void)
+{
+	struct rig	 r;
+	struct upstream	 u;
+	struct outcome	 o = { 0 };
+
+	CU_ASSERT_FATAL(rig_open(&r, 2, false));
+	connect_wait(&r, &u, &o);
+	CU_ASSERT_EQUAL_FATAL(o.res, UPSTREAM_CONNECTED);
+	upstream_sent(&u, 100);
+	upstream_delivered(&u, 50);
+	upstream_sent(&u, 1);
+	CU_ASSERT_EQUAL(shm_bytes(&r, 2, true), 0);	/* not yet */
+	for (int i = 0; i < 100 && shm_bytes(&r, 2, true) == 0; i++)
+		evloop_wait(r.loop, 10, NULL);
+	CU_ASSERT_EQUAL(shm_bytes(&r, 2, true), 101);
+	CU_ASSERT_EQUAL(shm_bytes(&r, 2, false), 50);
+	upstream_delivered(&u, 7);
+	upstream_close(&u);
+	CU_ASSERT_EQUAL(shm_bytes(&r, 2, false), 57);
+	rig_close(&r);
+}
+
 /*
  * c with maxconn 1 (a and b refuse): a second upstream waits in the
  * queue, gets c once the first lets go, and a third times out.
@@ -325,7 +362,9 @@ test_upstream_register(void)
 	    CU_add_test(s, "detach keeps the descriptor, frees the slot",
 	    test_detach) == NULL ||
 	    CU_add_test(s, "the queue: served when a slot frees, or timed out",
-	    test_queue) == NULL)
+	    test_queue) == NULL ||
+	    CU_add_test(s, "byte counts reach the shared region in batches",
+	    test_byte_batches) == NULL)
 		return (-1);
 	return (0);
 }
