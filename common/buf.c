@@ -41,10 +41,18 @@ compact(struct buf *b)
 ssize_t
 buf_read_from(struct buf *b, int fd)
 {
+	return (buf_read_upto(b, fd, sizeof(b->data)));
+}
+
+ssize_t
+buf_read_upto(struct buf *b, int fd, size_t max)
+{
+	size_t	room;
 	ssize_t	n;
 
 	compact(b);
-	if ((n = read(fd, b->data + b->tail, sizeof(b->data) - b->tail)) > 0)
+	room = sizeof(b->data) - b->tail;
+	if ((n = read(fd, b->data + b->tail, room < max ? room : max)) > 0)
 		b->tail += n;
 	return (n);
 }

@@ -35,6 +35,9 @@ size_t	buf_space(const struct buf *b);
  */
 ssize_t	buf_read_from(struct buf *b, int fd);
 
+/* The same, reading max bytes at most (max > 0). */
+ssize_t	buf_read_upto(struct buf *b, int fd, size_t max);
+
 /*
  * send(2) the waiting bytes to fd with MSG_NOSIGNAL.  Returns bytes sent
  * or -1 with errno.  Must not be called when buf_len() is 0.

@@ -9,6 +9,13 @@
  * Ready events are copied out before any callback runs, so callbacks may
  * reshape the set; a generation number per slot skips an event whose fd
  * was deleted, or closed and reused, meanwhile.
+ *
+ * Timers are a binary min-heap of pointers ordered by (deadline, arming
+ * order); each timer knows its heap index, so re-arming and deleting need
+ * no search.  A wait never sleeps past the earliest deadline, and after
+ * the descriptors' callbacks it runs the timers that are due.  A timer
+ * armed while timers run, for a deadline already passed, waits for the
+ * next round: a callback that re-arms itself "now" cannot spin the loop.
  */
 #include <sys/epoll.h>
 
@@ -20,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "evloop.h"
 
 #define INTEREST	(EV_READ | EV_WRITE)
@@ -48,6 +56,11 @@ struct evloop {
 	struct pollfd		*pfd;
 	int			 epfd;		/* epoll, -1 for poll */
 	struct epoll_event	*events;
+	struct evtimer		**heap;		/* min-heap of armed timers */
+	unsigned		 ntimers;
+	unsigned		 heapcap;
+	uint64_t		 seq;		/* next timer's arming order */
+	uint64_t		 now;		/* see evloop_now() */
 };
 
 int
@@ -76,6 +89,7 @@ evloop_new(int maxfds, enum evloop_kind kind)
 	loop->kind = kind;
 	loop->maxfds = maxfds;
 	loop->epfd = -1;
+	loop->now = clock_ms();
 	loop->slots = calloc(maxfds, sizeof(*loop->slots));
 	loop->fired = calloc(maxfds, sizeof(*loop->fired));
 	if (kind == EVLOOP_POLL)
@@ -105,6 +119,7 @@ evloop_free(struct evloop *loop)
 	free(loop->events);
 	free(loop->slots);
 	free(loop->fired);
+	free(loop->heap);
 	free(loop);
 }
 
@@ -290,12 +305,180 @@ wait_epoll(struct evloop *loop, int timeout_ms, const sigset_t *sigmask)
 	return (n);
 }
 
+uint64_t
+evloop_now(const struct evloop *loop)
+{
+	return (loop->now);
+}
+
+void
+evtimer_init(struct evtimer *t, evtimer_fn fn, void *arg)
+{
+	t->when = 0;
+	t->seq = 0;
+	t->index = EVTIMER_IDLE;
+	t->fn = fn;
+	t->arg = arg;
+}
+
+/* Does a fall due before b?  Equal deadlines go in arming order. */
+static bool
+earlier(const struct evtimer *a, const struct evtimer *b)
+{
+	return (a->when < b->when || (a->when == b->when && a->seq < b->seq));
+}
+
+static void
+heap_place(struct evloop *loop, struct evtimer *t, unsigned i)
+{
+	loop->heap[i] = t;
+	t->index = i;
+}
+
+/* Move the timer at i towards the root while it is due earlier. */
+static void
+sift_up(struct evloop *loop, unsigned i)
+{
+	struct evtimer	*t = loop->heap[i];
+	unsigned	 parent;
+
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (!earlier(t, loop->heap[parent]))
+			break;
+		heap_place(loop, loop->heap[parent], i);
+		i = parent;
+	}
+	heap_place(loop, t, i);
+}
+
+/* Move the timer at i towards the leaves while a child is due earlier. */
+static void
+sift_down(struct evloop *loop, unsigned i)
+{
+	struct evtimer	*t = loop->heap[i];
+	unsigned	 child;
+
+	while ((child = 2 * i + 1) < loop->ntimers) {
+		if (child + 1 < loop->ntimers &&
+		    earlier(loop->heap[child + 1], loop->heap[child]))
+			child++;
+		if (!earlier(loop->heap[child], t))
+			break;
+		heap_place(loop, loop->heap[child], i);
+		i = child;
+	}
+	heap_place(loop, t, i);
+}
+
+/* Room for one more timer; doubling keeps adds O(1) amortized. */
+static int
+heap_grow(struct evloop *loop)
+{
+	struct evtimer	**heap;
+	unsigned	  cap;
+
+	if (loop->ntimers < loop->heapcap)
+		return (0);
+	cap = loop->heapcap == 0 ? 64 : loop->heapcap * 2;
+	if ((heap = reallocarray(loop->heap, cap, sizeof(*heap))) == NULL) {
+		errno = ENOMEM;
+		return (-1);
+	}
+	loop->heap = heap;
+	loop->heapcap = cap;
+	return (0);
+}
+
+int
+evloop_timer_add(struct evloop *loop, struct evtimer *t, uint64_t when_ms)
+{
+	uint64_t	old = t->when;
+
+	if (!evtimer_is_armed(t)) {
+		if (heap_grow(loop) == -1)
+			return (-1);
+		t->when = when_ms;
+		t->seq = loop->seq++;
+		heap_place(loop, t, loop->ntimers++);
+		sift_up(loop, t->index);
+		return (0);
+	}
+	t->when = when_ms;
+	t->seq = loop->seq++;
+	if (when_ms < old)
+		sift_up(loop, t->index);
+	else
+		sift_down(loop, t->index);
+	return (0);
+}
+
+void
+evloop_timer_del(struct evloop *loop, struct evtimer *t)
+{
+	unsigned	 i = t->index;
+	struct evtimer	*last;
+
+	if (!evtimer_is_armed(t))
+		return;
+	t->index = EVTIMER_IDLE;
+	last = loop->heap[--loop->ntimers];
+	if (last == t)
+		return;
+	/* The last timer fills the hole, then finds its place. */
+	heap_place(loop, last, i);
+	if (i > 0 && earlier(last, loop->heap[(i - 1) / 2]))
+		sift_up(loop, i);
+	else
+		sift_down(loop, i);
+}
+
+/* The caller's timeout, shortened to reach the next deadline. */
+static int
+timer_timeout(const struct evloop *loop, int timeout_ms)
+{
+	uint64_t	now, when;
+
+	if (loop->ntimers == 0)
+		return (timeout_ms);
+	when = loop->heap[0]->when;
+	now = clock_ms();
+	if (when <= now)
+		return (0);
+	if (timeout_ms >= 0 && (uint64_t)timeout_ms < when - now)
+		return (timeout_ms);
+	return (when - now > INT32_MAX ? INT32_MAX : (int)(when - now));
+}
+
+/*
+ * Run the timers due at loop->now, earliest first.  Those armed during
+ * this run (seq from limit on) wait for the next one.
+ */
+static int
+run_timers(struct evloop *loop)
+{
+	uint64_t	 limit = loop->seq;
+	struct evtimer	*t;
+	int		 ran = 0;
+
+	while (loop->ntimers > 0) {
+		t = loop->heap[0];
+		if (t->when > loop->now || t->seq >= limit)
+			break;
+		evloop_timer_del(loop, t);
+		t->fn(loop, t, t->arg);
+		ran++;
+	}
+	return (ran);
+}
+
 int
 evloop_wait(struct evloop *loop, int timeout_ms, const sigset_t *sigmask)
 {
 	struct timespec	 ts, *tsp = NULL;
 	int		 n, ran = 0;
 
+	timeout_ms = timer_timeout(loop, timeout_ms);
 	if (timeout_ms >= 0) {
 		ts.tv_sec = timeout_ms / 1000;
 		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
@@ -303,8 +486,9 @@ evloop_wait(struct evloop *loop, int timeout_ms, const sigset_t *sigmask)
 	}
 	n = loop->kind == EVLOOP_POLL ? wait_poll(loop, tsp, sigmask) :
 	    wait_epoll(loop, timeout_ms, sigmask);
+	loop->now = clock_ms();
 	if (n == -1)
-		return (errno == EINTR ? 0 : -1);
+		return (errno == EINTR ? run_timers(loop) : -1);
 	for (int i = 0; i < n; i++) {
 		struct fired	*f = &loop->fired[i];
 		struct slot	*s = &loop->slots[f->fd];
@@ -319,5 +503,8 @@ evloop_wait(struct evloop *loop, int timeout_ms, const sigset_t *sigmask)
 		s->fn(loop, f->fd, ev, s->arg);
 		ran++;
 	}
-	return (ran);
+	/* Callbacks took time: a deadline may have passed meanwhile. */
+	if (loop->ntimers > 0 && n > 0)
+		loop->now = clock_ms();
+	return (ran + run_timers(loop));
 }

@@ -1,19 +1,59 @@
 /*
- * Client connections inside one worker: choose a backend, connect (with
- * retries on other backends), relay both ways with backpressure and
- * half-close, enforce the idle timeouts, and account everything in the
- * shared region.  struct conn is private to relay.c.
+ * Client connections inside one worker: take an accepted client, account
+ * for it in the shared region, hand it to its service's protocol (tcp;
+ * http next), and write its access line when it closes.  How a backend is
+ * chosen and connected is upstream.c's; how bytes move is pump.c's.
  */
 #ifndef LBD_RELAY_H
 #define LBD_RELAY_H
 
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "net.h"
 
 struct evloop;
 struct lbd;
-struct net_addr;
-
+struct pump_pools;
 struct relay;
+struct relay_proto;
+struct service;
+struct upstream_ctx;
+
+/*
+ * A client connection as the protocols see it.  relay.c allocates the
+ * protocol's size, which begins with this struct, and owns the fields
+ * marked so; the protocol keeps be and the byte counts.
+ */
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;		/* relay.c */
+	struct relay		*r;		/* relay.c */
+	struct evloop		*loop;		/* relay.c */
+	const struct relay_proto *proto;	/* relay.c */
+	struct service		*svc;		/* relay.c */
+	int			 fd;		/* client, relay.c closes it */
+	int			 be;		/* for the access line, or -1 */
+	uint64_t		 start_ms;	/* relay.c */
+	uint64_t		 hash;		/* of the client's address */
+	uint64_t		 bytes_in;	/* client -> backend */
+	uint64_t		 bytes_out;	/* backend -> client */
+	char			 client[NET_ADDRSTRLEN];
+};
+
+/* A protocol: what relay.c calls on a connection of its mode. */
+struct relay_proto {
+	size_t	size;		/* of its connection struct */
+	/* Take the connection over; may close it before returning. */
+	void	(*start)(struct conn *c);
+	/* Let go of all but the client fd: relay_close() is closing it. */
+	void	(*stop)(struct conn *c);
+	/* Has nothing moved either way for idle_ms (a stop's second TERM)? */
+	bool	(*is_idle)(const struct conn *c, uint64_t now_ms,
+		    uint64_t idle_ms);
+};
 
 /*
  * A relay for the worker holding shared-region worker slot wslot, adding
@@ -33,17 +73,17 @@ void		 relay_free(struct relay *r);
 void		 relay_start(struct relay *r, int fd, unsigned svc,
 		    const struct net_addr *peer);
 
-/* Close connections whose connect, client or server timeout has passed. */
-void		 relay_sweep(struct relay *r, uint64_t now_ms);
-
 /*
- * Offer a freed backend slot to the connections waiting for one, oldest
- * first; close those whose timeouts.queue has passed.
+ * End c with result (the access line's word): the protocol lets go of
+ * what it holds, then the client is closed and c freed.
  */
-void		 relay_retry_queue(struct relay *r, uint64_t now_ms);
+void		 relay_close(struct conn *c, const char *result);
 
-/* Connections waiting for a backend slot. */
-unsigned	 relay_queued(const struct relay *r);
+/* The buffers and pipes the worker's pumps borrow. */
+struct pump_pools	*relay_pools(struct relay *r);
+
+/* The worker's upstream context (queue, counts). */
+struct upstream_ctx	*relay_upstreams(struct relay *r);
 
 /*
  * Close the connections on which no byte has moved either way for

@@ -39,8 +39,6 @@
 
 #define ACCEPT_RETRY_MS		10	/* how often a waiting worker looks */
 #define ACCEPT_BATCH		64	/* accepts per wake-up */
-#define SWEEP_MS		100	/* timeout resolution */
-#define QUEUE_RETRY_MS		5	/* a slot may free in another worker */
 #define EMFILE_PAUSE_MS		1000	/* pause after running out of fds */
 #define IDLE_MS			1000	/* quiet this long: idle, at a stop */
 #define BEAT_MS			100	/* heartbeat and live count this often */
@@ -66,10 +64,11 @@ struct worker {
 	struct relay	*relay;
 	bool		 listening;	/* listeners are in the loop */
 	bool		 draining;	/* TERM: no more accepts */
-	uint64_t	 drain_deadline;
+	bool		 drained;	/* shutdown_timeout has passed */
+	bool		 orphaned;	/* the master is gone */
+	struct evtimer	 drain_timer;
 	uint64_t	 paused_until;	/* EMFILE back-off */
 	bool		 emfile_logged;
-	uint64_t	 next_sweep;
 	unsigned	 stale;		/* workers stopped or hung */
 	uint64_t	 stale_at;	/* when to count them again */
 };
@@ -220,11 +219,9 @@ may_accept(struct worker *w, uint64_t now)
 	if (w->draining || now < w->paused_until)
 		return (false);
 	/* A reload made us old: the master's TERM may not be here yet. */
-	if (atomic_load_explicit(&g->generation, memory_order_acquire) !=
-	    w->env->generation)
+	if (shm_global_generation(g) != w->env->generation)
 		return (false);
-	return (atomic_load_explicit(&g->conns, memory_order_relaxed) <
-	    w->env->conf->maxconn);
+	return (shm_global_conns(g) < w->env->conf->maxconn);
 }
 
 /*
@@ -238,9 +235,9 @@ over_share(struct worker *w)
 	struct shm_global	*g = shm_global(w->env->shm);
 	unsigned		 mine, total, n;
 
-	total = atomic_load_explicit(&g->conns, memory_order_relaxed);
+	total = shm_global_conns(g);
 	mine = shm_worker_conns(w->env->shm, w->wslot);
-	n = atomic_load_explicit(&g->workers, memory_order_relaxed);
+	n = shm_global_workers(g);
 	n = n > w->stale ? n - w->stale : 1;
 	return (n > 1 && (unsigned long)mine * n > total + n);
 }
@@ -294,12 +291,24 @@ take_turn(struct worker *w, uint64_t now)
 	shm_accept_release(w->env->shm, w->wslot);
 }
 
+static void
+on_drain_timeout(struct evloop *loop, struct evtimer *t, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)loop;
+	(void)t;
+	w->drained = true;
+}
+
 /* TERM: stop accepting and let connections finish, within the timeout. */
 static void
 drain_start(struct worker *w)
 {
 	w->draining = true;
-	w->drain_deadline = clock_ms() + w->env->conf->shutdown_timeout_ms;
+	if (evloop_timer_add(w->loop, &w->drain_timer, clock_ms() +
+	    w->env->conf->shutdown_timeout_ms) == -1)
+		w->drained = true;	/* cannot wait: do not wait */
 	take_turn(w, clock_ms());
 	/* Our copies of the listeners must not keep the ports open. */
 	runtime_close_listeners(w->env);
@@ -308,25 +317,35 @@ drain_start(struct worker *w)
 }
 
 static bool
-should_exit(struct worker *w, uint64_t now)
+should_exit(struct worker *w)
 {
-	if (got_int)
+	if (got_int || w->orphaned)
 		return (true);
-	/* PDEATHSIG says drain; a master gone for good means exit now. */
-	if (now >= w->next_sweep && getppid() != w->env->master_pid)
-		return (true);
-	return (w->draining && (relay_count(w->relay) == 0 ||
-	    now >= w->drain_deadline));
+	return (w->draining && (relay_count(w->relay) == 0 || w->drained));
 }
 
+/* Timers (timeouts, the queue, the drain) bound the wait by themselves. */
 static int
-poll_timeout(const struct worker *w, uint64_t now)
+poll_timeout(const struct worker *w)
 {
-	if (relay_queued(w->relay) > 0)
-		return (QUEUE_RETRY_MS);
 	if (!w->listening && !w->draining)
 		return (ACCEPT_RETRY_MS);	/* look for the turn again */
-	return (w->next_sweep > now ? (int)(w->next_sweep - now) : 0);
+	return (-1);
+}
+
+/*
+ * A TERM: drain, or when told again close the idle ones.  PDEATHSIG sends
+ * TERM too, once the master is gone: then exit now.
+ */
+static void
+on_term(struct worker *w, uint64_t now)
+{
+	if (!w->draining)
+		drain_start(w);
+	else	/* told again: idle ones need not wait */
+		relay_close_idle(w->relay, now, IDLE_MS);
+	if (getppid() != w->env->master_pid)
+		w->orphaned = true;
 }
 
 static void
@@ -338,26 +357,17 @@ worker_loop(struct worker *w)
 		now = clock_ms();
 		if (got_term) {
 			got_term = 0;
-			if (!w->draining)
-				drain_start(w);
-			else	/* told again: idle ones need not wait */
-				relay_close_idle(w->relay, now, IDLE_MS);
+			on_term(w, now);
 		}
 		if (got_usr1) {
 			got_usr1 = 0;
 			log_reopen();
 		}
-		if (should_exit(w, now))
+		if (should_exit(w))
 			return;
-		if (now >= w->next_sweep) {
-			relay_sweep(w->relay, now);
-			w->next_sweep = now + SWEEP_MS;
-		}
-		if (relay_queued(w->relay) > 0)
-			relay_retry_queue(w->relay, now);
 		(void)relay_ran_short(w);
 		take_turn(w, now);
-		if (evloop_wait(w->loop, beat_timeout(poll_timeout(w, now)),
+		if (evloop_wait(w->loop, beat_timeout(poll_timeout(w)),
 		    &w->env->unblocked) == -1)
 			fatal("%s: ppoll", __func__);
 	}
@@ -378,6 +388,7 @@ worker_init(struct worker *w, struct lbd *env, unsigned id, unsigned wslot)
 	    (w->acceptors = calloc(env->nlisteners + 1,
 	    sizeof(*w->acceptors))) == NULL)
 		fatal("%s", __func__);
+	evtimer_init(&w->drain_timer, on_drain_timeout, w);
 	for (size_t i = 0; i < env->nlisteners; i++) {
 		w->acceptors[i].w = w;
 		w->acceptors[i].l = &env->listeners[i];

@@ -24,6 +24,8 @@ static int (*const suites[])(void) = {
 	test_runtime_register,
 	test_daemon_register,
 	test_log_register,
+	test_pump_register,
+	test_upstream_register,
 };
 
 int

@@ -18,5 +18,7 @@ int	test_reload_register(void);
 int	test_runtime_register(void);
 int	test_daemon_register(void);
 int	test_log_register(void);
+int	test_pump_register(void);
+int	test_upstream_register(void);
 
 #endif /* LBD_UNIT_H */
