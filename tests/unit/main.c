@@ -22,6 +22,7 @@ static int (*const suites[])(void) = {
 	test_reload_register,
 	test_daemon_register,
 	test_config_pack_register,
+	test_proc_register,
 };
 
 int

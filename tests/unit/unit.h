@@ -16,5 +16,6 @@ int	test_health_register(void);
 int	test_reload_register(void);
 int	test_daemon_register(void);
 int	test_config_pack_register(void);
+int	test_proc_register(void);
 
 #endif /* LBD_UNIT_H */
