@@ -296,5 +296,8 @@ int		 t_metrics_register(void);
 int		 t_status_register(void);
 int		 t_control_register(void);
 int		 t_access_register(void);
+int		 t_reload_burst_register(void);
+int		 t_reload_parse_register(void);
+int		 t_bigconf_register(void);
 
 #endif /* LBD_HARNESS_H */

@@ -46,6 +46,9 @@ static const struct {
 	{ "status",		t_status_register },
 	{ "control",		t_control_register },
 	{ "access",		t_access_register },
+	{ "reload_burst",	t_reload_burst_register },
+	{ "reload_parse",	t_reload_parse_register },
+	{ "bigconf",		t_bigconf_register },
 };
 
 /* Register the suites $LBD_SUITE selects (all when unset); the count. */
