@@ -54,11 +54,16 @@ config_pack(const struct config *conf, size_t *len)
 	at += sizeof(h);
 	memcpy(at, conf, sizeof(*conf));
 	at += sizeof(*conf);
-	memcpy(at, conf->services, h.nservices * sizeof(*conf->services));
+	/* An empty array may be NULL, which memcpy(3) must never see. */
+	if (h.nservices > 0)
+		memcpy(at, conf->services, h.nservices *
+		    sizeof(*conf->services));
 	at += h.nservices * sizeof(*conf->services);
 	for (size_t i = 0; i < conf->nservices; i++) {
 		const struct service_config *sc = &conf->services[i];
 
+		if (sc->nbackends == 0)
+			continue;
 		memcpy(at, sc->backends, sc->nbackends * sizeof(*sc->backends));
 		at += sc->nbackends * sizeof(*sc->backends);
 	}

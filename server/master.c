@@ -69,6 +69,7 @@ struct master {
 	uint64_t	 parse_deadline;
 	bool		 reload_again;	/* a HUP came during the parse */
 	bool		 stopping;
+	bool		 stop_forced;	/* the deadline passed: SIGKILL */
 	uint64_t	 stop_deadline;
 };
 
@@ -742,7 +743,11 @@ stop_done(struct master *m, uint64_t now)
 	if (n == 0)
 		return (true);
 	if (now >= m->stop_deadline) {
-		log_warnx("stop deadline passed, killing children=%u", n);
+		/* Said once; a kill that fails is logged by proc_signal(). */
+		if (!m->stop_forced)
+			log_warnx("stop deadline passed, killing children=%u",
+			    n);
+		m->stop_forced = true;
 		forward_signal(m, SIGKILL);
 		m->stop_deadline = now + TICK_MS;
 	}
