@@ -415,10 +415,12 @@ open_control(struct master *m)
 		return;
 	errno = 0;
 	if ((m->control = control_new(m->env, m->loop, err,
-	    sizeof(err))) == NULL)
-		log_warnx("cannot open control socket path=%s reason=\"%s\"",
-		    m->env->conf->control, err[0] != '\0' ? err :
-		    strerror(errno));
+	    sizeof(err))) != NULL)
+		return;
+	if (err[0] == '\0')
+		snprintf(err, sizeof(err), "cannot serve control socket %s: "
+		    "%s", m->env->conf->control, strerror(errno));
+	log_warnx("%s", err);
 }
 
 /* The stats socket changed address: serve the new one. */

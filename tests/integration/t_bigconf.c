@@ -7,7 +7,7 @@
  * listeners take descriptors 3 to 1026, so the stats and control sockets
  * and their clients sit above 1024.  Expect: lbd starts and says "ready";
  * GET /metrics answers; the control socket answers "help"; the log holds
- * no "cannot open control socket" and no empty "warning:" line.  Then the
+ * no line about the control socket and no empty "warning:" line.  Then the
  * same after a reload of the file.
  */
 #include <sys/socket.h>
@@ -105,7 +105,7 @@ check_answers(const struct harness *h, const char *ctl)
 {
 	CU_ASSERT_EQUAL(harness_metric(h, "lbd_workers"), 1);
 	CU_ASSERT_TRUE(control_answers(ctl));
-	CU_ASSERT_FALSE(harness_log_has(h, "cannot open control socket"));
+	CU_ASSERT_FALSE(harness_log_has(h, "control socket"));
 	CU_ASSERT_FALSE(harness_log_has(h, "cannot serve stats"));
 	CU_ASSERT_FALSE(harness_log_has(h, "warning: \n"));
 }

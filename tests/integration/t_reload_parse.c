@@ -149,22 +149,6 @@ out:
 	harness_free(h);
 }
 
-/* VmRSS of pid in KiB, or -1. */
-static long
-vm_rss(pid_t pid)
-{
-	char	 path[64], *status, *p;
-	long	 kb = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((status = harness_read_file(path)) == NULL)
-		return (-1);
-	if ((p = strstr(status, "\nVmRSS:")) != NULL)
-		kb = strtol(p + 7, NULL, 10);
-	free(status);
-	return (kb);
-}
-
 static void
 test_bad_reloads(void)
 {
@@ -182,10 +166,10 @@ test_bad_reloads(void)
 	/* Two rounds first: buffers that are reused, not leaked, settle. */
 	for (int i = 0; i < BAD_RELOADS + 2; i++) {
 		if (i == 2)
-			before = vm_rss(h->lbd);
+			before = harness_vm_rss_kb(h->lbd);
 		failed += harness_hup(h) == -1;
 	}
-	after = vm_rss(h->lbd);
+	after = harness_vm_rss_kb(h->lbd);
 	fprintf(stderr, "master VmRSS %ld kB -> %ld kB\n", before, after);
 	CU_ASSERT_EQUAL(failed, BAD_RELOADS + 2);
 	CU_ASSERT_EQUAL(harness_log_count(h, "reload failed"),
