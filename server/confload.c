@@ -55,9 +55,14 @@ write_all(int fd, const void *buf, size_t len)
 	return (0);
 }
 
-/* The child: parse, answer, exit without running the master's atexit. */
+/*
+ * The child: parse, answer, exit without running the master's atexit.
+ * It keeps no descriptor of the master's but its end of the pipe (stdin,
+ * stdout and stderr aside): a listener the new configuration drops, or
+ * a stats client the master closes, must not stay open in it.
+ */
 static _Noreturn void
-child(struct evloop *loop, int fd, const char *path)
+child(int fd, const char *path)
 {
 	char		 err[LBD_ERRLEN] = "", kind;
 	struct config	*conf;
@@ -65,8 +70,9 @@ child(struct evloop *loop, int fd, const char *path)
 	size_t		 len;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* Stats and control clients must see the master's close at once. */
-	evloop_close_all(loop);
+	if (fd > 3)
+		(void)close_range(3, (unsigned)fd - 1, 0);
+	(void)close_range((unsigned)fd + 1, ~0U, 0);
 	if ((conf = config_load(path, err, sizeof(err))) != NULL &&
 	    (packed = config_pack(conf, &len)) == NULL)
 		snprintf(err, sizeof(err), "cannot pack the configuration: %s",
@@ -155,7 +161,7 @@ confload_start(struct evloop *loop, const char *path)
 		goto fail;
 	if (cl->pid == 0) {
 		close(fds[0]);
-		child(loop, fds[1], path);
+		child(fds[1], path);
 	}
 	close(fds[1]);
 	cl->fd = fds[0];

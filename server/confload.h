@@ -18,8 +18,7 @@ struct evloop;
 struct confload;
 
 /*
- * Fork the parser for path; its answer is read through loop.  The child
- * first closes the descriptors loop serves (they are the master's).
+ * Fork the parser for path; its answer is read through loop.
  * NULL with errno when the pipe or fork(2) failed.
  */
 struct confload	*confload_start(struct evloop *loop, const char *path);

@@ -213,15 +213,15 @@ schedule_respawn(struct master *m, struct proc *p, uint64_t now)
 }
 
 /*
- * Does a dead p come back?  Not at a stop or when told to go; yes for the
- * generation that accepts and for the one about to.
+ * Does a dead p come back?  Only a child of the newest generation, not at
+ * a stop, not when told to go: a fork now runs the newest configuration,
+ * so an older generation's child cannot be brought back as it was.
  */
 static bool
 wants_respawn(const struct master *m, const struct proc *p)
 {
-	return (!m->stopping && !p->exiting && !p->killed &&
-	    (p->generation == m->env->generation ||
-	    p->generation == m->published));
+	return (!m->stopping && !p->exiting &&
+	    p->generation == m->env->generation);
 }
 
 /* A child we do not keep in the table: the reload's parser, perhaps. */
@@ -492,7 +492,11 @@ oldest_retired_generation(struct master *m)
 	return (g);
 }
 
-/* Kill generation gen now, connections and all, to free its slots. */
+/*
+ * Kill generation gen now, connections and all, to free its slots.  Said
+ * once: when no kill could be made (proc_signal() logged why), the next
+ * try is silent.
+ */
 static void
 kill_generation(struct master *m, unsigned gen)
 {
@@ -500,20 +504,19 @@ kill_generation(struct master *m, unsigned gen)
 	unsigned	 n = 0, conns = 0;
 
 	for (p = proc_next(&m->procs, NULL); p != NULL;
-	    p = proc_next(&m->procs, p))
-		if (p->pid != 0 && p->generation == gen) {
+	    p = proc_next(&m->procs, p)) {
+		if (p->pid == 0 || p->generation != gen)
+			continue;
+		conns += shm_worker_conns(m->env->shm, (unsigned)p->wslot);
+		p->exiting = true;
+		if (proc_signal(p, SIGKILL) == 0) {
+			p->killed = true;
 			n++;
-			conns += shm_worker_conns(m->env->shm,
-			    (unsigned)p->wslot);
 		}
-	log_warnx("worker slots short: closing old generation=%u "
-	    "children=%u connections=%u", gen, n, conns);
-	for (p = proc_next(&m->procs, NULL); p != NULL;
-	    p = proc_next(&m->procs, p))
-		if (p->pid != 0 && p->generation == gen) {
-			p->exiting = true;
-			p->killed = proc_signal(p, SIGKILL) == 0;
-		}
+	}
+	if (n > 0)
+		log_warnx("worker slots short: closed old generation=%u "
+		    "children=%u connections=%u", gen, n, conns);
 }
 
 /*
