@@ -8,7 +8,7 @@
  * and their clients sit above 1024.  Expect: lbd starts and says "ready";
  * GET /metrics answers; the control socket answers "help"; the log holds
  * no line about the control socket and no empty "warning:" line.  Then the
- * same after a reload of the file.
+ * same after a reload of the file; and all of it again without stats.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -29,9 +29,9 @@
 #define LISTEN		16
 #define START_MS	20000	/* binding 1,024 sockets, under ASan too */
 
-/* Write the configuration; 0 or -1. */
+/* Write the configuration, with a stats listener or not; 0 or -1. */
 static int
-write_big(const struct harness *h, const char *ctl)
+write_big(const struct harness *h, const char *ctl, bool stats)
 {
 	FILE	*f;
 	int	 dead = harness_free_port();
@@ -40,8 +40,11 @@ write_big(const struct harness *h, const char *ctl)
 		return (-1);
 	fprintf(f, "workers = 1; maxconn = 1000; pidfile = \"\";\n"
 	    "shutdown_timeout = \"2s\";\nlog = { level = \"info\"; };\n"
-	    "stats = { listen = \"127.0.0.1:%d\"; };\ncontrol = \"%s\";\n"
-	    "services = (\n", h->stats_port, ctl);
+	    "control = \"%s\";\n", ctl);
+	if (stats)
+		fprintf(f, "stats = { listen = \"127.0.0.1:%d\"; };\n",
+		    h->stats_port);
+	fprintf(f, "services = (\n");
 	for (int s = 0; s < SERVICES; s++) {
 		fprintf(f, "{ name = \"s%d\"; listen = [", s);
 		for (int l = 0; l < LISTEN; l++) {
@@ -99,11 +102,12 @@ control_answers(const char *path)
 	return (ok);
 }
 
-/* Stats and control both answer, and nothing failed in the log. */
+/* Stats (if any) and control answer, and nothing failed in the log. */
 static void
-check_answers(const struct harness *h, const char *ctl)
+check_answers(const struct harness *h, const char *ctl, bool stats)
 {
-	CU_ASSERT_EQUAL(harness_metric(h, "lbd_workers"), 1);
+	if (stats)
+		CU_ASSERT_EQUAL(harness_metric(h, "lbd_workers"), 1);
 	CU_ASSERT_TRUE(control_answers(ctl));
 	CU_ASSERT_FALSE(harness_log_has(h, "control socket"));
 	CU_ASSERT_FALSE(harness_log_has(h, "cannot serve stats"));
@@ -111,24 +115,36 @@ check_answers(const struct harness *h, const char *ctl)
 }
 
 static void
-test_big(void)
+run_big(bool stats)
 {
 	struct harness	*h;
 	char		 ctl[128];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h = harness_new());
 	snprintf(ctl, sizeof(ctl), "%s/ctl.sock", h->dir);
-	CU_ASSERT_EQUAL_FATAL(write_big(h, ctl), 0);
+	CU_ASSERT_EQUAL_FATAL(write_big(h, ctl, stats), 0);
 	if ((h->lbd = start_lbd(h)) == -1 ||
 	    !harness_log_wait(h, " ready pid=", START_MS)) {
 		CU_FAIL("lbd start with 1,024 listeners");
 		harness_free(h);
 		return;
 	}
-	check_answers(h, ctl);
+	check_answers(h, ctl, stats);
 	CU_ASSERT_EQUAL(harness_hup(h), 0);
-	check_answers(h, ctl);
+	check_answers(h, ctl, stats);
 	harness_free(h);
+}
+
+static void
+test_big_stats(void)
+{
+	run_big(true);
+}
+
+static void
+test_big_control(void)
+{
+	run_big(false);
 }
 
 int
@@ -139,7 +155,9 @@ t_bigconf_register(void)
 	if ((s = CU_add_suite("bigconf", NULL, NULL)) == NULL)
 		return (-1);
 	if (CU_add_test(s, "64 services x 16 listeners, stats and control "
-	    "answer", test_big) == NULL)
+	    "answer", test_big_stats) == NULL ||
+	    CU_add_test(s, "the same without stats: control answers",
+	    test_big_control) == NULL)
 		return (-1);
 	return (0);
 }
