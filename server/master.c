@@ -4,10 +4,20 @@
  * (through evloop_wait) with them unblocked, serving the stats socket
  * meanwhile.  Workers that die are respawned; one that dies soon after
  * starting waits twice as long each time, up to RESPAWN_MAX_MS.
+ *
+ * A reload goes in three steps, none of which stops the loop: a child
+ * parses the file (confload.c); the new runtime is swapped in and its
+ * children forked; once all of them run, the new generation is
+ * published in the shared region, which is when the old workers stop
+ * accepting.  So a reload never leaves fewer accepting workers than
+ * there were, even when old generations still finishing connections
+ * hold the shared worker slots: then the oldest of them is closed.
  */
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +27,7 @@
 #include "balance.h"
 #include "clock.h"
 #include "config.h"
+#include "confload.h"
 #include "control.h"
 #include "daemon.h"
 #include "evloop.h"
@@ -35,10 +46,11 @@
 #define RESPAWN_MAX_MS		10000
 #define FAST_STOP_MS		2000	/* INT: then SIGKILL */
 #define TICK_MS			1000
-#define FD_MARGIN		256	/* listeners, logs, checks, stats */
+#define FD_MARGIN		256	/* logs, checks, stats, control */
+#define RESPAWN_RETRY_MS	1000	/* after a fork(2) that failed */
 #define MAX_OLD_GENERATIONS	3	/* draining at once after a burst */
-#define MAX_PROCS		\
-    ((LBD_MAX_WORKERS + 1) * (MAX_OLD_GENERATIONS + 2))
+#define PARSE_TIMEOUT_MS	60000	/* a reload's parser, then killed */
+#define LOOP_MAXFDS_CAP		(1 << 20)
 
 static volatile sig_atomic_t	got_chld;
 static volatile sig_atomic_t	got_term;
@@ -51,12 +63,15 @@ struct master {
 	struct evloop	*loop;
 	struct stats	*stats;
 	struct control	*control;
-	struct proc	 procs[MAX_PROCS];	/* slots with used set */
+	struct proc_table procs;
+	unsigned	 published;	/* the generation that accepts */
+	struct confload	*parse;		/* a reload being parsed, or NULL */
+	uint64_t	 parse_deadline;
+	bool		 reload_again;	/* a HUP came during the parse */
 	bool		 stopping;
+	bool		 stop_forced;	/* the deadline passed: SIGKILL */
 	uint64_t	 stop_deadline;
 };
-
-static int	start_children(struct master *);
 
 static void
 on_signal(int sig)
@@ -106,14 +121,17 @@ signals_setup(struct lbd *env)
 }
 
 /*
- * Descriptors: a worker may hold every connection of maxconn, two each.
- * Privileges: only root can become another user.
+ * Descriptors: a worker may hold every connection of maxconn, two each,
+ * besides every listener.  Privileges: only root can become another user.
  */
 static void
 check_limits(struct lbd *env)
 {
 	const struct config	*c = env->conf;
 	unsigned long		 want = 2UL * c->maxconn + FD_MARGIN, got;
+
+	for (size_t i = 0; i < c->nservices; i++)
+		want += c->services[i].nlisten;
 
 	if ((got = daemon_raise_nofile(want)) < want)
 		log_warnx("descriptor limit is %lu, below the %lu maxconn=%u "
@@ -138,41 +156,11 @@ master_setup(struct lbd *env)
 	return (0);
 }
 
-static unsigned
-running_workers(const struct master *m)
-{
-	unsigned	n = 0;
-
-	for (unsigned i = 0; i < MAX_PROCS; i++)
-		if (m->procs[i].used && m->procs[i].pid != 0 &&
-		    m->procs[i].kind == PROC_WORKER &&
-		    m->procs[i].generation == m->env->generation)
-			n++;
-	return (n);
-}
-
-static unsigned
-running_children(const struct master *m)
-{
-	unsigned	n = 0;
-
-	for (unsigned i = 0; i < MAX_PROCS; i++)
-		if (m->procs[i].used && m->procs[i].pid != 0)
-			n++;
-	return (n);
-}
-
 static void
 publish_workers(struct master *m)
 {
-	atomic_store_explicit(&shm_global(m->env->shm)->workers,
-	    running_workers(m), memory_order_relaxed);
-}
-
-static const char *
-proc_name(const struct proc *p)
-{
-	return (p->kind == PROC_CHECKER ? "checker" : "worker");
+	shm_global_set_workers(shm_global(m->env->shm),
+	    proc_count(&m->procs, PROC_WORKER, m->published));
 }
 
 static int
@@ -186,15 +174,6 @@ spawn(struct master *m, struct proc *p)
 	    p->id, (int)p->pid);
 	publish_workers(m);
 	return (0);
-}
-
-static struct proc *
-find_proc(struct master *m, pid_t pid)
-{
-	for (unsigned i = 0; i < MAX_PROCS; i++)
-		if (m->procs[i].used && m->procs[i].pid == pid)
-			return (&m->procs[i]);
-	return (NULL);
 }
 
 static void
@@ -228,8 +207,27 @@ schedule_respawn(struct master *m, struct proc *p, uint64_t now)
 	} else
 		p->delay_ms = 0;
 	p->respawn_at_ms = now + p->delay_ms;
-	atomic_fetch_add_explicit(&shm_global(m->env->shm)->restarts, 1,
-	    memory_order_relaxed);
+	shm_global_count_restart(shm_global(m->env->shm));
+}
+
+/*
+ * Does a dead p come back?  Only a child of the newest generation, not at
+ * a stop, not when told to go: a fork now runs the newest configuration,
+ * so an older generation's child cannot be brought back as it was.
+ */
+static bool
+wants_respawn(const struct master *m, const struct proc *p)
+{
+	return (!m->stopping && !p->exiting &&
+	    p->generation == m->env->generation);
+}
+
+/* A child we do not keep in the table: the reload's parser, perhaps. */
+static void
+reap_other(struct master *m, pid_t pid)
+{
+	if (m->parse != NULL && confload_pid(m->parse) == pid)
+		confload_reaped(m->parse);
 }
 
 static void
@@ -240,17 +238,18 @@ master_reap(struct master *m)
 	int		 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((p = find_proc(m, pid)) == NULL)
+		if ((p = proc_find(&m->procs, pid)) == NULL) {
+			reap_other(m, pid);
 			continue;
+		}
 		log_exit(p, status);
 		/* Its connections are gone: take them off the shared counts. */
 		shm_reclaim_worker(m->env->shm, (unsigned)p->wslot);
 		p->pid = 0;
-		if (!m->stopping && !p->exiting &&
-		    p->generation == m->env->generation)
+		if (wants_respawn(m, p))
 			schedule_respawn(m, p, clock_ms());
 		else
-			p->used = false;
+			proc_release(p);
 	}
 	publish_workers(m);
 }
@@ -258,15 +257,16 @@ master_reap(struct master *m)
 static void
 respawn_due(struct master *m, uint64_t now)
 {
-	for (unsigned i = 0; i < MAX_PROCS; i++) {
-		struct proc	*p = &m->procs[i];
+	struct proc	*p;
 
-		if (!p->used || p->pid != 0 || p->respawn_at_ms == 0 ||
+	for (p = proc_next(&m->procs, NULL); p != NULL;
+	    p = proc_next(&m->procs, p)) {
+		if (p->pid != 0 || p->respawn_at_ms == 0 ||
 		    now < p->respawn_at_ms)
 			continue;
 		p->respawn_at_ms = 0;
 		if (spawn(m, p) == -1)
-			p->respawn_at_ms = now + RESPAWN_MAX_MS;
+			p->respawn_at_ms = now + RESPAWN_RETRY_MS;
 		else
 			log_notice("%s respawned %s=%u pid=%d", proc_name(p),
 			    proc_name(p), p->id, (int)p->pid);
@@ -276,18 +276,23 @@ respawn_due(struct master *m, uint64_t now)
 static void
 forward_signal(struct master *m, int sig)
 {
-	for (unsigned i = 0; i < MAX_PROCS; i++)
-		if (m->procs[i].used && m->procs[i].pid != 0)
-			kill(m->procs[i].pid, sig);
+	struct proc	*p;
+
+	for (p = proc_next(&m->procs, NULL); p != NULL;
+	    p = proc_next(&m->procs, p))
+		(void)proc_signal(p, sig);
 }
 
 /* Tell every worker to stop; none of them is to be respawned. */
 static void
 stop_workers(struct master *m, int sig)
 {
-	for (unsigned i = 0; i < MAX_PROCS; i++) {
-		m->procs[i].exiting = true;
-		m->procs[i].respawn_at_ms = 0;
+	struct proc	*p;
+
+	for (p = proc_next(&m->procs, NULL); p != NULL;
+	    p = proc_next(&m->procs, p)) {
+		p->exiting = true;
+		p->respawn_at_ms = 0;
 	}
 	forward_signal(m, sig);
 }
@@ -307,25 +312,28 @@ master_stop(struct master *m, bool graceful)
 	if (m->stopping && graceful)
 		return;
 	log_notice("stopping mode=%s workers=%u", graceful ? "graceful" :
-	    "fast", running_workers(m));
+	    "fast", proc_count(&m->procs, PROC_WORKER, m->published));
 	m->stopping = true;
 	m->stop_deadline = clock_ms() + grace;
 	daemon_notify("STOPPING=1");
+	confload_free(m->parse);
+	m->parse = NULL;
 	stop_workers(m, graceful ? SIGTERM : SIGINT);
 	/* With the workers' copies gone too, the ports stop queueing. */
 	runtime_close_listeners(m->env);
 }
 
-/* The oldest generation a live child still runs (the current one if none). */
+/* The oldest generation a live child still runs (the newest if none). */
 static unsigned
-oldest_live_generation(const struct master *m)
+oldest_live_generation(struct master *m)
 {
-	unsigned	g = m->env->generation;
+	struct proc	*p;
+	unsigned	 g = m->env->generation;
 
-	for (unsigned i = 0; i < MAX_PROCS; i++)
-		if (m->procs[i].used && m->procs[i].pid != 0 &&
-		    m->procs[i].generation < g)
-			g = m->procs[i].generation;
+	for (p = proc_next(&m->procs, NULL); p != NULL;
+	    p = proc_next(&m->procs, p))
+		if (p->pid != 0 && p->generation < g)
+			g = p->generation;
 	return (g);
 }
 
@@ -333,36 +341,31 @@ oldest_live_generation(const struct master *m)
 static void
 retire_generation(struct master *m, unsigned gen)
 {
-	for (unsigned i = 0; i < MAX_PROCS; i++) {
-		struct proc	*p = &m->procs[i];
+	struct proc	*p;
 
-		if (!p->used || p->generation != gen)
+	for (p = proc_next(&m->procs, NULL); p != NULL;
+	    p = proc_next(&m->procs, p)) {
+		if (p->generation != gen)
 			continue;
 		p->exiting = true;
 		p->respawn_at_ms = 0;
 		if (p->pid != 0)
-			kill(p->pid, SIGTERM);
+			(void)proc_signal(p, SIGTERM);
 		else
-			p->used = false;
+			proc_release(p);
 	}
 }
 
-/*
- * A burst of reloads must not pile up old workers.  Past
- * MAX_OLD_GENERATIONS draining at once, the oldest is told again to stop,
- * which makes its workers close their idle connections now; connections
- * still moving bytes are left to finish.
- */
+/* Old generations still running: neither the accepting one nor newer. */
 static unsigned
-count_old_generations(const struct master *m)
+count_old_generations(struct master *m)
 {
-	unsigned	gens[MAX_PROCS], n = 0, k;
+	struct proc	*p;
+	unsigned	 gens[PROC_MAX], n = 0, k;
 
-	for (unsigned i = 0; i < MAX_PROCS; i++) {
-		const struct proc *p = &m->procs[i];
-
-		if (!p->used || p->pid == 0 ||
-		    p->generation == m->env->generation)
+	for (p = proc_next(&m->procs, NULL); p != NULL;
+	    p = proc_next(&m->procs, p)) {
+		if (p->pid == 0 || p->generation >= m->published)
 			continue;
 		for (k = 0; k < n && gens[k] != p->generation; k++)
 			;
@@ -372,33 +375,50 @@ count_old_generations(const struct master *m)
 	return (n);
 }
 
+/*
+ * A burst of reloads must not pile up old workers.  Past
+ * MAX_OLD_GENERATIONS draining at once, the oldest is told again to stop,
+ * which makes its workers close their idle connections now; connections
+ * still moving bytes are left to finish (make_room() ends them only when
+ * worker slots run out).
+ */
 static void
 limit_old_generations(struct master *m)
 {
-	unsigned	n = count_old_generations(m);
-	unsigned	oldest = oldest_live_generation(m);
+	struct proc	*p;
+	unsigned	 n = count_old_generations(m);
+	unsigned	 oldest = oldest_live_generation(m);
 
 	if (n <= MAX_OLD_GENERATIONS)
 		return;
 	log_notice("old generations=%u: generation %u closes idle "
 	    "connections now", n, oldest);
-	for (unsigned i = 0; i < MAX_PROCS; i++)
-		if (m->procs[i].used && m->procs[i].pid != 0 &&
-		    m->procs[i].generation == oldest)
-			kill(m->procs[i].pid, SIGTERM);
+	for (p = proc_next(&m->procs, NULL); p != NULL;
+	    p = proc_next(&m->procs, p))
+		if (p->generation == oldest)
+			(void)proc_signal(p, SIGTERM);
 }
 
-/* Open the control socket the configuration names, if any. */
+/*
+ * Open the control socket the configuration names, if any.  control_new()
+ * fills err for the failures it knows; the event loop's own (a descriptor
+ * past its size) only set errno.
+ */
 static void
 open_control(struct master *m)
 {
-	char	err[LBD_ERRLEN];
+	char	err[LBD_ERRLEN] = "";
 
 	if (m->env->conf->control[0] == '\0')
 		return;
+	errno = 0;
 	if ((m->control = control_new(m->env, m->loop, err,
-	    sizeof(err))) == NULL)
-		log_warnx("%s", err);
+	    sizeof(err))) != NULL)
+		return;
+	if (err[0] == '\0')
+		snprintf(err, sizeof(err), "cannot serve control socket %s: "
+		    "%s", m->env->conf->control, strerror(errno));
+	log_warnx("%s", err);
 }
 
 /* The stats socket changed address: serve the new one. */
@@ -423,31 +443,173 @@ reload_failed(struct master *m, char *err)
 			*next++ = '\0';
 		log_warnx("reload error: %s", line);
 	}
-	log_warnx("reload failed, keeping generation=%u", m->env->generation);
+	log_warnx("reload failed, keeping generation=%u", m->published);
+	daemon_notify("READY=1");
+}
+
+/* Children a generation of conf runs: its workers, and maybe a checker. */
+static unsigned
+children_wanted(const struct master *m)
+{
+	return (m->env->conf->workers + (health_is_needed(m->env) ? 1 : 0));
+}
+
+/*
+ * Table entries for the newest generation's children, not yet running:
+ * the workers, then the checker when some service has active checks.
+ * generation_start() forks them.
+ */
+static int
+plan_children(struct master *m)
+{
+	unsigned	n = m->env->conf->workers, gen = m->env->generation;
+
+	if (proc_free_entries(&m->procs) < children_wanted(m))
+		return (-1);
+	for (unsigned i = 0; i < n; i++)
+		(void)proc_alloc(&m->procs, PROC_WORKER, i + 1, gen);
+	if (health_is_needed(m->env))
+		(void)proc_alloc(&m->procs, PROC_CHECKER, 1, gen);
+	return (0);
+}
+
+/* The oldest generation still running that neither accepts nor is new. */
+static unsigned
+oldest_retired_generation(struct master *m)
+{
+	struct proc	*p;
+	unsigned	 g = 0;
+
+	for (p = proc_next(&m->procs, NULL); p != NULL;
+	    p = proc_next(&m->procs, p))
+		if (p->pid != 0 && !p->killed &&
+		    p->generation != m->published &&
+		    p->generation != m->env->generation &&
+		    (g == 0 || p->generation < g))
+			g = p->generation;
+	return (g);
+}
+
+/*
+ * Kill generation gen now, connections and all, to free its slots.  Said
+ * once: when no kill could be made (proc_signal() logged why), the next
+ * try is silent.
+ */
+static void
+kill_generation(struct master *m, unsigned gen)
+{
+	struct proc	*p;
+	unsigned	 n = 0, conns = 0;
+
+	for (p = proc_next(&m->procs, NULL); p != NULL;
+	    p = proc_next(&m->procs, p)) {
+		if (p->pid == 0 || p->generation != gen)
+			continue;
+		conns += shm_worker_conns(m->env->shm, (unsigned)p->wslot);
+		p->exiting = true;
+		if (proc_signal(p, SIGKILL) == 0) {
+			p->killed = true;
+			n++;
+		}
+	}
+	if (n > 0)
+		log_warnx("worker slots short: closed old generation=%u "
+		    "children=%u connections=%u", gen, n, conns);
+}
+
+/*
+ * Is there a shared worker slot for one more child?  When all are taken
+ * by old generations still finishing connections, the oldest of them is
+ * killed: its slots come back when it is reaped, so the answer is no for
+ * now.  Two generations always fit (LBD_SHM_WORKERS holds more than
+ * twice LBD_MAX_WORKERS + 1), so the accepting one is never touched.
+ */
+static bool
+make_room(struct master *m)
+{
+	struct proc	*p;
+	unsigned	 gen;
+
+	if (proc_count(&m->procs, PROC_ANY, 0) < LBD_SHM_WORKERS)
+		return (true);
+	for (p = proc_next(&m->procs, NULL); p != NULL;
+	    p = proc_next(&m->procs, p))
+		if (p->pid != 0 && p->killed)
+			return (false);		/* being reaped */
+	if ((gen = oldest_retired_generation(m)) != 0)
+		kill_generation(m, gen);
+	return (false);
+}
+
+/*
+ * From now on only generation gen's workers accept: the one before
+ * drains.  Called once every child of gen runs, so a reload never leaves
+ * fewer accepting workers than there were.
+ */
+static void
+publish_generation(struct master *m, unsigned gen)
+{
+	struct lbd	*env = m->env;
+	unsigned	 old = m->published;
+
+	shm_global_set_generation(shm_global(env->shm), gen);
+	m->published = gen;
+	publish_workers(m);
+	if (old == 0)
+		return;		/* the first start */
+	retire_generation(m, old);
+	shm_global_count_reload(shm_global(env->shm));
+	limit_old_generations(m);
+	log_notice("reload done generation=%u workers=%u services=%zu",
+	    gen, env->conf->workers, env->conf->nservices);
 	daemon_notify("READY=1");
 }
 
 /*
- * HUP: build the new runtime beside the old; on success start the new
- * generation and let the old one drain.  Listening sockets that stay are
- * never closed, so no connection is refused meanwhile.
+ * Fork the newest generation's children not started yet, making room
+ * when slots are short; publish it once all of them run.  A fork that
+ * fails is retried by respawn_due().
  */
 static void
-master_reload(struct master *m)
+generation_start(struct master *m, uint64_t now)
+{
+	struct proc	*p;
+	unsigned	 gen = m->env->generation, missing = 0;
+
+	for (p = proc_next(&m->procs, NULL); p != NULL;
+	    p = proc_next(&m->procs, p)) {
+		if (p->generation != gen || p->pid != 0)
+			continue;
+		missing++;
+		if (p->respawn_at_ms != 0 || !make_room(m))
+			continue;
+		if (spawn(m, p) == -1)
+			p->respawn_at_ms = now + RESPAWN_RETRY_MS;
+		else
+			missing--;
+	}
+	if (missing == 0 && m->published != gen)
+		publish_generation(m, gen);
+}
+
+/*
+ * Swap in a parsed configuration: build the new runtime beside the old
+ * and plan its children; generation_start() starts and publishes them.
+ * Listening sockets that stay are never closed, so no connection is
+ * refused meanwhile.
+ */
+static void
+reload_apply(struct master *m, struct config *new)
 {
 	struct lbd	*env = m->env;
-	struct config	*new;
 	char		 err[LBD_ERRLEN] = "";
-	char		 control[LBD_PATHLEN], file[LOG_VALUELEN];
-	unsigned	 old = env->generation;
+	char		 control[LBD_PATHLEN];
+	unsigned	 pending = env->generation;
 	int		 stats_fd = env->stats_fd;
 
-	if (m->stopping)
-		return;
-	log_notice("reloading generation=%u file=%s", old,
-	    log_quote(file, sizeof(file), env->conf_path));
-	daemon_notify("RELOADING=1");
-	if ((new = config_load(env->conf_path, err, sizeof(err))) == NULL) {
+	if (proc_free_entries(&m->procs) < new->workers + 1) {
+		config_free(new);
+		snprintf(err, sizeof(err), "process table full");
 		reload_failed(m, err);
 		return;
 	}
@@ -458,9 +620,9 @@ master_reload(struct master *m)
 		reload_failed(m, err);
 		return;
 	}
-	/* From now on only the new generation's workers accept. */
-	atomic_store_explicit(&shm_global(env->shm)->generation,
-	    env->generation, memory_order_release);
+	/* A generation swapped in but never published never accepted. */
+	if (pending != m->published)
+		retire_generation(m, pending);
 	if (env->stats_fd != stats_fd)
 		restart_stats(m);
 	if (strcmp(control, env->conf->control) != 0) {
@@ -468,15 +630,65 @@ master_reload(struct master *m)
 		m->control = NULL;
 		open_control(m);
 	}
-	retire_generation(m, old);
-	if (start_children(m) == -1)
-		log_warnx("reload: some children could not start, retrying");
-	publish_workers(m);
-	atomic_fetch_add(&shm_global(env->shm)->reloads, 1);
-	limit_old_generations(m);
-	log_notice("reload done generation=%u workers=%u services=%zu",
-	    env->generation, env->conf->workers, env->conf->nservices);
-	daemon_notify("READY=1");
+	(void)plan_children(m);
+	generation_start(m, clock_ms());
+}
+
+/*
+ * HUP: parse the file in a child (confload.c) while this loop goes on;
+ * reload_parsed() takes it from there.  A HUP that comes while a parse
+ * runs is kept as one more reload after it: the file may have changed
+ * after the child read it, and any number of such HUPs make one.
+ */
+static void
+master_reload(struct master *m)
+{
+	struct lbd	*env = m->env;
+	char		 err[LBD_ERRLEN], file[LOG_VALUELEN];
+
+	if (m->stopping)
+		return;
+	if (m->parse != NULL) {
+		m->reload_again = true;
+		log_info("reload already in progress: one more follows");
+		return;
+	}
+	log_notice("reloading generation=%u file=%s", m->published,
+	    log_quote(file, sizeof(file), env->conf_path));
+	daemon_notify("RELOADING=1");
+	if ((m->parse = confload_start(m->loop, env->conf_path)) == NULL) {
+		snprintf(err, sizeof(err), "cannot start the parser: %s",
+		    strerror(errno));
+		reload_failed(m, err);
+		return;
+	}
+	m->parse_deadline = clock_ms() + PARSE_TIMEOUT_MS;
+}
+
+/* The parser answered, or ran out of time: apply or report. */
+static void
+reload_parsed(struct master *m, uint64_t now)
+{
+	struct config	*new = NULL;
+	char		 err[LBD_ERRLEN] = "";
+
+	if (!confload_is_done(m->parse) && now < m->parse_deadline)
+		return;
+	if (confload_is_done(m->parse))
+		new = confload_result(m->parse, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "parsing took longer than %d s: "
+		    "parser killed", PARSE_TIMEOUT_MS / 1000);
+	confload_free(m->parse);
+	m->parse = NULL;
+	if (new == NULL)
+		reload_failed(m, err);
+	else
+		reload_apply(m, new);
+	if (m->reload_again) {
+		m->reload_again = false;
+		master_reload(m);
+	}
 }
 
 static void
@@ -508,16 +720,19 @@ master_handle_signals(struct master *m)
 
 /* Milliseconds until the next thing the master must do by itself. */
 static int
-next_timeout(const struct master *m, uint64_t now)
+next_timeout(struct master *m, uint64_t now)
 {
-	uint64_t	next = now + TICK_MS;
+	struct proc	*p;
+	uint64_t	 next = now + TICK_MS;
 
 	if (m->stopping && m->stop_deadline < next)
 		next = m->stop_deadline;
-	for (unsigned i = 0; i < MAX_PROCS; i++)
-		if (m->procs[i].used && m->procs[i].respawn_at_ms != 0 &&
-		    m->procs[i].respawn_at_ms < next)
-			next = m->procs[i].respawn_at_ms;
+	if (m->parse != NULL && m->parse_deadline < next)
+		next = m->parse_deadline;
+	for (p = proc_next(&m->procs, NULL); p != NULL;
+	    p = proc_next(&m->procs, p))
+		if (p->respawn_at_ms != 0 && p->respawn_at_ms < next)
+			next = p->respawn_at_ms;
 	return (next > now ? (int)(next - now) : 0);
 }
 
@@ -525,59 +740,20 @@ next_timeout(const struct master *m, uint64_t now)
 static bool
 stop_done(struct master *m, uint64_t now)
 {
-	if (running_children(m) == 0)
+	unsigned	n = proc_count(&m->procs, PROC_ANY, 0);
+
+	if (n == 0)
 		return (true);
 	if (now >= m->stop_deadline) {
-		log_warnx("stop deadline passed, killing children=%u",
-		    running_children(m));
+		/* Said once; a kill that fails is logged by proc_signal(). */
+		if (!m->stop_forced)
+			log_warnx("stop deadline passed, killing children=%u",
+			    n);
+		m->stop_forced = true;
 		forward_signal(m, SIGKILL);
 		m->stop_deadline = now + TICK_MS;
 	}
 	return (false);
-}
-
-static struct proc *
-proc_alloc(struct master *m, enum proc_kind kind, unsigned id)
-{
-	for (unsigned i = 0; i < MAX_PROCS; i++) {
-		struct proc	*p = &m->procs[i];
-
-		if (p->used)
-			continue;
-		memset(p, 0, sizeof(*p));
-		p->used = true;
-		p->kind = kind;
-		p->id = id;
-		return (p);
-	}
-	return (NULL);
-}
-
-/*
- * The current generation's workers, then the checker when some service
- * has active checks.  A child that cannot start now is retried later.
- */
-static int
-start_children(struct master *m)
-{
-	struct proc	*p;
-	unsigned	 n = m->env->conf->workers;
-	int		 rc = 0;
-
-	for (unsigned i = 0; i <= n; i++) {
-		if (i == n && !health_is_needed(m->env))
-			break;
-		p = proc_alloc(m, i == n ? PROC_CHECKER : PROC_WORKER,
-		    i == n ? 1 : i + 1);
-		if (p == NULL)
-			return (-1);
-		p->generation = m->env->generation;
-		if (spawn(m, p) == -1) {
-			p->respawn_at_ms = clock_ms() + RESPAWN_MAX_MS;
-			rc = -1;
-		}
-	}
-	return (rc);
 }
 
 /* systemd (Type=notify) learns we are ready, and which pid is the master. */
@@ -600,8 +776,12 @@ master_loop(struct master *m)
 		now = clock_ms();
 		if (m->stopping && stop_done(m, now))
 			return;
-		if (!m->stopping)
+		if (!m->stopping) {
 			respawn_due(m, now);
+			generation_start(m, now);
+		}
+		if (m->parse != NULL)
+			reload_parsed(m, now);
 		stats_sweep(m->stats, now);
 		control_sweep(m->control, now);
 		if (evloop_wait(m->loop, next_timeout(m, now),
@@ -610,40 +790,76 @@ master_loop(struct master *m)
 	}
 }
 
+/*
+ * The master's loop watches every descriptor it may hold (listeners
+ * are not among them, but they take numbers below the stats and control
+ * sockets and their clients): size it from the descriptor limit.
+ */
+static int
+loop_size(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
+		return (LOOP_MAXFDS_CAP);
+	return (rl.rlim_cur > LOOP_MAXFDS_CAP ? LOOP_MAXFDS_CAP :
+	    (int)rl.rlim_cur);
+}
+
+/* The first generation: its children, then readiness.  0 or -1. */
+static int
+first_start(struct master *m)
+{
+	struct lbd	*env = m->env;
+
+	if (plan_children(m) == -1)
+		return (-1);
+	generation_start(m, clock_ms());
+	return (m->published == env->generation ? 0 : -1);
+}
+
 int
 master_run(struct lbd *env)
 {
-	struct master	m = { .env = env };
+	struct master	*m;
+	int		 rc = 0;
 
+	/* The process table is large: keep it off the stack. */
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		fatal("%s: calloc", __func__);
+	m->env = env;
 	/* After daemon_detach(): this is the process workers must watch. */
 	env->master_pid = getpid();
 	proc_title_set("lbd: master");
-	if ((m.loop = evloop_new(1024, EVLOOP_POLL)) == NULL)
+	if ((m->loop = evloop_new(loop_size(), EVLOOP_POLL)) == NULL)
 		fatal("%s: evloop_new", __func__);
-	env->master_loop = m.loop;
+	env->master_loop = m->loop;
 	if (env->stats_fd != -1 &&
-	    (m.stats = stats_new(env, m.loop)) == NULL)
+	    (m->stats = stats_new(env, m->loop)) == NULL)
 		fatal("%s: stats_new", __func__);
-	open_control(&m);
-	atomic_store_explicit(&shm_global(env->shm)->generation,
-	    env->generation, memory_order_release);
-	if (start_children(&m) == -1) {
-		stop_workers(&m, SIGKILL);
+	open_control(m);
+	if (first_start(m) == -1) {
+		stop_workers(m, SIGKILL);
 		daemon_ready(env->ready_fd, 3, "cannot start workers");
-		return (3);
+		rc = 3;
+		goto done;
 	}
 	daemon_ready(env->ready_fd, 0, "");
 	env->ready_fd = -1;
 	notify_ready(getpid());
 	log_notice("ready pid=%d workers=%u generation=%u", (int)getpid(),
 	    env->conf->workers, env->generation);
-	master_loop(&m);
+	master_loop(m);
 	log_notice("stopped pid=%d", (int)getpid());
-	control_free(m.control);
-	stats_free(m.stats);
+done:
+	confload_free(m->parse);
+	control_free(m->control);
+	stats_free(m->stats);
 	env->master_loop = NULL;
-	evloop_free(m.loop);
-	return (0);
+	evloop_free(m->loop);
+	free(m);
+	return (rc);
 }
 
 void

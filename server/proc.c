@@ -1,5 +1,5 @@
 /*
- * Spawning children and naming them.
+ * The process table, spawning and signalling children, and naming them.
  */
 #include <sys/prctl.h>
 
@@ -112,6 +112,104 @@ proc_spawn(struct lbd *env, struct proc *p)
 	p->wslot = slot;
 	p->started_ms = clock_ms();
 	p->exiting = false;
+	p->killed = false;
+	p->kill_errno = 0;
 	p->respawn_at_ms = 0;
 	return (pid);
+}
+
+struct proc *
+proc_alloc(struct proc_table *t, enum proc_kind kind, unsigned id,
+    unsigned gen)
+{
+	for (size_t i = 0; i < PROC_MAX; i++) {
+		struct proc	*p = &t->procs[i];
+
+		if (p->used)
+			continue;
+		memset(p, 0, sizeof(*p));
+		p->used = true;
+		p->kind = kind;
+		p->id = id;
+		p->generation = gen;
+		p->wslot = -1;
+		return (p);
+	}
+	return (NULL);
+}
+
+void
+proc_release(struct proc *p)
+{
+	p->used = false;
+}
+
+struct proc *
+proc_find(struct proc_table *t, pid_t pid)
+{
+	struct proc	*p;
+
+	for (p = proc_next(t, NULL); p != NULL; p = proc_next(t, p))
+		if (p->pid == pid && pid != 0)
+			return (p);
+	return (NULL);
+}
+
+struct proc *
+proc_next(struct proc_table *t, struct proc *prev)
+{
+	size_t	i = prev == NULL ? 0 : (size_t)(prev - t->procs) + 1;
+
+	for (; i < PROC_MAX; i++)
+		if (t->procs[i].used)
+			return (&t->procs[i]);
+	return (NULL);
+}
+
+unsigned
+proc_count(struct proc_table *t, enum proc_kind kind, unsigned gen)
+{
+	struct proc	*p;
+	unsigned	 n = 0;
+
+	for (p = proc_next(t, NULL); p != NULL; p = proc_next(t, p))
+		if (p->pid != 0 && (kind == PROC_ANY || p->kind == kind) &&
+		    (gen == 0 || p->generation == gen))
+			n++;
+	return (n);
+}
+
+unsigned
+proc_free_entries(struct proc_table *t)
+{
+	unsigned	n = 0;
+
+	for (size_t i = 0; i < PROC_MAX; i++)
+		if (!t->procs[i].used)
+			n++;
+	return (n);
+}
+
+int
+proc_signal(struct proc *p, int sig)
+{
+	if (p->pid == 0)
+		return (0);
+	if (kill(p->pid, sig) == 0)
+		return (0);
+	/*
+	 * A master without CAP_KILL over workers of another user fails
+	 * here at every retry of a stop: say so once per pid and errno.
+	 */
+	if (errno != p->kill_errno)
+		log_warn("kill() failed %s=%u pid=%d signal=%d", proc_name(p),
+		    p->id, (int)p->pid, sig);
+	p->kill_errno = errno;
+	return (-1);
+}
+
+const char *
+proc_name(const struct proc *p)
+{
+	return (p->kind == PROC_CHECKER ? "checker" : "worker");
 }

@@ -785,9 +785,8 @@ harness_conn_owner(const struct harness *h, int fd)
 	return (-1);
 }
 
-/* VmRSS of one process in KiB, or -1. */
-static long
-rss_kb(pid_t pid)
+long
+harness_vm_rss_kb(pid_t pid)
 {
 	char	 path[64], *status, *p;
 	long	 kb = -1;
@@ -808,10 +807,10 @@ harness_rss_kb(const struct harness *h)
 	size_t	n = harness_workers(h, pids, 64);
 	long	sum, kb;
 
-	if ((sum = rss_kb(h->lbd)) == -1)
+	if ((sum = harness_vm_rss_kb(h->lbd)) == -1)
 		return (-1);
 	for (size_t i = 0; i < n; i++)
-		if ((kb = rss_kb(pids[i])) > 0)
+		if ((kb = harness_vm_rss_kb(pids[i])) > 0)
 			sum += kb;
 	return (sum);
 }

@@ -162,6 +162,9 @@ bool		 harness_wait_draining(const struct harness *h,
 /* The worker holding lbd's side of client socket fd, or -1. */
 pid_t		 harness_conn_owner(const struct harness *h, int fd);
 
+/* VmRSS of one process in KiB, or -1. */
+long		 harness_vm_rss_kb(pid_t pid);
+
 /* Sum of VmRSS of the master and its children in KiB, or -1. */
 long		 harness_rss_kb(const struct harness *h);
 
@@ -306,5 +309,8 @@ int		 t_control_register(void);
 int		 t_access_register(void);
 int		 t_stats_lockout_register(void);
 int		 t_origin_register(void);
+int		 t_reload_burst_register(void);
+int		 t_reload_parse_register(void);
+int		 t_bigconf_register(void);
 
 #endif /* LBD_HARNESS_H */

@@ -51,6 +51,9 @@ static const struct {
 	{ "access",		t_access_register },
 	{ "stats_lockout",	t_stats_lockout_register },
 	{ "origin",		t_origin_register },
+	{ "reload_burst",	t_reload_burst_register },
+	{ "reload_parse",	t_reload_parse_register },
+	{ "bigconf",		t_bigconf_register },
 };
 
 /* Register the suites $LBD_SUITE selects (all when unset); the count. */
