@@ -21,6 +21,7 @@ static int (*const suites[])(void) = {
 	test_health_register,
 	test_reload_register,
 	test_daemon_register,
+	test_http1_register,
 };
 
 int

@@ -15,5 +15,6 @@ int	test_shm_register(void);
 int	test_health_register(void);
 int	test_reload_register(void);
 int	test_daemon_register(void);
+int	test_http1_register(void);
 
 #endif /* LBD_UNIT_H */
