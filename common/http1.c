@@ -19,7 +19,6 @@
  * - a status line without the SP after the code is accepted.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "http1.h"
 
@@ -29,52 +28,64 @@ enum {
 	STAGE_DONE
 };
 
-/* Bitmaps over the 256 byte values, one bit each (RFC 9110 §5.6.2 etc.). */
-static const uint32_t tchar_map[8] = {	/* token */
-	0x00000000, 0x03ff6cfa, 0xc7fffffe, 0x57ffffff, 0, 0, 0, 0
+/* Byte classes, one bit each (RFC 9110 §5.6.2, §5.5, §5.6.4; RFC 3986). */
+#define C_TOKEN		0x01	/* tchar */
+#define C_VALUE		0x02	/* field-value: HTAB SP VCHAR obs-text */
+#define C_TARGET	0x04	/* request-target: VCHAR but '#' */
+#define C_QDTEXT	0x08	/* quoted-string text */
+#define C_HOST		0x10	/* reg-name, IP-literal, ':' port */
+
+static const uint8_t ctype[256] = {
+	 0,  0,  0,  0,  0,  0,  0,  0,  0, 10,  0,  0,  0,  0,  0,  0,	/* 0x00 */
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,	/* 0x10 */
+	10, 31,  6, 11, 31, 31, 31, 31, 30, 30, 31, 31, 30, 31, 31, 14,	/* 0x20 */
+	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 30, 30, 14, 30, 14, 14,	/* 0x30 */
+	14, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,	/* 0x40 */
+	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 30,  6, 30, 15, 31,	/* 0x50 */
+	15, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,	/* 0x60 */
+	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 14, 15, 14, 31,  0,	/* 0x70 */
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0x80 */
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0x90 */
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0xa0 */
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0xb0 */
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0xc0 */
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0xd0 */
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0xe0 */
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0xf0 */
 };
-static const uint32_t vchar_map[8] = {	/* field-value: HTAB SP VCHAR obs */
-	0x00000200, 0xffffffff, 0xffffffff, 0x7fffffff,
-	0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff
-};
-static const uint32_t target_map[8] = {	/* VCHAR but '#' */
-	0x00000000, 0xfffffff6, 0xffffffff, 0x7fffffff, 0, 0, 0, 0
-};
-static const uint32_t qdtext_map[8] = {	/* quoted-string text */
-	0x00000200, 0xfffffffb, 0xefffffff, 0x7fffffff,
-	0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff
-};
-static const uint32_t host_map[8] = {	/* reg-name, IP-literal, ':' port */
-	0x00000000, 0x2fff7ff2, 0xaffffffe, 0x47fffffe, 0, 0, 0, 0
-};
+
+/* A name with its length, so a lookup compares lengths first. */
+#define NAME(s)		s, sizeof(s) - 1
 
 static const struct {
 	const char		*name;
+	size_t			 len;
 	enum http1_field	 kind;
 } fields[] = {
-	{ "Host",		HTTP1_F_HOST },
-	{ "Content-Length",	HTTP1_F_CONTENT_LENGTH },
-	{ "Transfer-Encoding",	HTTP1_F_TRANSFER_ENCODING },
-	{ "Connection",		HTTP1_F_CONNECTION },
-	{ "Keep-Alive",		HTTP1_F_KEEP_ALIVE },
-	{ "Proxy-Connection",	HTTP1_F_PROXY_CONNECTION },
-	{ "TE",			HTTP1_F_TE },
-	{ "Upgrade",		HTTP1_F_UPGRADE },
-	{ "Expect",		HTTP1_F_EXPECT },
-	{ "X-Forwarded-For",	HTTP1_F_X_FORWARDED_FOR },
-	{ "X-Forwarded-Proto",	HTTP1_F_X_FORWARDED_PROTO },
-	{ "Forwarded",		HTTP1_F_FORWARDED },
-	{ "Via",		HTTP1_F_VIA },
+	{ NAME("Host"),			HTTP1_F_HOST },
+	{ NAME("Content-Length"),	HTTP1_F_CONTENT_LENGTH },
+	{ NAME("Transfer-Encoding"),	HTTP1_F_TRANSFER_ENCODING },
+	{ NAME("Connection"),		HTTP1_F_CONNECTION },
+	{ NAME("Keep-Alive"),		HTTP1_F_KEEP_ALIVE },
+	{ NAME("Proxy-Connection"),	HTTP1_F_PROXY_CONNECTION },
+	{ NAME("TE"),			HTTP1_F_TE },
+	{ NAME("Upgrade"),		HTTP1_F_UPGRADE },
+	{ NAME("Expect"),		HTTP1_F_EXPECT },
+	{ NAME("X-Forwarded-For"),	HTTP1_F_X_FORWARDED_FOR },
+	{ NAME("X-Forwarded-Proto"),	HTTP1_F_X_FORWARDED_PROTO },
+	{ NAME("Forwarded"),		HTTP1_F_FORWARDED },
+	{ NAME("Via"),			HTTP1_F_VIA },
 };
 
 static const struct {
 	const char		*name;
+	size_t			 len;
 	enum http1_method	 method;
 } methods[] = {
-	{ "GET", HTTP1_GET }, { "HEAD", HTTP1_HEAD }, { "POST", HTTP1_POST },
-	{ "PUT", HTTP1_PUT }, { "DELETE", HTTP1_DELETE },
-	{ "OPTIONS", HTTP1_OPTIONS }, { "TRACE", HTTP1_TRACE },
-	{ "CONNECT", HTTP1_CONNECT },
+	{ NAME("GET"), HTTP1_GET }, { NAME("HEAD"), HTTP1_HEAD },
+	{ NAME("POST"), HTTP1_POST }, { NAME("PUT"), HTTP1_PUT },
+	{ NAME("DELETE"), HTTP1_DELETE }, { NAME("OPTIONS"), HTTP1_OPTIONS },
+	{ NAME("TRACE"), HTTP1_TRACE }, { NAME("CONNECT"), HTTP1_CONNECT },
 };
 
 /* What the Connection and Transfer-Encoding fields of a head said. */
@@ -87,20 +98,64 @@ struct facts {
 };
 
 static inline bool
-in_map(const uint32_t *map, unsigned char c)
+is_class(unsigned char c, unsigned cls)
 {
-	return ((map[c >> 5] >> (c & 31)) & 1) != 0;
+	return ((ctype[c] & cls) != 0);
 }
 
-/* Length of the run of bytes in map from buf[p], not past end. */
+/* Length of the run of bytes of class cls from buf[p], not past end. */
 static size_t
-span_of(const uint32_t *map, const char *buf, size_t p, size_t end)
+span_of(unsigned cls, const char *buf, size_t p, size_t end)
 {
 	size_t	q = p;
 
-	while (q < end && in_map(map, (unsigned char)buf[q]))
+	while (q < end && (ctype[(unsigned char)buf[q]] & cls) != 0)
 		q++;
 	return (q - p);
+}
+
+/*
+ * True when buf[p..end) is all field-value bytes.  Values are most of a
+ * head, so eight bytes are tested at once: a word without a byte below
+ * 0x20 and without 0x7f is valid (bytes from 0x80 are obs-text); only a
+ * word that fails is looked at byte by byte, since HTAB is allowed.
+ */
+static bool
+is_value(const char *buf, size_t p, size_t end)
+{
+	const uint64_t	ones = 0x0101010101010101ULL;
+	const uint64_t	highs = 0x8080808080808080ULL;
+	uint64_t	w, del;
+
+	for (; end - p >= 8; p += 8) {
+		memcpy(&w, buf + p, 8);
+		del = w ^ (ones * 0x7f);
+		if ((((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) &
+		    highs) {
+			if (span_of(C_VALUE, buf, p, p + 8) != 8)
+				return (false);
+		}
+	}
+	return (span_of(C_VALUE, buf, p, end) == end - p);
+}
+
+/* ASCII case-insensitive equality of n bytes (no locale, RFC 9110 §5.1). */
+static bool
+ieq(const char *a, const char *b, size_t n)
+{
+	unsigned char	x, y;
+
+	for (size_t i = 0; i < n; i++) {
+		x = (unsigned char)a[i];
+		y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x += 'a' - 'A';
+		if (y >= 'A' && y <= 'Z')
+			y += 'a' - 'A';
+		if (x != y)
+			return (false);
+	}
+	return (true);
 }
 
 static struct http1_span
@@ -115,7 +170,7 @@ bool
 http1_span_is(const char *buf, struct http1_span sp, const char *s)
 {
 	return (strlen(s) == sp.len &&
-	    strncasecmp(buf + sp.off, s, sp.len) == 0);
+	    ieq(buf + sp.off, s, sp.len));
 }
 
 static enum http1_result
@@ -162,7 +217,7 @@ static enum http1_method
 method_find(const char *buf, struct http1_span sp)
 {
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (strlen(methods[i].name) == sp.len &&
+		if (methods[i].len == sp.len &&
 		    memcmp(buf + sp.off, methods[i].name, sp.len) == 0)
 			return (methods[i].method);
 	return (HTTP1_OTHER);
@@ -182,8 +237,8 @@ target_ok(const struct http1_request *r, const char *buf)
 		return (true);
 	if (n == 1 && t[0] == '*')
 		return (r->method == HTTP1_OPTIONS);
-	return ((n > 7 && strncasecmp(t, "http://", 7) == 0) ||
-	    (n > 8 && strncasecmp(t, "https://", 8) == 0));
+	return ((n > 7 && ieq(t, "http://", 7)) ||
+	    (n > 8 && ieq(t, "https://", 8)));
 }
 
 /* request-line = method SP request-target SP HTTP-version, at [p, end). */
@@ -194,7 +249,7 @@ request_line(struct http1_request *r, const char *buf, size_t p, size_t end)
 	size_t			 n;
 	int			 rc;
 
-	n = span_of(tchar_map, buf, p, end);
+	n = span_of(C_TOKEN, buf, p, end);
 	if (n == 0 || p + n == end || buf[p + n] != ' ')
 		return (fail(h, 400, "malformed request line"));
 	if (n > HTTP1_METHOD_MAX)
@@ -202,7 +257,7 @@ request_line(struct http1_request *r, const char *buf, size_t p, size_t end)
 	r->method_span = mkspan(p, n);
 	r->method = method_find(buf, r->method_span);
 	p += n + 1;
-	n = span_of(target_map, buf, p, end);
+	n = span_of(C_TARGET, buf, p, end);
 	if (n == 0 || p + n == end || buf[p + n] != ' ')
 		return (fail(h, 400, "malformed request target"));
 	r->target = mkspan(p, n);
@@ -236,7 +291,7 @@ status_line(struct http1_response *r, const char *buf, size_t p, size_t end)
 	p += 12;
 	if (p < end && buf[p++] != ' ')
 		return (fail(h, 502, "malformed status line"));
-	if (span_of(vchar_map, buf, p, end) != end - p)
+	if (!is_value(buf, p, end))
 		return (fail(h, 502, "malformed reason phrase"));
 	r->reason_phrase = mkspan(p, end - p);
 	return (HTTP1_OK);
@@ -246,8 +301,7 @@ static enum http1_field
 field_kind(const char *name, size_t len)
 {
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (strlen(fields[i].name) == len &&
-		    strncasecmp(fields[i].name, name, len) == 0)
+		if (fields[i].len == len && ieq(fields[i].name, name, len))
 			return (fields[i].kind);
 	return (HTTP1_F_OTHER);
 }
@@ -265,7 +319,7 @@ field_line(struct http1_head *h, const char *buf, size_t p, size_t end,
 
 	if (buf[p] == ' ' || buf[p] == '\t')
 		return (fail(h, h->status, "obsolete line folding"));
-	n = span_of(tchar_map, buf, p, end);
+	n = span_of(C_TOKEN, buf, p, end);
 	if (p + n < end && (buf[p + n] == ' ' || buf[p + n] == '\t'))
 		return (fail(h, h->status, "whitespace before colon"));
 	if (n == 0 || p + n == end || buf[p + n] != ':')
@@ -273,7 +327,7 @@ field_line(struct http1_head *h, const char *buf, size_t p, size_t end,
 	v = p + n + 1;
 	while (v < end && (buf[v] == ' ' || buf[v] == '\t'))
 		v++;
-	if (span_of(vchar_map, buf, v, end) != end - v)
+	if (!is_value(buf, v, end))
 		return (fail(h, h->status, "invalid character in header value"));
 	while (end > v && (buf[end - 1] == ' ' || buf[end - 1] == '\t'))
 		end--;
@@ -304,6 +358,8 @@ next_line(struct http1_head *h, const char *buf, size_t len, int line_status,
 	const char	*lf;
 	size_t		 from = h->scan > h->pos ? h->scan : h->pos;
 
+	if (from > len)		/* the caller passed fewer bytes than before */
+		return (0);
 	lf = memchr(buf + from, '\n', len - from);
 	*eol = lf != NULL ? (size_t)(lf - buf) + 1 : len;
 	if (*eol > h->maxsize) {
@@ -374,7 +430,7 @@ list_next(const char *buf, size_t *p, size_t end, struct http1_span *el)
 
 	if (q == end)
 		return (0);
-	n = span_of(tchar_map, buf, q, end);
+	n = span_of(C_TOKEN, buf, q, end);
 	if (n == 0)
 		return (-1);
 	*el = mkspan(q, n);
@@ -399,8 +455,7 @@ mark_hop(struct http1_head *h, const char *buf, struct http1_span name)
 {
 	for (size_t i = 0; i < h->nheaders; i++)
 		if (h->headers[i].name.len == name.len &&
-		    strncasecmp(buf + h->headers[i].name.off, buf + name.off,
-		    name.len) == 0)
+		    ieq(buf + h->headers[i].name.off, buf + name.off, name.len))
 			h->headers[i].hop = true;
 }
 
@@ -550,7 +605,7 @@ request_facts(struct http1_request *r, const char *buf)
 		return (fail(h, 400, "missing Host"));
 	if ((r->has_host = fx.nhost == 1)) {
 		r->host = h->headers[fx.host].value;
-		if (span_of(host_map, buf, r->host.off,
+		if (span_of(C_HOST, buf, r->host.off,
 		    r->host.off + r->host.len) != r->host.len)
 			return (fail(h, 400, "malformed Host"));
 	}
@@ -563,9 +618,12 @@ request_facts(struct http1_request *r, const char *buf)
 	h->framing = fx.nte != 0 ? HTTP1_BODY_CHUNKED :
 	    fx.ncl != 0 ? HTTP1_BODY_LENGTH : HTTP1_BODY_NONE;
 	h->keep_alive = !fx.close && (h->version == 11 || fx.keepalive);
+	/* HTTP/1.0 has neither (RFC 9110 §7.8, §10.1.1). */
+	if (h->version == 10)
+		return (HTTP1_OK);
 	r->upgrade = fx.has_upgrade && fx.upgrade_token;
 	for (size_t i = 0; i < h->nheaders; i++)
-		if (h->headers[i].kind == HTTP1_F_EXPECT && h->version == 11 &&
+		if (h->headers[i].kind == HTTP1_F_EXPECT &&
 		    http1_span_is(buf, h->headers[i].value, "100-continue"))
 			r->expect_continue = true;
 	return (HTTP1_OK);
@@ -616,9 +674,9 @@ keepalive_params(struct http1_response *r, const char *buf,
 		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
 			p++;
 		out = NULL;
-		if (end - p > 8 && strncasecmp(p, "timeout=", 8) == 0)
+		if (end - p > 8 && ieq(p, "timeout=", 8))
 			out = &r->ka_timeout, p += 8;
-		else if (end - p > 4 && strncasecmp(p, "max=", 4) == 0)
+		else if (end - p > 4 && ieq(p, "max=", 4))
 			out = &r->ka_max, p += 4;
 		for (n = 0; p < end && *p >= '0' && *p <= '9' && n < 1000000000;
 		    p++)
@@ -779,9 +837,9 @@ chunk_ext_step(int state, unsigned char ch)
 	switch (state) {
 	case CH_EXT_NAME_FIRST:
 		return (is_ws(ch) ? CH_EXT_NAME_FIRST :
-		    in_map(tchar_map, ch) ? CH_EXT_NAME : -1);
+		    is_class(ch, C_TOKEN) ? CH_EXT_NAME : -1);
 	case CH_EXT_NAME:
-		if (in_map(tchar_map, ch))
+		if (is_class(ch, C_TOKEN))
 			return (CH_EXT_NAME);
 		/* FALLTHROUGH */
 	case CH_EXT_NAME_BWS:
@@ -790,9 +848,9 @@ chunk_ext_step(int state, unsigned char ch)
 		    ch == '\r' && state == CH_EXT_NAME ? CH_SIZE_LF : -1);
 	case CH_EXT_VAL_FIRST:
 		return (is_ws(ch) ? CH_EXT_VAL_FIRST : ch == '"' ?
-		    CH_EXT_QUOTED : in_map(tchar_map, ch) ? CH_EXT_VAL : -1);
+		    CH_EXT_QUOTED : is_class(ch, C_TOKEN) ? CH_EXT_VAL : -1);
 	case CH_EXT_VAL:
-		if (in_map(tchar_map, ch))
+		if (is_class(ch, C_TOKEN))
 			return (CH_EXT_VAL);
 		/* FALLTHROUGH */
 	case CH_EXT_VAL_END:
@@ -803,10 +861,10 @@ chunk_ext_step(int state, unsigned char ch)
 		    CH_EXT_NAME_FIRST : -1);
 	case CH_EXT_QUOTED:
 		return (ch == '"' ? CH_EXT_VAL_END : ch == '\\' ?
-		    CH_EXT_QUOTED_PAIR : in_map(qdtext_map, ch) ?
+		    CH_EXT_QUOTED_PAIR : is_class(ch, C_QDTEXT) ?
 		    CH_EXT_QUOTED : -1);
 	case CH_EXT_QUOTED_PAIR:
-		return (in_map(vchar_map, ch) ? CH_EXT_QUOTED : -1);
+		return (is_class(ch, C_VALUE) ? CH_EXT_QUOTED : -1);
 	}
 	return (-1);
 }
@@ -825,13 +883,13 @@ chunk_line_step(struct http1_chunked *c, unsigned char ch)
 	case CH_DATA_LF:
 		return (ch == '\n' ? CH_SIZE_FIRST : -1);
 	case CH_TRAILER_FIRST:
-		return (ch == '\r' ? CH_END_LF : in_map(tchar_map, ch) ?
+		return (ch == '\r' ? CH_END_LF : is_class(ch, C_TOKEN) ?
 		    CH_TRAILER_NAME : -1);
 	case CH_TRAILER_NAME:
-		return (ch == ':' ? CH_TRAILER_VALUE : in_map(tchar_map, ch) ?
+		return (ch == ':' ? CH_TRAILER_VALUE : is_class(ch, C_TOKEN) ?
 		    CH_TRAILER_NAME : -1);
 	case CH_TRAILER_VALUE:
-		return (ch == '\r' ? CH_TRAILER_LF : in_map(vchar_map, ch) ?
+		return (ch == '\r' ? CH_TRAILER_LF : is_class(ch, C_VALUE) ?
 		    CH_TRAILER_VALUE : -1);
 	case CH_TRAILER_LF:
 		return (ch == '\n' ? CH_TRAILER_FIRST : -1);

@@ -286,7 +286,8 @@ req_flags(const char *req, bool *expect, bool *upgrade)
 	return (true);
 }
 
-/* Expect: 100-continue counts in 1.1 only; Upgrade needs its token. */
+/* Expect: 100-continue and Upgrade count in 1.1 only; Upgrade needs its
+ * Connection token. */
 static void
 test_request_expect_upgrade(void)
 {
@@ -303,6 +304,9 @@ test_request_expect_upgrade(void)
 	    &e, &u));
 	CU_ASSERT(!e && u);
 	CU_ASSERT(req_flags("GET / HTTP/1.1\r\nHost: a\r\n"
+	    "Upgrade: websocket\r\n\r\n", &e, &u));
+	CU_ASSERT(!e && !u);
+	CU_ASSERT(req_flags("GET / HTTP/1.0\r\nConnection: upgrade\r\n"
 	    "Upgrade: websocket\r\n\r\n", &e, &u));
 	CU_ASSERT(!e && !u);
 }
@@ -350,6 +354,39 @@ test_response_fields(void)
 	CU_ASSERT(r.head.headers[1].hop);
 }
 
+/*
+ * Every byte value at every place of a 20-byte field value: accepted
+ * exactly when RFC 9110 §5.5 allows it (HTAB, SP, VCHAR, obs-text), which
+ * covers both the word-at-a-time and the byte-at-a-time checks.
+ */
+static void
+test_value_bytes(void)
+{
+	char			req[64];
+	struct http1_request	r;
+	enum http1_result	rc;
+	size_t			n, bad = 0;
+	bool			allowed;
+
+	for (unsigned b = 0; b < 256; b++) {
+		allowed = b == '\t' || (b >= 0x20 && b != 0x7f);
+		for (size_t at = 0; at < 20; at++) {
+			n = (size_t)snprintf(req, sizeof(req),
+			    "GET / HTTP/1.1\r\nHost: a\r\nX: "
+			    "%20s\r\n\r\n", "");
+			memset(req + 28, 'v', 20);
+			req[28 + at] = (char)b;
+			http1_request_init(&r, hdrs, DEF_HEADERS, DEF_SIZE);
+			rc = http1_parse_request(&r, req, n);
+			if ((rc == HTTP1_OK) != allowed) {
+				bad++;
+				fprintf(stderr, "\nbyte %#x at %zu\n", b, at);
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 /* A size line longer than HTTP1_CHUNK_LINE_MAX is refused. */
 static void
 test_chunked_line_limit(void)
@@ -383,6 +420,7 @@ test_http1_register(void)
 	    test_request_expect_upgrade) == NULL ||
 	    CU_add_test(s, "moved buffer", test_request_moved_buffer) == NULL ||
 	    CU_add_test(s, "response fields", test_response_fields) == NULL ||
+	    CU_add_test(s, "value bytes", test_value_bytes) == NULL ||
 	    CU_add_test(s, "chunk line limit", test_chunked_line_limit) == NULL)
 		return (-1);
 	return (0);
