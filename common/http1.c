@@ -35,23 +35,23 @@ enum {
 #define C_QDTEXT	0x08	/* quoted-string text */
 #define C_HOST		0x10	/* reg-name, IP-literal, ':' port */
 
-static const uint8_t ctype[256] = {
-	 0,  0,  0,  0,  0,  0,  0,  0,  0, 10,  0,  0,  0,  0,  0,  0,	/* 0x00 */
-	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,	/* 0x10 */
-	10, 31,  6, 11, 31, 31, 31, 31, 30, 30, 31, 31, 30, 31, 31, 14,	/* 0x20 */
-	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 30, 30, 14, 30, 14, 14,	/* 0x30 */
-	14, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,	/* 0x40 */
-	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 30,  6, 30, 15, 31,	/* 0x50 */
-	15, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,	/* 0x60 */
-	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 14, 15, 14, 31,  0,	/* 0x70 */
-	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0x80 */
-	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0x90 */
-	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0xa0 */
-	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0xb0 */
-	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0xc0 */
-	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0xd0 */
-	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0xe0 */
-	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,	/* 0xf0 */
+static const uint8_t ctype[256] = {	/* 16 byte values a row */
+	 0,  0,  0,  0,  0,  0,  0,  0,  0, 10,  0,  0,  0,  0,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	10, 31,  6, 11, 31, 31, 31, 31, 30, 30, 31, 31, 30, 31, 31, 14,
+	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 30, 30, 14, 30, 14, 14,
+	14, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
+	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 30,  6, 30, 15, 31,
+	15, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
+	31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 14, 15, 14, 31,  0,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
 };
 
 /* A name with its length, so a lookup compares lengths first. */
@@ -328,7 +328,7 @@ field_line(struct http1_head *h, const char *buf, size_t p, size_t end,
 	while (v < end && (buf[v] == ' ' || buf[v] == '\t'))
 		v++;
 	if (!is_value(buf, v, end))
-		return (fail(h, h->status, "invalid character in header value"));
+		return (fail(h, h->status, "bad character in header value"));
 	while (end > v && (buf[end - 1] == ' ' || buf[end - 1] == '\t'))
 		end--;
 	if (h->nheaders == h->maxheaders)
@@ -612,7 +612,8 @@ request_facts(struct http1_request *r, const char *buf)
 	if (framing_common(h, buf, &fx) != HTTP1_OK)
 		return (HTTP1_ERROR);
 	if (fx.nte != 0 && !fx.chunked_last)
-		return (fail(h, 400, "Transfer-Encoding not ending in chunked"));
+		return (fail(h, 400, "Transfer-Encoding not ending in "
+		    "chunked"));
 	if (fx.nte != 0 && fx.other_coding)
 		return (fail(h, 501, "unsupported transfer coding"));
 	h->framing = fx.nte != 0 ? HTTP1_BODY_CHUNKED :
@@ -931,7 +932,8 @@ chunk_step(struct http1_chunked *c, unsigned char ch)
 		c->reason = "chunk size line too long";
 		return (-1);
 	}
-	if (c->state >= CH_TRAILER_FIRST && ++c->trailers > HTTP1_TRAILERS_MAX) {
+	if (c->state >= CH_TRAILER_FIRST &&
+	    ++c->trailers > HTTP1_TRAILERS_MAX) {
 		c->reason = "trailers too large";
 		return (-1);
 	}

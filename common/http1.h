@@ -97,7 +97,8 @@ struct http1_head {
 	size_t			 maxheaders;	/* its capacity */
 	size_t			 maxsize;	/* bytes of head allowed */
 	size_t			 nheaders;
-	size_t			 len;		/* head bytes, final CRLF included */
+	size_t			 len;		/* head bytes, last CRLF too */
+						/* (and CRLFs before a request) */
 	unsigned		 version;	/* 10 or 11 */
 	enum http1_framing	 framing;
 	uint64_t		 content_length;
@@ -113,12 +114,13 @@ struct http1_request {
 	struct http1_head	head;
 	enum http1_method	method;
 	struct http1_span	method_span;
-	struct http1_span	target;		/* origin, absolute or "*" form */
+	struct http1_span	target;		/* origin, absolute, "*" */
 	struct http1_span	line;		/* request line with CRLF */
 	bool			has_host;
 	struct http1_span	host;		/* Host value */
-	bool			expect_continue; /* 1.1 and 100-continue */
-	bool			upgrade;	/* Upgrade + Connection: upgrade */
+	bool			expect_continue; /* 1.1 and 100-continue; */
+						/* other Expect values: forwarded */
+	bool			upgrade;	/* 1.1, Upgrade and its token */
 };
 
 struct http1_response {
@@ -136,8 +138,8 @@ struct http1_response {
 struct http1_chunked {
 	int			state;
 	uint64_t		size;		/* chunk data bytes left */
-	size_t			linelen;	/* bytes of the current size line */
-	size_t			trailers;	/* bytes of the trailer section */
+	size_t			linelen;	/* bytes of this size line */
+	size_t			trailers;	/* bytes of trailer section */
 	const char		*reason;	/* on error: for the log */
 };
 
