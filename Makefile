@@ -58,8 +58,9 @@ FUZZ_FLAGS	= -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Icommon \
 		  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BINS	= $(addprefix build/fuzz/fuzz_,request response chunked config) \
 		  build/fuzz/seeds
-HAVE_FUZZ	= printf 'int LLVMFuzzerTestOneInput(void){return 0;}' | \
-		  $(FUZZ_CC) -fsanitize=fuzzer -x c -o /dev/null - 2>/dev/null
+HAVE_FUZZ	= mkdir -p build/fuzz && \
+		  printf 'int LLVMFuzzerTestOneInput(void){return 0;}' | \
+		  $(FUZZ_CC) -fsanitize=fuzzer -x c -o build/fuzz/probe - 2>/dev/null
 
 build/fuzz/fuzz_request build/fuzz/fuzz_response build/fuzz/fuzz_chunked: \
     common/http1.c

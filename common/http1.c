@@ -878,6 +878,9 @@ chunk_line_step(struct http1_chunked *c, unsigned char ch)
 	case CH_SIZE_LF:
 		if (ch != '\n')
 			return (-1);
+		/* Sizes are below 2^63 each; the sum stops at the top. */
+		c->data = c->data + c->size < c->data ? UINT64_MAX :
+		    c->data + c->size;
 		return (c->size == 0 ? CH_TRAILER_FIRST : CH_DATA);
 	case CH_DATA_CR:
 		return (ch == '\r' ? CH_DATA_LF : -1);

@@ -138,6 +138,8 @@ struct http1_response {
 struct http1_chunked {
 	int			state;
 	uint64_t		size;		/* chunk data bytes left */
+	uint64_t		data;		/* chunk sizes so far, summed */
+						/* (for max_body_size, 413) */
 	size_t			linelen;	/* bytes of this size line */
 	size_t			trailers;	/* bytes of trailer section */
 	const char		*reason;	/* on error: for the log */

@@ -26,6 +26,7 @@ feed(const char *buf, size_t size, size_t step, size_t *used)
 		off += u;
 	}
 	fuzz_assert(rc != HTTP1_ERROR || c.reason != NULL);
+	fuzz_assert(rc != HTTP1_OK || c.data < off);	/* data is framed */
 	*used = off;
 	return (rc);
 }

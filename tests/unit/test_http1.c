@@ -405,6 +405,25 @@ test_chunked_line_limit(void)
 	CU_ASSERT_PTR_NOT_NULL(c.reason);
 }
 
+/* The decoder sums the chunk sizes, so a body limit can be checked. */
+static void
+test_chunked_data_count(void)
+{
+	static const char	body[] = "5\r\nhello\r\na;x=1\r\n0123456789\r\n"
+	    "0\r\nT: 1\r\n\r\n";
+	struct http1_chunked	c;
+	size_t			used;
+
+	http1_chunked_init(&c);
+	CU_ASSERT_EQUAL(http1_chunked_feed(&c, body, 12, &used),
+	    HTTP1_NEED_MORE);
+	CU_ASSERT_EQUAL(c.data, 5);
+	CU_ASSERT_EQUAL(http1_chunked_feed(&c, body + 12, sizeof(body) - 13,
+	    &used), HTTP1_OK);
+	CU_ASSERT_EQUAL(used, sizeof(body) - 13);
+	CU_ASSERT_EQUAL(c.data, 15);
+}
+
 int
 test_http1_register(void)
 {
@@ -421,7 +440,8 @@ test_http1_register(void)
 	    CU_add_test(s, "moved buffer", test_request_moved_buffer) == NULL ||
 	    CU_add_test(s, "response fields", test_response_fields) == NULL ||
 	    CU_add_test(s, "value bytes", test_value_bytes) == NULL ||
-	    CU_add_test(s, "chunk line limit", test_chunked_line_limit) == NULL)
+	    CU_add_test(s, "chunk line limit", test_chunked_line_limit) == NULL ||
+	    CU_add_test(s, "chunk data count", test_chunked_data_count) == NULL)
 		return (-1);
 	return (0);
 }
