@@ -57,27 +57,68 @@ head_outcome(const struct http1_head *h, enum http1_result rc,
 	o->len = h->len;
 }
 
-/*
- * Feed c->bytes in pieces: first split bytes (0: none), then one byte
- * more at a time when bytewise, then the rest.
- */
-static void
-req_feed(const struct req_case *c, size_t split, bool bytewise,
-    struct outcome *o)
+typedef enum http1_result (*parse_fn)(void *, const char *, size_t);
+typedef void (*feed_fn)(const void *, size_t, bool, struct outcome *);
+
+static enum http1_result
+parse_req(void *r, const char *buf, size_t len)
 {
-	struct http1_request	r;
+	return (http1_parse_request(r, buf, len));
+}
+
+static enum http1_result
+parse_resp(void *r, const char *buf, size_t len)
+{
+	return (http1_parse_response(r, buf, len));
+}
+
+/*
+ * Feed bytes[0..len) to parse in pieces: first split bytes (0: none),
+ * then one byte more at a time when bytewise, then the rest.
+ */
+static enum http1_result
+feed(parse_fn parse, void *r, const char *bytes, size_t len, size_t split,
+    bool bytewise)
+{
 	enum http1_result	rc = HTTP1_NEED_MORE;
 	size_t			n = split;
 
+	while (rc == HTTP1_NEED_MORE && n < len) {
+		if (n > 0)
+			rc = parse(r, bytes, n);
+		n = bytewise ? n + 1 : len;
+	}
+	return (rc == HTTP1_NEED_MORE ? parse(r, bytes, len) : rc);
+}
+
+/* The parse fed whole must match byte by byte and every split. */
+static void
+check_feeds(feed_fn f, const void *c, size_t len, const char *what,
+    size_t i)
+{
+	struct outcome	whole, part;
+
+	f(c, 0, false, &whole);
+	f(c, 0, true, &part);
+	expect_true(memcmp(&whole, &part, sizeof(whole)) == 0, what, i,
+	    "byte by byte");
+	for (size_t k = 1; k < len; k++) {
+		f(c, k, false, &part);
+		expect_true(memcmp(&whole, &part, sizeof(whole)) == 0, what, i,
+		    "split");
+	}
+}
+
+static void
+req_feed(const void *arg, size_t split, bool bytewise, struct outcome *o)
+{
+	const struct req_case	*c = arg;
+	struct http1_request	 r;
+	enum http1_result	 rc;
+
 	http1_request_init(&r, hdrs, c->max_headers ? c->max_headers :
 	    DEF_HEADERS, c->max_size ? c->max_size : DEF_SIZE);
-	while (rc == HTTP1_NEED_MORE && n < c->len) {
-		if (n > 0)
-			rc = http1_parse_request(&r, c->bytes, n);
-		n = bytewise ? n + 1 : c->len;
-	}
-	if (rc == HTTP1_NEED_MORE)
-		rc = http1_parse_request(&r, c->bytes, c->len);
+	rc = feed(parse_req, &r, c->bytes, c->len, split, bytewise);
 	memset(o, 0, sizeof(*o));
 	head_outcome(&r.head, rc, o);
 	if (rc == HTTP1_OK) {
@@ -89,7 +130,7 @@ req_feed(const struct req_case *c, size_t split, bool bytewise,
 static void
 req_check(const struct req_case *c, size_t i)
 {
-	struct outcome	whole, part;
+	struct outcome	whole;
 	bool		ok;
 
 	req_feed(c, 0, false, &whole);
@@ -107,14 +148,7 @@ req_check(const struct req_case *c, size_t i)
 		ok = whole.rc == HTTP1_ERROR && whole.status == c->want;
 	}
 	expect_true(ok, "request", i, "whole");
-	req_feed(c, 0, true, &part);
-	expect_true(memcmp(&whole, &part, sizeof(whole)) == 0, "request", i,
-	    "byte by byte");
-	for (size_t k = 1; k < c->len; k++) {
-		req_feed(c, k, false, &part);
-		expect_true(memcmp(&whole, &part, sizeof(whole)) == 0,
-		    "request", i, "split");
-	}
+	check_feeds(req_feed, c, c->len, "request", i);
 }
 
 static void
@@ -126,21 +160,14 @@ test_request_table(void)
 }
 
 static void
-resp_feed(const struct resp_case *c, size_t split, bool bytewise,
-    struct outcome *o)
+resp_feed(const void *arg, size_t split, bool bytewise, struct outcome *o)
 {
-	struct http1_response	r;
-	enum http1_result	rc = HTTP1_NEED_MORE;
-	size_t			n = split;
+	const struct resp_case	*c = arg;
+	struct http1_response	 r;
+	enum http1_result	 rc;
 
 	http1_response_init(&r, hdrs, DEF_HEADERS, DEF_SIZE, c->method);
-	while (rc == HTTP1_NEED_MORE && n < c->len) {
-		if (n > 0)
-			rc = http1_parse_response(&r, c->bytes, n);
-		n = bytewise ? n + 1 : c->len;
-	}
-	if (rc == HTTP1_NEED_MORE)
-		rc = http1_parse_response(&r, c->bytes, c->len);
+	rc = feed(parse_resp, &r, c->bytes, c->len, split, bytewise);
 	memset(o, 0, sizeof(*o));
 	head_outcome(&r.head, rc, o);
 	if (rc == HTTP1_OK)
@@ -150,7 +177,7 @@ resp_feed(const struct resp_case *c, size_t split, bool bytewise,
 static void
 resp_check(const struct resp_case *c, size_t i)
 {
-	struct outcome	whole, part;
+	struct outcome	whole;
 	bool		ok;
 
 	resp_feed(c, 0, false, &whole);
@@ -164,14 +191,7 @@ resp_check(const struct resp_case *c, size_t i)
 	else
 		ok = whole.rc == HTTP1_ERROR && whole.status == 502;
 	expect_true(ok, "response", i, "whole");
-	resp_feed(c, 0, true, &part);
-	expect_true(memcmp(&whole, &part, sizeof(whole)) == 0, "response", i,
-	    "byte by byte");
-	for (size_t k = 1; k < c->len; k++) {
-		resp_feed(c, k, false, &part);
-		expect_true(memcmp(&whole, &part, sizeof(whole)) == 0,
-		    "response", i, "split");
-	}
+	check_feeds(resp_feed, c, c->len, "response", i);
 }
 
 static void
