@@ -49,6 +49,31 @@ $(eval $(call build_rules,build/asan,$(ASAN)))
 TEST_BINS = $(foreach d,build build/asan,$(d)/lbd $(d)/unit_tests \
 	    $(d)/integration_tests $(addprefix $(d)/backends/,$(BACKENDS)))
 
+# Fuzzing: libFuzzer targets built by clang with ASan+UBSan; the seeds
+# program writes the unit-test tables out as their corpora.  check fuzzes
+# each a few seconds when clang with libFuzzer is installed.
+FUZZ_CC		= clang
+FUZZ_SECONDS	?= 60
+FUZZ_FLAGS	= -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Icommon \
+		  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_BINS	= $(addprefix build/fuzz/fuzz_,request response chunked config) \
+		  build/fuzz/seeds
+HAVE_FUZZ	= mkdir -p build/fuzz && \
+		  printf 'int LLVMFuzzerTestOneInput(void){return 0;}' | \
+		  $(FUZZ_CC) -fsanitize=fuzzer -x c -o build/fuzz/probe - 2>/dev/null
+
+build/fuzz/fuzz_request build/fuzz/fuzz_response build/fuzz/fuzz_chunked: \
+    common/http1.c
+build/fuzz/fuzz_config: $(COMMON_SRCS)
+# One compile per binary, so every header counts as a dependency.
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) tests/fuzz/fuzz.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+build/fuzz/seeds: tests/fuzz/seeds.c tests/unit/http1_cases.c common/http1.c \
+    $(HEADERS) tests/unit/http1_cases.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $(filter %.c,$^)
+
 # Each header must compile on its own.
 build/headers.stamp: $(HEADERS)
 	@mkdir -p build
@@ -62,7 +87,13 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory build/headers.stamp $(TEST_BINS)
+	@if $(HAVE_FUZZ); then $(MAKE) --no-print-directory $(FUZZ_BINS); \
+	    else rm -f $(FUZZ_BINS); fi
 	@sh tests/run.sh
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 demo: deps
 	@$(MAKE) --no-print-directory build/lbd build/backends/http
@@ -84,6 +115,6 @@ install: build/lbd
 clean:
 	rm -rf build
 
-.PHONY: all deps check demo bench install clean
+.PHONY: all deps check fuzz demo bench install clean
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -2,15 +2,26 @@
 # Install what building and testing lbd needs, on Debian, when it is missing.
 # Called by "make check" and "make demo"; does nothing when all is present.
 set -e
-need=""
-for p in gcc make libconfig-dev libcunit1-dev mandoc; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-	    need="$need $p"
-done
-[ -z "$need" ] && exit 0
-echo "installing:$need"
+
+# missing PKG...: the ones not installed, each after a space.
+missing() {
+	for p; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q "ok installed" || printf ' %s' "$p"
+	done
+}
+
+need=$(missing gcc make libconfig-dev libcunit1-dev mandoc)
+# The fuzz targets want clang and its libFuzzer runtime (libclang-rt-dev
+# pulls in libclang-rt-14-dev on Debian 12).  Optional: without them
+# "make check" counts fuzzing as skipped.
+fuzz=$(missing clang libclang-rt-dev)
+[ -z "$need$fuzz" ] && exit 0
+echo "installing:$need$fuzz"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq $need >/dev/null
+[ -z "$need" ] || $SUDO apt-get install -y -qq $need >/dev/null
+[ -z "$fuzz" ] || $SUDO apt-get install -y -qq $fuzz >/dev/null ||
+    echo "cannot install$fuzz: fuzzing will be skipped"

@@ -34,6 +34,18 @@ run "integration tests (asan+ubsan)" LBD_ASAN=1 LBD_BIN=build/asan/lbd \
     LBD_BACKEND_DIR=build/asan/backends build/asan/integration_tests
 run "manual pages" sh tests/man.sh
 
+# Fuzzing, a little on every run: each libFuzzer target for
+# LBD_FUZZ_SECONDS (default 10), one pass or failure each.  "make check"
+# builds the targets only when clang with libFuzzer is installed; without
+# them the 4 targets count as skipped (third column), never as passed.
+echo "=== fuzzing"
+if [ -x build/fuzz/fuzz_request ]; then
+	sh tests/fuzz/run.sh "${LBD_FUZZ_SECONDS:-10}" || status=1
+else
+	echo "clang with libFuzzer not installed: 4 fuzz targets skipped"
+	echo "0 0 4" >> "$results"
+fi
+
 awk '{ p += $1; f += $2; s += $3 }
     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' \
     "$results"

@@ -28,6 +28,7 @@ static int (*const suites[])(void) = {
 	test_upstream_register,
 	test_config_pack_register,
 	test_proc_register,
+	test_http1_register,
 };
 
 int

@@ -22,5 +22,6 @@ int	test_pump_register(void);
 int	test_upstream_register(void);
 int	test_config_pack_register(void);
 int	test_proc_register(void);
+int	test_http1_register(void);
 
 #endif /* LBD_UNIT_H */
