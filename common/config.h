@@ -62,6 +62,24 @@ struct service_timeouts {
 	uint64_t		client_ms;	/* idle on the client side */
 	uint64_t		server_ms;	/* idle on the backend side */
 	uint64_t		queue_ms;	/* wait for a free backend */
+	uint64_t		http_request_ms; /* first byte to end of head */
+	uint64_t		http_keepalive_ms; /* idle client between
+						      requests */
+	uint64_t		backend_keepalive_ms; /* idle pooled backend
+							 connection */
+	uint64_t		tunnel_ms;	/* idle Upgrade tunnel */
+};
+
+/* mode = "http": the "http" group (SPEC "HTTP mode"). */
+struct http_config {
+	bool			forwardfor;	/* X-Forwarded-For/-Proto */
+	bool			forwarded;	/* RFC 7239 Forwarded */
+	bool			via;		/* Via: 1.1 lbd */
+	unsigned		max_header_size; /* request line + headers */
+	unsigned		max_headers;	/* header lines */
+	uint64_t		max_body_size;	/* 0 = no limit */
+	unsigned		pool;		/* idle backend connections
+						   per worker per backend */
 };
 
 struct service_config {
@@ -74,6 +92,7 @@ struct service_config {
 	unsigned		retries;
 	struct service_timeouts	timeouts;
 	struct health_config	health;
+	struct http_config	http;		/* mode = "http" only */
 	size_t			nbackends;
 	struct backend_config	*backends;
 };
