@@ -1,12 +1,19 @@
 /*
- * Process titles name the generation, and the master names its file.
+ * What an operator reads: process titles and configuration warnings.
  *
+ * Titles.
  * Config: 2 workers, a tcp health check (so a checker runs), one echo
  * backend.  Client: read /proc/PID/cmdline of the master and of each of
  * its children, then HUP and read them again once the old generation is
  * gone.  Expect: "lbd: master [gen 1] FILE" (FILE the absolute path lbd
  * was given), children "lbd: worker 1 [gen 1]", "lbd: worker 2 [gen 1]"
  * and "lbd: health [gen 1]"; after the reload the same with gen 2.
+ *
+ * Warnings.  Config: timeouts.connect = 2 (2 ms, surely meant as 2 s).
+ * Client: lbd -t, then start lbd and HUP it.  Expect: -t exits 0, says
+ * "configuration ok" and "FILE:LINE: warning: connect = 2 means 2 ms;
+ * write "2s" if seconds were meant"; the same line in the log at start
+ * and again at the reload.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -22,6 +29,10 @@
 			"interval = \"200ms\"; };"
 #define SETTLE_MS	10000
 #define NCHILDREN	3
+#define WARN_OPTS	"timeouts = { connect = 2; };"
+#define WARNING		": warning: connect = 2 means 2 ms; write \"2s\" " \
+			"if seconds were meant"
+#define RUN_MS		5000
 
 /* pid's title (cmdline up to its first NUL) into buf; 0 or -1. */
 static int
@@ -113,6 +124,34 @@ out:
 	harness_free(h);
 }
 
+static void
+test_warnings(void)
+{
+	struct harness	*h;
+	char		 out[4096];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h = harness_new());
+	harness_backend(h, "a", 1, "echo", NULL);
+	if (harness_config(h, WARN_OPTS, NULL) == -1) {
+		CU_FAIL("setup");
+		goto out;
+	}
+	CU_ASSERT_EQUAL(harness_run(out, sizeof(out), RUN_MS, "-t", "-c",
+	    h->conf, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "configuration ok"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, h->conf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, WARNING));
+	if (harness_start(h, WARN_OPTS) == -1) {
+		CU_FAIL("lbd start");
+		goto out;
+	}
+	CU_ASSERT_EQUAL(harness_log_count(h, WARNING), 1);
+	CU_ASSERT_EQUAL(harness_hup(h), 0);
+	CU_ASSERT_EQUAL(harness_log_count(h, WARNING), 2);
+out:
+	harness_free(h);
+}
+
 int
 t_titles_register(void)
 {
@@ -121,7 +160,9 @@ t_titles_register(void)
 	if ((s = CU_add_suite("titles", NULL, NULL)) == NULL)
 		return (-1);
 	if (CU_add_test(s, "master, workers and checker name their "
-	    "generation, before and after a reload", test_titles) == NULL)
+	    "generation, before and after a reload", test_titles) == NULL ||
+	    CU_add_test(s, "a 2 ms duration: lbd -t, start and reload "
+	    "warn", test_warnings) == NULL)
 		return (-1);
 	return (0);
 }

@@ -228,6 +228,38 @@ test_backends_all(void)
 	CU_ASSERT_EQUAL(count_lines(err), 1);
 }
 
+/*
+ * Check the warnings of good file path: err holds exactly one line for
+ * each "# expect-warning: LINE: message" line at the head of the file,
+ * and nothing when there is none.
+ */
+static void
+check_warnings(const char *path, const char *err)
+{
+	FILE		*f;
+	char		 buf[1024];
+	unsigned	 line, n = 0;
+	int		 off;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(path, "r"));
+	while (fgets(buf, sizeof(buf), f) != NULL &&
+	    strncmp(buf, "# expect-warning: ", 18) == 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		off = 0;
+		CU_ASSERT_EQUAL(sscanf(buf + 18, "%u: %n", &line, &off), 1);
+		CU_ASSERT(has_error(err, path, line, buf + 18 + off));
+		if (!has_error(err, path, line, buf + 18 + off))
+			fprintf(stderr, "\n%s: expected %s\ngot:\n%s", path,
+			    buf + 18, err);
+		n++;
+	}
+	fclose(f);
+	CU_ASSERT_EQUAL(count_lines(err), n);
+	if (count_lines(err) != n)
+		fprintf(stderr, "\n%s: expected %u warnings, got:\n%s", path,
+		    n, err);
+}
+
 static void
 test_good_files(void)
 {
@@ -243,12 +275,13 @@ test_good_files(void)
 		strcpy(err, "untouched");
 		conf = config_load(names[i]->d_name, err, sizeof(err));
 		CU_ASSERT_PTR_NOT_NULL(conf);
-		CU_ASSERT_STRING_EQUAL(err, "");
 		if (conf == NULL)
 			fprintf(stderr, "\n%s/%s should load:\n%s", dir,
 			    names[i]->d_name, err);
-		else
+		else {
 			CU_ASSERT(conf->nservices >= 1);
+			check_warnings(names[i]->d_name, err);
+		}
 		config_free(conf);
 	}
 	leave_dir(back);
