@@ -933,6 +933,44 @@ test_example_files(void)
 	config_free(c);
 }
 
+/*
+ * etc/lbd.conf says its values are the defaults unless marked as
+ * examples: compare each with what a file without the key gives.
+ */
+static void
+test_example_defaults(void)
+{
+	char				 path[PATH_MAX], tmp[PATH_MAX];
+	char				 err[LBD_ERRLEN];
+	struct config			*ex, *def;
+	const struct service_config	*e, *d;
+
+	snprintf(path, sizeof(path), "%s/../../etc/lbd.conf", configs_dir());
+	ex = config_load(path, err, sizeof(err));
+	def = load_text(ONE_SERVICE("health = { type = \"http\"; };"), tmp,
+	    sizeof(tmp), err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(def);
+	CU_ASSERT_EQUAL(ex->workers, def->workers);
+	CU_ASSERT_EQUAL(ex->maxconn, def->maxconn);
+	CU_ASSERT_STRING_EQUAL(ex->pidfile, def->pidfile);
+	CU_ASSERT_EQUAL(ex->shutdown_timeout_ms, def->shutdown_timeout_ms);
+	CU_ASSERT_EQUAL(memcmp(&ex->log, &def->log, sizeof(ex->log)), 0);
+	e = &ex->services[0];
+	d = &def->services[0];
+	CU_ASSERT_EQUAL(e->mode, d->mode);
+	CU_ASSERT_EQUAL(e->balance, d->balance);
+	CU_ASSERT_EQUAL(e->retries, d->retries);
+	CU_ASSERT_EQUAL(memcmp(&e->timeouts, &d->timeouts,
+	    sizeof(e->timeouts)), 0);
+	CU_ASSERT_EQUAL(memcmp(&e->health, &d->health, sizeof(e->health)), 0);
+	CU_ASSERT_EQUAL(e->backends[0].weight, d->backends[0].weight);
+	CU_ASSERT_EQUAL(e->backends[0].maxconn, d->backends[0].maxconn);
+	CU_ASSERT_EQUAL(e->backends[0].backup, d->backends[0].backup);
+	config_free(ex);
+	config_free(def);
+}
+
 /* Keys documented in lbd.conf(5): lines ".It Cm KEY No = ...". */
 static size_t
 documented_keys(char keys[][LBD_NAMELEN], size_t max)
@@ -1019,6 +1057,8 @@ test_config_register(void)
 	    test_long_address_needs_name) == NULL ||
 	    CU_add_test(s, "find and names", test_find_and_names) == NULL ||
 	    CU_add_test(s, "example files", test_example_files) == NULL ||
+	    CU_add_test(s, "etc/lbd.conf shows the defaults",
+	    test_example_defaults) == NULL ||
 	    CU_add_test(s, "keys documented both ways",
 	    test_keys_documented) == NULL)
 		return (-1);
