@@ -915,6 +915,8 @@ test_example_files(void)
 	c = config_load(path, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(c->workers, 2);
+	/* Two descriptors each fit a login shell's ulimit -n of 4096. */
+	CU_ASSERT(c->maxconn <= 1000);
 	CU_ASSERT_STRING_EQUAL(c->pidfile, "");
 	CU_ASSERT_STRING_EQUAL(c->stats_text, "127.0.0.1:9100");
 	CU_ASSERT_EQUAL_FATAL(c->nservices, 1);
