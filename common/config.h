@@ -125,7 +125,8 @@ struct config {
 /*
  * Parse and check the file at path.  Returns a new config (free with
  * config_free), or NULL with every error found written to err, one per
- * line, each as "FILE:LINE: message".
+ * line, each as "FILE:LINE: message".  On success err holds the
+ * warnings, "FILE:LINE: warning: message" one per line, or "".
  */
 struct config	*config_load(const char *path, char *err, size_t errlen);
 

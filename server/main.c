@@ -101,10 +101,10 @@ load_or_exit(const struct options *o)
 		conf = config_load_paths(o->conf_path, err, sizeof(err));
 	else
 		conf = config_load(o->conf_path, err, sizeof(err));
-	if (conf == NULL) {
-		fputs(err, stderr);
+	/* Errors, or on success the warnings (-t's, and at start). */
+	fputs(err, stderr);
+	if (conf == NULL)
 		exit(1);
-	}
 	if (o->pidfile != NULL)
 		snprintf(conf->pidfile, sizeof(conf->pidfile), "%s",
 		    o->pidfile);

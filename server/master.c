@@ -541,6 +541,14 @@ make_room(struct master *m)
 	return (false);
 }
 
+/* ps(1) tells instances by their file, generations by number. */
+static void
+master_title(struct lbd *env, unsigned gen)
+{
+	proc_title_set(DAEMON_MASTER_TITLE " [gen %u] %s", gen,
+	    env->conf_path);
+}
+
 /*
  * From now on only generation gen's workers accept: the one before
  * drains.  Called once every child of gen runs, so a reload never leaves
@@ -554,6 +562,7 @@ publish_generation(struct master *m, unsigned gen)
 
 	shm_global_set_generation(shm_global(env->shm), gen);
 	m->published = gen;
+	master_title(env, gen);
 	publish_workers(m);
 	if (old == 0)
 		return;		/* the first start */
@@ -831,7 +840,7 @@ master_run(struct lbd *env)
 	m->env = env;
 	/* After daemon_detach(): this is the process workers must watch. */
 	env->master_pid = getpid();
-	proc_title_set("lbd: master");
+	master_title(env, env->generation);
 	if ((m->loop = evloop_new(loop_size(), EVLOOP_POLL)) == NULL)
 		fatal("%s: evloop_new", __func__);
 	env->master_loop = m->loop;
