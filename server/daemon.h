@@ -51,7 +51,7 @@ struct reload_state {
 	unsigned	 generation;	/* serving after it */
 	unsigned	 failures;	/* reloads failed since start */
 	long long	 time;		/* it finished, Unix seconds */
-	unsigned long long shutdown_ms;	/* the master's shutdown_timeout */
+	unsigned long long shutdown_ms;	/* its shutdown_timeout */
 	bool		 failed;
 	char		 error[DAEMON_STATE_ERRLEN];	/* one line */
 };

@@ -56,7 +56,7 @@ struct lbd {
 	int			 ready_fd;	/* daemon readiness, -1 none */
 	int			 pidfile_fd;	/* locked pidfile, -1 none */
 	char			 state_path[LBD_PATHLEN]; /* "": none */
-	struct reload_state	 reload;	/* the newest reload's outcome */
+	struct reload_state	 reload;	/* the newest reload */
 	sigset_t		 unblocked;	/* mask in force in ppoll */
 };
 

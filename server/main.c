@@ -23,8 +23,8 @@
 
 #define DEFAULT_CONF	"/etc/lbd.conf"
 #define ADMIN_TIMEOUT_MS 10000	/* SPEC: control idle, stats head */
-#define STOP_MARGIN_MS	5000	/* -s stop|quit: past the master's own bound */
-#define POLL_MS		20	/* -s: how often the answer is looked for */
+#define STOP_MARGIN_MS	5000	/* -s stop, quit: past its bound */
+#define POLL_MS		20	/* -s: looks for an answer */
 
 struct options {
 	const char	*conf_path;

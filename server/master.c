@@ -50,7 +50,7 @@
 #define RESPAWN_RETRY_MS	1000	/* after a fork(2) that failed */
 #define MAX_OLD_GENERATIONS	3	/* draining at once after a burst */
 #define LOOP_MAXFDS_CAP		(1 << 20)
-#define START_POLL_MS		10	/* a reload's workers: running yet? */
+#define START_POLL_MS		10	/* new workers: running yet? */
 
 static volatile sig_atomic_t	got_chld;
 static volatile sig_atomic_t	got_term;
@@ -68,9 +68,9 @@ struct master {
 	struct confload	*parse;		/* a reload being parsed, or NULL */
 	uint64_t	 parse_deadline;
 	unsigned	 attempt;	/* env->reload.started at the parse */
-	unsigned	 start_attempt;	/* the reload whose children start */
+	unsigned	 start_attempt;	/* the reload now starting */
 	uint64_t	 start_deadline; /* they all run by then, or it fails */
-	unsigned	 abandoned;	/* a generation that failed to start */
+	unsigned	 abandoned;	/* a generation that did not start */
 	bool		 reload_again;	/* a HUP came during the parse */
 	bool		 stopping;
 	bool		 stop_forced;	/* the deadline passed: SIGKILL */

@@ -52,7 +52,7 @@ struct status_reload {
 	long long		time;		/* Unix seconds */
 	bool			failed;
 	unsigned long long	failures;	/* since start */
-	char			error[512];	/* one line, "" when ok */
+	char			error[512];	/* one line; "" if ok */
 };
 
 struct status {
