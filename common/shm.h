@@ -448,6 +448,14 @@ void			 shm_worker_count_accept(struct shm *shm,
 			    unsigned wslot);
 
 /*
+ * Master: whether the worker forked into wslot since its label has beaten
+ * once, i.e. reached its loop.  Read from the region, so a worker could
+ * lie; the master only uses it to wait before publishing a generation.
+ */
+bool			 shm_worker_has_beaten(struct shm *shm,
+			    unsigned wslot);
+
+/*
  * Read worker slot wslot (< LBD_SHM_WORKERS); false when it is free.  The
  * slot's owner and label are the master's; the counts are the worker's.
  */

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon.h"
 #include "evloop.h"
 #include "lbd_limits.h"
 #include "net.h"
@@ -54,6 +55,8 @@ struct lbd {
 	struct evloop		*master_loop;	/* its fds are the master's */
 	int			 ready_fd;	/* daemon readiness, -1 none */
 	int			 pidfile_fd;	/* locked pidfile, -1 none */
+	char			 state_path[LBD_PATHLEN]; /* "": none */
+	struct reload_state	 reload;	/* the newest reload */
 	sigset_t		 unblocked;	/* mask in force in ppoll */
 };
 

@@ -97,6 +97,19 @@ proc_title_set(const char *fmt, ...)
 	snprintf(title_base, title_room, "%s", title);
 }
 
+/*
+ * Tests only: LBD_TEST_FAIL_GENERATION=N makes every child of generation
+ * N exit 1 at start, so that a test can watch a reload whose workers
+ * cannot start (lbd(8), ENVIRONMENT).
+ */
+static bool
+told_to_fail(const struct proc *p)
+{
+	const char	*gen = getenv("LBD_TEST_FAIL_GENERATION");
+
+	return (gen != NULL && strtoul(gen, NULL, 10) == p->generation);
+}
+
 static _Noreturn void
 child(struct lbd *env, struct proc *p)
 {
@@ -117,6 +130,8 @@ child(struct lbd *env, struct proc *p)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != env->master_pid)
 		_exit(0);
+	if (told_to_fail(p))
+		_exit(1);
 	if (p->kind == PROC_CHECKER) {
 		proc_title_set("lbd: health [gen %u]", p->generation);
 		health_main(env);

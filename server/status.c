@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
 #include "clock.h"
@@ -92,6 +93,16 @@ take_workers(struct status *st, struct lbd *env)
 	return (0);
 }
 
+static void
+take_reload(struct status_reload *r, const struct reload_state *rs)
+{
+	r->generation = rs->generation;
+	r->time = rs->time;
+	r->failed = rs->failed;
+	r->failures = rs->failures;
+	snprintf(r->error, sizeof(r->error), "%s", rs->error);
+}
+
 struct status *
 status_take(struct lbd *env)
 {
@@ -104,6 +115,7 @@ status_take(struct lbd *env)
 	st->workers = shm_global_workers(g);
 	st->restarts = shm_global_restarts(g);
 	st->reloads = shm_global_reloads(g);
+	take_reload(&st->reload, &env->reload);
 	st->nservices = env->conf->nservices;
 	if (take_workers(st, env) == -1)
 		goto fail;
@@ -276,6 +288,21 @@ metrics_workers(const struct status *st, FILE *f)
 		    st->procs[i].generation, st->procs[i].active);
 }
 
+static void
+metrics_reload(const struct status *st, FILE *f)
+{
+	family(f, "lbd_reload_failures_total", "counter",
+	    "Reloads that failed: the generation before kept serving.");
+	fprintf(f, "lbd_reload_failures_total %llu\n", st->reload.failures);
+	family(f, "lbd_reload_last_result", "gauge",
+	    "1 when the newest reload (or the start) took effect, else 0.");
+	fprintf(f, "lbd_reload_last_result %d\n", st->reload.failed ? 0 : 1);
+	family(f, "lbd_reload_last_timestamp_seconds", "gauge",
+	    "When the newest reload (or the start) ended, Unix seconds.");
+	fprintf(f, "lbd_reload_last_timestamp_seconds %lld\n",
+	    st->reload.time);
+}
+
 int
 status_metrics(const struct status *st, FILE *f)
 {
@@ -290,6 +317,7 @@ status_metrics(const struct status *st, FILE *f)
 	family(f, "lbd_reloads_total", "counter",
 	    "Configuration reloads that took effect.");
 	fprintf(f, "lbd_reloads_total %llu\n", st->reloads);
+	metrics_reload(st, f);
 	return (ferror(f) ? -1 : 0);
 }
 
@@ -344,6 +372,17 @@ json_service(FILE *f, const struct status_service *s)
 	fputs("]}", f);
 }
 
+/* ,"reload":{...}, as SPEC words it. */
+static void
+json_reload(const struct status_reload *r, FILE *f)
+{
+	fprintf(f, ",\"reload\":{\"generation\":%u,\"time\":%lld,"
+	    "\"result\":\"%s\",\"error\":", r->generation, r->time,
+	    r->failed ? "failed" : "ok");
+	json_string(f, r->error);
+	fputc('}', f);
+}
+
 int
 status_json(const struct status *st, FILE *f)
 {
@@ -362,7 +401,9 @@ status_json(const struct status *st, FILE *f)
 			fputc(',', f);
 		json_service(f, &st->services[i]);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	json_reload(&st->reload, f);
+	fputs("}\n", f);
 	return (ferror(f) ? -1 : 0);
 }
 
@@ -418,6 +459,27 @@ html_service(FILE *f, const struct status_service *s)
 	fputs("</table>\n", f);
 }
 
+/* One line on the newest reload: when, how, and why it failed. */
+static void
+html_reload(const struct status_reload *r, FILE *f)
+{
+	struct tm	tm;
+	time_t		t = (time_t)r->time;
+	char		when[32] = "?";
+
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	fprintf(f, "<p class=\"%s\">last reload: %s at %s &middot; "
+	    "generation %u &middot; failed reloads %llu", r->failed ? "down" :
+	    "up", r->failed ? "failed" : "ok", when, r->generation,
+	    r->failures);
+	if (r->failed) {
+		fputs(" &middot; ", f);
+		html_text(f, r->error);
+	}
+	fputs("</p>\n", f);
+}
+
 int
 status_html(const struct status *st, FILE *f)
 {
@@ -433,6 +495,7 @@ status_html(const struct status *st, FILE *f)
 	    "<a href=\"/metrics\">metrics</a> &middot; "
 	    "<a href=\"/status.json\">json</a></p>\n", st->generation,
 	    st->workers, st->restarts, st->reloads);
+	html_reload(&st->reload, f);
 	for (size_t i = 0; i < st->nservices; i++)
 		html_service(f, &st->services[i]);
 	fputs("<h2>workers</h2>\n<table>\n<tr><th>worker</th>"

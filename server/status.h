@@ -46,6 +46,15 @@ struct status_worker {
 	unsigned		active;
 };
 
+/* The newest reload's outcome (at start: generation 1, ok). */
+struct status_reload {
+	unsigned		generation;	/* serving after it */
+	long long		time;		/* Unix seconds */
+	bool			failed;
+	unsigned long long	failures;	/* since start */
+	char			error[512];	/* one line; "" if ok */
+};
+
 struct status {
 	size_t			 nprocs;	/* running, all generations */
 	struct status_worker	*procs;
@@ -53,6 +62,7 @@ struct status {
 	unsigned		 workers;
 	unsigned long long	 restarts;
 	unsigned long long	 reloads;
+	struct status_reload	 reload;
 	size_t			 nservices;
 	struct status_service	*services;
 };

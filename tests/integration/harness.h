@@ -313,5 +313,6 @@ int		 t_reload_burst_register(void);
 int		 t_reload_parse_register(void);
 int		 t_bigconf_register(void);
 int		 t_titles_register(void);
+int		 t_reload_answer_register(void);
 
 #endif /* LBD_HARNESS_H */

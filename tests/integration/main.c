@@ -55,6 +55,7 @@ static const struct {
 	{ "reload_parse",	t_reload_parse_register },
 	{ "bigconf",		t_bigconf_register },
 	{ "titles",		t_titles_register },
+	{ "reload_answer",	t_reload_answer_register },
 };
 
 /* Register the suites $LBD_SUITE selects (all when unset); the count. */
