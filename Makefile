@@ -56,7 +56,8 @@ FUZZ_CC		= clang
 FUZZ_SECONDS	?= 60
 FUZZ_FLAGS	= -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Icommon \
 		  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_BINS	= $(addprefix build/fuzz/fuzz_,request response chunked config) \
+FUZZ_BINS	= $(addprefix build/fuzz/fuzz_,request response chunked config \
+		  proxy) \
 		  build/fuzz/seeds
 HAVE_FUZZ	= mkdir -p build/fuzz && \
 		  printf 'int LLVMFuzzerTestOneInput(void){return 0;}' | \
@@ -65,6 +66,7 @@ HAVE_FUZZ	= mkdir -p build/fuzz && \
 build/fuzz/fuzz_request build/fuzz/fuzz_response build/fuzz/fuzz_chunked: \
     common/http1.c
 build/fuzz/fuzz_config: $(COMMON_SRCS)
+build/fuzz/fuzz_proxy: common/proxyproto.c common/net.c
 # One compile per binary, so every header counts as a dependency.
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) tests/fuzz/fuzz.h
 	@mkdir -p $(@D)
