@@ -13,6 +13,7 @@
 
 #include <CUnit/CUnit.h>
 
+#include "config.h"
 #include "net.h"
 #include "proxyproto.h"
 #include "unit.h"
@@ -251,6 +252,29 @@ test_round_trip(void)
 	CU_ASSERT_EQUAL(proxy_encode(PROXY_NONE, &s, &s, buf, sizeof(buf)), 0);
 }
 
+/* A backend's send_proxy is its service's unless it says otherwise. */
+static void
+test_config(void)
+{
+	char			 err[1024];
+	struct config		*conf;
+	const struct service_config *web, *plain;
+
+	conf = config_load("tests/configs/good/proxy.conf", err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	web = config_find_service(conf, "web");
+	plain = config_find_service(conf, "plain");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(web);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
+	CU_ASSERT(web->accept_proxy);
+	CU_ASSERT_EQUAL(web->send_proxy, PROXY_V2);
+	CU_ASSERT_EQUAL(web->backends[0].send_proxy, PROXY_V2);
+	CU_ASSERT_EQUAL(web->backends[1].send_proxy, PROXY_V1);
+	CU_ASSERT(!plain->accept_proxy);
+	CU_ASSERT_EQUAL(plain->backends[0].send_proxy, PROXY_NONE);
+	config_free(conf);
+}
+
 int
 test_proxyproto_register(void)
 {
@@ -260,7 +284,9 @@ test_proxyproto_register(void)
 		return (-1);
 	if (CU_add_test(s, "good and malformed headers, in pieces",
 	    test_cases) == NULL ||
-	    CU_add_test(s, "encode then decode", test_round_trip) == NULL)
+	    CU_add_test(s, "encode then decode", test_round_trip) == NULL ||
+	    CU_add_test(s, "send_proxy and accept_proxy keys",
+	    test_config) == NULL)
 		return (-1);
 	return (0);
 }
