@@ -18,7 +18,7 @@ SERVER_SRCS	= $(filter-out server/main.c,$(wildcard server/*.c))
 UNIT_SRCS	= $(wildcard tests/unit/*.c)
 INTEG_SRCS	= $(wildcard tests/integration/*.c)
 RUNNER_SRCS	= tests/cunit_run.c
-BACKENDS	= echo identity slow silent http origin
+BACKENDS	= echo identity slow silent http origin proxy
 HEADERS		= $(wildcard common/*.h server/*.h)
 
 # $(call objs,DIR,SRCS): object paths of SRCS under DIR.

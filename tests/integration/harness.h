@@ -312,5 +312,6 @@ int		 t_origin_register(void);
 int		 t_reload_burst_register(void);
 int		 t_reload_parse_register(void);
 int		 t_bigconf_register(void);
+int		 t_proxy_register(void);
 
 #endif /* LBD_HARNESS_H */
