@@ -23,10 +23,11 @@
  *  - health checks: tcp checks of a backend with send_proxy v1 that the
  *    test serves: a check connection brings no byte, a client's brings
  *    the header;
- *  - HAProxy, when installed: client -> HAProxy (send-proxy or
- *    send-proxy-v2) -> lbd (accept_proxy, send_proxy v1 or v2) -> HAProxy
- *    (accept-proxy, send-proxy-v2) -> proxy backend, which must be told the
- *    client's own address: each hop parsed the previous one's header.
+ *  - HAProxy, when installed: lbd (send_proxy v1, v2) -> HAProxy
+ *    (accept-proxy, send-proxy-v2) -> proxy backend, and HAProxy
+ *    (send-proxy-v2, send-proxy) -> lbd (accept_proxy, send_proxy v1, v2)
+ *    -> proxy backend: the backend is told the client's own address, so
+ *    each hop parsed the previous one's header.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -454,12 +455,16 @@ haproxy_stop(pid_t pid)
 }
 
 /*
- * client -> HAProxy :front (in_opt to lbd) -> lbd (accept_proxy,
- * send_proxy out) -> HAProxy :back (accept-proxy, send-proxy-v2) -> proxy
- * backend "p" (weight 0: lbd never picks it itself).
+ * HAProxy listens on :front (sending in_opt's header to lbd) and on :back
+ * (accept-proxy, then send-proxy-v2 to the proxy backend p).  With out_hop
+ * set the client goes client -> lbd (send_proxy out) -> :back -> p, and
+ * HAProxy must have parsed lbd's header; else client -> :front -> lbd
+ * (accept_proxy, send_proxy out) -> p, and lbd must have parsed
+ * HAProxy's: its own header has version out, which differs from in_opt's,
+ * so a header passed through unread would show.
  */
 static void
-haproxy_chain(const char *in_opt, const char *out)
+haproxy_chain(bool out_hop, const char *in_opt, int out)
 {
 	struct harness	*h = harness_new();
 	char		 path[128], opts[128], want[128];
@@ -467,7 +472,7 @@ haproxy_chain(const char *in_opt, const char *out)
 	pid_t		 hap = -1;
 	int		 front = harness_free_port(), back, p, fd;
 
-	p = harness_backend(h, "p", 0, "proxy", NULL);
+	p = harness_backend(h, "p", out_hop ? 0 : 1, "proxy", NULL);
 	back = harness_free_port();
 	snprintf(path, sizeof(path), "%s/haproxy.cfg", h->dir);
 	if (front == -1 || back == -1 || p == -1 ||
@@ -484,9 +489,10 @@ haproxy_chain(const char *in_opt, const char *out)
 	    "  server p 127.0.0.1:%d send-proxy-v2\n", front, h->port, in_opt,
 	    back, p);
 	fclose(f);
-	harness_port_backend(h, "hap", 1, back);
-	snprintf(opts, sizeof(opts), "accept_proxy = true; send_proxy = "
-	    "\"%s\";", out);
+	if (out_hop)
+		harness_port_backend(h, "hap", 1, back);
+	snprintf(opts, sizeof(opts), "%s send_proxy = \"v%d\";", out_hop ? "" :
+	    "accept_proxy = true;", out);
 	if ((hap = haproxy_start(path)) == -1 || !port_ready(front, 5000) ||
 	    !port_ready(back, 5000)) {
 		CU_FAIL("haproxy did not start");
@@ -498,13 +504,13 @@ haproxy_chain(const char *in_opt, const char *out)
 		haproxy_stop(hap);
 		return;
 	}
-	if ((fd = harness_connect(front)) == -1) {
+	if ((fd = harness_connect(out_hop ? h->port : front)) == -1) {
 		CU_FAIL("connect");
 	} else {
-		snprintf(want, sizeof(want), "proxy_src=127.0.0.1:%d v2",
-		    harness_local_port(fd));
+		snprintf(want, sizeof(want), "proxy_src=127.0.0.1:%d v%d",
+		    harness_local_port(fd), out_hop ? 2 : out);
 		CU_ASSERT(greeted(fd, want));
-		CU_ASSERT(harness_echo(fd, "through two HAProxy hops"));
+		CU_ASSERT(harness_echo(fd, "through HAProxy"));
 		close(fd);
 	}
 	haproxy_stop(hap);
@@ -518,8 +524,10 @@ test_haproxy(void)
 		cunit_skip("haproxy is not installed");
 		return;
 	}
-	haproxy_chain("send-proxy", "v1");
-	haproxy_chain("send-proxy-v2", "v2");
+	haproxy_chain(true, "", 1);
+	haproxy_chain(true, "", 2);
+	haproxy_chain(false, "send-proxy-v2", 1);
+	haproxy_chain(false, "send-proxy", 2);
 }
 
 int
