@@ -4,6 +4,7 @@
 # and tests/configs.  Prints each target's executions.  With $LBD_RESULTS
 # set, appends "1 0" per target that ran clean, "0 1" per one that did not.
 # Exits non-zero when any target crashed, leaked or tripped a sanitizer.
+# $LBD_FUZZ_ONLY, a list of target names, runs only those.
 set -u
 secs=${1:-60}
 dir=build/fuzz

@@ -309,7 +309,7 @@ test_deadline(void)
 		fprintf(stderr, "\nclosed after %ld ms, deadline %ld\n", ms,
 		    want);
 	close(fd);
-	CU_ASSERT(harness_log_wait(h, "result=bad_proxy", 3000));
+	CU_ASSERT(harness_log_wait(h, "result=bad_proxy", 5000));
 	CU_ASSERT_EQUAL(harness_backend_metric(h, CONNS, 0), 0);
 	harness_free(h);
 }
