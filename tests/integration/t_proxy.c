@@ -314,27 +314,6 @@ test_deadline(void)
 	harness_free(h);
 }
 
-/* A listening socket on 127.0.0.1 at a free port; fd, or -1. */
-static int
-listen_here(int *port)
-{
-	struct sockaddr_in	sin = { .sin_family = AF_INET };
-	socklen_t		len = sizeof(sin);
-	int			fd;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, 64) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
-		close(fd);
-		return (-1);
-	}
-	*port = ntohs(sin.sin_port);
-	return (fd);
-}
-
 /*
  * Accept one connection on lfd within ms and read what it brings until
  * EOF or a pause of 300 ms: the byte count, the first bytes in buf; -1
@@ -371,7 +350,7 @@ test_health(void)
 	long		 n;
 	bool		 header = false;
 
-	if ((lfd = listen_here(&port)) == -1) {
+	if ((lfd = harness_listen(&port)) == -1) {
 		CU_FAIL("listen");
 		harness_free(h);
 		return;
