@@ -183,7 +183,7 @@ set_client(struct conn *c)
 
 /* A header (or its absence) that closes the client: counted, logged. */
 static void
-proxy_reject(struct conn *c)
+reject_header(struct conn *c)
 {
 	shm_service_count_rejected(shm_service(c->r->env->shm, c->svc->slot));
 	relay_close(c, "bad_proxy");
@@ -191,7 +191,7 @@ proxy_reject(struct conn *c)
 
 /* The whole header of h->len bytes is in: on to the protocol. */
 static void
-proxy_done(struct conn *c, const struct proxy_header *h)
+take_header(struct conn *c, const struct proxy_header *h)
 {
 	evloop_timer_del(c->loop, &c->pw->timer);
 	evloop_del(c->loop, c->fd, EV_READ);
@@ -231,11 +231,11 @@ on_proxy_read(struct evloop *loop, int fd, int events, void *arg)
 		if (n == -1)
 			relay_close(c, "reset");
 		else
-			proxy_reject(c);	/* EOF before a whole header */
+			reject_header(c);	/* EOF before a whole header */
 		return;
 	}
 	if ((rc = proxy_decode(pw->buf, pw->len + (size_t)n, &h)) == PROXY_ERROR) {
-		proxy_reject(c);
+		reject_header(c);
 		return;
 	}
 	take = rc == PROXY_OK ? h.len - pw->len : (size_t)n;
@@ -246,7 +246,7 @@ on_proxy_read(struct evloop *loop, int fd, int events, void *arg)
 	}
 	pw->len += take;
 	if (rc == PROXY_OK)
-		proxy_done(c, &h);
+		take_header(c, &h);
 }
 
 static void
@@ -254,12 +254,12 @@ on_proxy_timeout(struct evloop *loop, struct evtimer *t, void *arg)
 {
 	(void)loop;
 	(void)t;
-	proxy_reject(arg);
+	reject_header(arg);
 }
 
 /* accept_proxy: wait for the header before the protocol begins. */
 static void
-proxy_wait(struct conn *c)
+await_header(struct conn *c)
 {
 	uint64_t	ms = c->svc->conf->timeouts.http_request_ms;
 
@@ -307,7 +307,7 @@ relay_start(struct relay *r, int fd, unsigned svc, const struct net_addr *peer)
 	r->count++;
 	shm_service_open(r->env->shm, r->wslot, c->svc->slot);
 	if (c->svc->conf->accept_proxy)
-		proxy_wait(c);	/* may close c */
+		await_header(c);	/* may close c */
 	else
 		proto->start(c);	/* may close c */
 }

@@ -277,7 +277,7 @@ static void
 test_deadline(void)
 {
 	struct harness	*h = harness_new();
-	char		 opts[256];
+	char		 opts[256], out[1024];
 	long		 ms, want = 500;
 	int		 fd;
 
@@ -285,18 +285,15 @@ test_deadline(void)
 	harness_backend(h, "a", 1, "proxy", NULL);
 	snprintf(opts, sizeof(opts), "accept_proxy = true; " TIMEOUTS,
 	    "http_request = \"500ms\"; ");
-	if (harness_start(h, opts) == -1) {
-		/* The key comes with HTTP mode: the default stands. */
-		harness_free(h);
-		h = harness_new();
-		snprintf(h->logopts, sizeof(h->logopts), "access = true;");
-		harness_backend(h, "a", 1, "proxy", NULL);
+	/* The key comes with HTTP mode; without it the default stands. */
+	if (harness_config(h, opts, NULL) == -1 || harness_run(out,
+	    sizeof(out), 5000, "-t", "-c", h->conf, (char *)NULL) != 0) {
 		snprintf(opts, sizeof(opts), "accept_proxy = true; " TIMEOUTS,
 		    "");
 		want = 10000;
-		if (!launch(h, opts))
-			return;
 	}
+	if (!launch(h, opts))
+		return;
 	if ((fd = harness_connect(h->port)) == -1) {
 		CU_FAIL("connect");
 		harness_free(h);
