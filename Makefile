@@ -30,7 +30,7 @@ SERVER_SRCS	= $(filter-out server/main.c,$(wildcard server/*.c))
 UNIT_SRCS	= $(wildcard tests/unit/*.c)
 INTEG_SRCS	= $(wildcard tests/integration/*.c)
 RUNNER_SRCS	= tests/cunit_run.c
-BACKENDS	= echo identity slow silent http origin
+BACKENDS	= echo identity slow silent http origin proxy
 HEADERS		= $(wildcard common/*.h server/*.h)
 
 # $(call objs,DIR,SRCS): object paths of SRCS under DIR.
@@ -68,7 +68,8 @@ FUZZ_CC		= clang
 FUZZ_SECONDS	?= 60
 FUZZ_FLAGS	= -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Icommon \
 		  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_BINS	= $(addprefix build/fuzz/fuzz_,request response chunked config) \
+FUZZ_BINS	= $(addprefix build/fuzz/fuzz_,request response chunked config \
+		  proxy) \
 		  build/fuzz/seeds
 HAVE_FUZZ	= mkdir -p build/fuzz && \
 		  printf 'int LLVMFuzzerTestOneInput(void){return 0;}' | \
@@ -77,6 +78,7 @@ HAVE_FUZZ	= mkdir -p build/fuzz && \
 build/fuzz/fuzz_request build/fuzz/fuzz_response build/fuzz/fuzz_chunked: \
     common/http1.c
 build/fuzz/fuzz_config: $(COMMON_SRCS)
+build/fuzz/fuzz_proxy: common/proxyproto.c common/net.c
 # One compile per binary, so every header counts as a dependency.
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) tests/fuzz/fuzz.h
 	@mkdir -p $(@D)

@@ -17,6 +17,7 @@
 
 struct evloop;
 struct lbd;
+struct proxy_wait;
 struct pump_pools;
 struct relay;
 struct relay_proto;
@@ -41,6 +42,14 @@ struct conn {
 	uint64_t		 bytes_in;	/* client -> backend */
 	uint64_t		 bytes_out;	/* backend -> client */
 	char			 client[NET_ADDRSTRLEN];
+	/*
+	 * relay.c: the client's address and the one it connected to, from
+	 * the socket or its PROXY header; dst only when a backend of the
+	 * service is sent the header (len 0 otherwise).
+	 */
+	struct net_addr		 src;
+	struct net_addr		 dst;
+	struct proxy_wait	*pw;		/* accept_proxy: header to come */
 };
 
 /* A protocol: what relay.c calls on a connection of its mode. */

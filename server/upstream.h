@@ -23,6 +23,7 @@
 #include "lbd_limits.h"
 
 struct lbd;
+struct net_addr;
 struct service;
 struct upstream;
 struct upstream_ctx;
@@ -58,6 +59,8 @@ struct upstream {
 	struct upstream_ctx	*ctx;
 	struct service		*svc;
 	const char		*client;	/* for log lines */
+	const struct net_addr	*src;		/* for the PROXY header: the */
+	const struct net_addr	*dst;		/* client, and where it came */
 	uint64_t		 hash;		/* source balancing */
 	upstream_fn		 fn;
 	void			*arg;
@@ -109,6 +112,15 @@ const char		*upstream_result_name(enum upstream_result res);
 void	upstream_init(struct upstream *u, struct upstream_ctx *x,
 	    struct service *svc, uint64_t hash, const char *client,
 	    upstream_fn fn, void *arg);
+
+/*
+ * The client's address and the one it connected to (both outliving u),
+ * for the PROXY header sent first on a fresh connection to a backend with
+ * send_proxy.  Call after each upstream_init(); without it the header
+ * says UNKNOWN (v1) or LOCAL (v2).
+ */
+void	upstream_set_origin(struct upstream *u, const struct net_addr *src,
+	    const struct net_addr *dst);
 
 /*
  * Pick, connect, retry (up to the service's retries) or queue, then call

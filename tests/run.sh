@@ -43,7 +43,7 @@ echo "=== fuzzing"
 if [ -x build/fuzz/fuzz_request ]; then
 	sh tests/fuzz/run.sh "${LBD_FUZZ_SECONDS:-10}" || status=1
 else
-	echo "clang with libFuzzer not installed: 4 fuzz targets skipped"
+	echo "clang with libFuzzer not installed: 5 fuzz targets skipped"
 	echo "0 0 4" >> "$results"
 fi
 

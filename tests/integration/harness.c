@@ -165,6 +165,28 @@ harness_free_port(void)
 	return (-1);
 }
 
+int
+harness_listen(int *port)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			s;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(s, 64) == -1 ||
+	    getsockname(s, (struct sockaddr *)&sin, &len) == -1) {
+		close(s);
+		return (-1);
+	}
+	*port = ntohs(sin.sin_port);
+	return (s);
+}
+
 struct harness *
 harness_new(void)
 {

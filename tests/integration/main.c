@@ -56,6 +56,7 @@ static const struct {
 	{ "bigconf",		t_bigconf_register },
 	{ "titles",		t_titles_register },
 	{ "reload_answer",	t_reload_answer_register },
+	{ "proxy",		t_proxy_register },
 };
 
 /* Register the suites $LBD_SUITE selects (all when unset); the count. */
