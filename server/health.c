@@ -98,7 +98,8 @@ health_reason(int result, int detail, char *buf, size_t len)
 	static const char *const words[CHECK_RESULT_COUNT] = {
 		"not checked yet", "check passed", "connect failed",
 		"timeout", "cannot send the request", "read failed",
-		"not an HTTP response", "status", "too many descriptors"
+		"not an HTTP response", "unexpected status",
+		"too many descriptors"
 	};
 	bool	errno_ok = detail > 0 && detail < 4096;
 

@@ -24,14 +24,16 @@ struct service_ring {
 	unsigned	peak;		/* active, most seen */
 };
 
-struct backend_pair {
-	struct sample	prev, cur;
+/* A backend's last HISTORY_RATE_STEPS + 1 samples, for its rate. */
+struct backend_ring {
+	struct sample	s[HISTORY_RATE_STEPS + 1];
+	size_t		next;
 	unsigned	peak;
 };
 
 struct history {
 	struct service_ring	svc[LBD_SHM_SERVICES];
-	struct backend_pair	be[LBD_SHM_BACKENDS];
+	struct backend_ring	be[LBD_SHM_BACKENDS];
 };
 
 struct history *
@@ -75,16 +77,18 @@ sample_service(struct service_ring *r, uint64_t total, unsigned active,
 }
 
 static void
-sample_backend(struct backend_pair *p, uint64_t total, unsigned active,
+sample_backend(struct backend_ring *r, uint64_t total, unsigned active,
     uint64_t now_ms)
 {
-	if (total < p->cur.total)
-		memset(p, 0, sizeof(*p));
-	p->prev = p->cur;
-	p->cur.ms = now_ms;
-	p->cur.total = total;
-	if (active > p->peak)
-		p->peak = active;
+	size_t	last = (r->next + HISTORY_RATE_STEPS) % (HISTORY_RATE_STEPS + 1);
+
+	if (total < r->s[last].total)
+		memset(r, 0, sizeof(*r));	/* the slot was reused */
+	r->s[r->next].ms = now_ms;
+	r->s[r->next].total = total;
+	r->next = (r->next + 1) % (HISTORY_RATE_STEPS + 1);
+	if (active > r->peak)
+		r->peak = active;
 }
 
 void
@@ -112,7 +116,7 @@ history_service(const struct history *h, unsigned slot, double *out,
     double *rate, unsigned *peak)
 {
 	const struct service_ring	*r = &h->svc[slot];
-	size_t				 first, k = 0;
+	size_t				 first, span, k = 0;
 
 	*rate = 0;
 	*peak = r->peak;
@@ -122,7 +126,11 @@ history_service(const struct history *h, unsigned slot, double *out,
 	for (size_t i = 1; i < r->n; i++, k++)
 		out[k] = per_second(&r->s[(first + i - 1) % HISTORY_POINTS],
 		    &r->s[(first + i) % HISTORY_POINTS]);
-	*rate = out[k - 1];
+	/* The rate shown: over the last few steps, steadier than one. */
+	span = r->n - 1 < HISTORY_RATE_STEPS ? r->n - 1 : HISTORY_RATE_STEPS;
+	*rate = per_second(&r->s[(r->next + HISTORY_POINTS - 1 - span) %
+	    HISTORY_POINTS], &r->s[(r->next + HISTORY_POINTS - 1) %
+	    HISTORY_POINTS]);
 	return (k);
 }
 
@@ -130,6 +138,13 @@ void
 history_backend(const struct history *h, unsigned slot, double *rate,
     unsigned *peak)
 {
-	*rate = per_second(&h->be[slot].prev, &h->be[slot].cur);
-	*peak = h->be[slot].peak;
+	const struct backend_ring	*r = &h->be[slot];
+	size_t				 old = r->next;
+
+	/* From the oldest sample taken (the one at next, once full). */
+	for (size_t i = 0; i < HISTORY_RATE_STEPS && r->s[old].ms == 0; i++)
+		old = (old + 1) % (HISTORY_RATE_STEPS + 1);
+	*rate = per_second(&r->s[old], &r->s[(r->next +
+	    HISTORY_RATE_STEPS) % (HISTORY_RATE_STEPS + 1)]);
+	*peak = r->peak;
 }

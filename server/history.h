@@ -13,6 +13,7 @@
 
 #define HISTORY_STEP_MS	2000	/* one sample every 2 s */
 #define HISTORY_POINTS	150	/* 5 minutes of them */
+#define HISTORY_RATE_STEPS 5	/* rates shown: over the last 10 s */
 
 struct history;
 struct lbd;
@@ -28,7 +29,7 @@ void		 history_sample(struct history *h, struct lbd *env,
 /*
  * Service slot's connections per second in each step, oldest first, into
  * out (room for HISTORY_POINTS); returns how many.  Its rate over the
- * last step and the most active connections seen at a sample are in
+ * last HISTORY_RATE_STEPS steps (fewer at first) and the most active connections seen at a sample are in
  * *rate and *peak (0 without samples).
  */
 size_t		 history_service(const struct history *h, unsigned slot,

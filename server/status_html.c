@@ -17,11 +17,11 @@
 #define CHART_H		36
 
 static const char style[] =
-    "body{font:14px/1.4 system-ui,sans-serif;margin:16px 24px;color:#222}"
+    "body{font:13px/1.4 system-ui,sans-serif;margin:16px 24px;color:#222}"
     "h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:22px 0 6px}"
     ".meta{color:#555}.meta b{color:#222}"
     "table{border-collapse:collapse;margin-top:4px}"
-    "td,th{padding:3px 10px;text-align:right;border-bottom:1px solid #e4e4e4;"
+    "td,th{padding:3px 7px;text-align:right;border-bottom:1px solid #e4e4e4;"
     "white-space:nowrap}th{background:#f3f3f3;font-weight:600}"
     "td:first-child,th:first-child,td.l,th.l{text-align:left}"
     "tr.total td{font-weight:600;border-top:2px solid #bbb}"
@@ -34,6 +34,8 @@ static const char style[] =
     ".s-maint{background:#e0e0e0;color:#444}"
     ".s-drain{background:#fff1c2;color:#7a5b00}"
     ".bad{color:#c62828;font-weight:600}.ok{color:#1b5e20;font-weight:600}"
+    ".warn{color:#a15c00;font-weight:600}.s-warn{background:#ffe0b2;"
+    "color:#a15c00}"
     ".dim{color:#999}.mark{color:#7a5b00;font-weight:600}"
     "svg{vertical-align:middle}";
 
@@ -106,7 +108,7 @@ chart(FILE *f, const struct status_service *s)
 	for (size_t i = 0; i < s->npoints; i++)
 		if (s->series[i] > max)
 			max = s->series[i];
-	if (s->npoints >= 2) {
+	if (s->npoints > 0) {
 		fprintf(f, "<polyline fill=\"#cfe3f7\" stroke=\"#1e6bb8\" "
 		    "stroke-width=\"1.5\" points=\"%d,%d", CHART_W -
 		    (int)(s->npoints - 1) * CHART_W / (HISTORY_POINTS - 2),
@@ -158,6 +160,15 @@ html_alarms(FILE *f, const struct status *st)
 	}
 }
 
+/* ok (all up), warn (some), bad (none): the class of "N/M up". */
+static const char *
+up_class(const struct status_service *s)
+{
+	if (s->nup == 0)
+		return ("bad");
+	return (s->nup < s->nbackends ? "warn" : "ok");
+}
+
 static void
 summary_row(FILE *f, const struct status_service *s)
 {
@@ -167,8 +178,8 @@ summary_row(FILE *f, const struct status_service *s)
 	html_text(f, s->name);
 	fprintf(f, "</a></td><td class=\"l\">%s, %s</td><td class=\"%s\">"
 	    "%zu/%zu</td><td>%u</td><td>%u</td><td>%.1f</td><td>%llu</td>"
-	    "<td%s>%llu</td><td>", s->mode, s->balance, s->alarm ? "bad" :
-	    "ok", s->nup, s->nbackends, s->active, s->peak, s->rate, s->total,
+	    "<td%s>%llu</td><td>", s->mode, s->balance, up_class(s), s->nup,
+	    s->nbackends, s->active, s->peak, s->rate, s->total,
 	    s->rejected > 0 ? " class=\"bad\"" : "", s->rejected);
 	chart(f, s);
 	fputs("</td></tr>\n", f);
@@ -186,20 +197,17 @@ html_summary(FILE *f, const struct status *st)
 	fputs("</table>\n", f);
 }
 
-/* Why it is in its state: the last check, or what the operator did. */
+/* Why it is in its state: the last check's result and age. */
 static void
 backend_why(FILE *f, const struct status_backend *b)
 {
 	char	text[96];
 
 	fputs("<td class=\"l\">", f);
-	if (b->admin_set)
-		fprintf(f, "<span class=\"mark\">%s by operator*</span> ",
-		    b->admin);
 	if (b->checked) {
 		status_check_text(b, text, sizeof(text));
 		html_text(f, text);
-	} else if (!b->admin_set)
+	} else
 		fputs("<span class=\"dim\">no checks</span>", f);
 	fputs("</td>", f);
 }
@@ -211,8 +219,9 @@ html_backend(FILE *f, const struct status_backend *b)
 	html_text(f, b->name);
 	fputs("</td><td class=\"l\">", f);
 	html_text(f, b->address);
-	fprintf(f, "</td><td class=\"l\"><span class=\"pill s-%s\">%s</span>%s"
-	    "</td>", b->state, b->state, b->backup ? " backup" : "");
+	fprintf(f, "</td><td class=\"l\"><span class=\"pill s-%s\">%s</span>"
+	    "%s%s</td>", b->state, b->state, b->admin_set ?
+	    "<span class=\"mark\">*</span>" : "", b->backup ? " backup" : "");
 	duration(f, b->state_age);
 	backend_why(f, b);
 	fprintf(f, "<td>%u%s</td><td>%u</td><td>%u</td><td>%.1f</td>"
@@ -244,7 +253,7 @@ html_totals(FILE *f, const struct status_service *s)
 	fprintf(f, "<tr class=\"total\"><td>total</td><td></td>"
 	    "<td class=\"l %s\">%zu/%zu up</td><td></td><td></td><td></td>"
 	    "<td>%u</td><td>%u</td><td>%.1f</td><td>%llu</td><td>%llu</td>"
-	    "<td></td>", s->alarm ? "bad" : "ok", s->nup, s->nbackends,
+	    "<td></td>", up_class(s), s->nup, s->nbackends,
 	    active, s->peak, rate, total, fails);
 	bytes(f, in);
 	bytes(f, out);
@@ -264,7 +273,8 @@ html_service(FILE *f, const struct status_service *s)
 	    "last check / why</th><th>weight</th><th>active</th><th>peak</th>"
 	    "<th>conn/s</th><th>total</th><th>conn. failures</th>"
 	    "<th>resp. ms</th><th>bytes in</th><th>bytes out</th></tr>\n",
-	    s->alarm ? "down" : "up", s->nup, s->nbackends);
+	    s->alarm ? "down" : s->nup < s->nbackends ? "warn" : "up", s->nup,
+	    s->nbackends);
 	for (size_t j = 0; j < s->nbackends; j++)
 		html_backend(f, &s->backends[j]);
 	html_totals(f, s);
