@@ -64,7 +64,7 @@ struct shm_backend {
 		atomic_int	 state;		/* master (health none), checker;
 						   release, acquire */
 		atomic_int	 admin;		/* master (control); release,
-						   acquire; enum backend_admin */
+						   acquire; backend_admin */
 		atomic_uint	 weight;	/* master; relaxed; 0..256 */
 		atomic_ullong	 up_since_ms;	/* checker; relaxed; 0 = from
 						   start */

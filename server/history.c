@@ -80,7 +80,9 @@ static void
 sample_backend(struct backend_ring *r, uint64_t total, unsigned active,
     uint64_t now_ms)
 {
-	size_t	last = (r->next + HISTORY_RATE_STEPS) % (HISTORY_RATE_STEPS + 1);
+	size_t	last;
+
+	last = (r->next + HISTORY_RATE_STEPS) % (HISTORY_RATE_STEPS + 1);
 
 	if (total < r->s[last].total)
 		memset(r, 0, sizeof(*r));	/* the slot was reused */

@@ -29,8 +29,9 @@ void		 history_sample(struct history *h, struct lbd *env,
 /*
  * Service slot's connections per second in each step, oldest first, into
  * out (room for HISTORY_POINTS); returns how many.  Its rate over the
- * last HISTORY_RATE_STEPS steps (fewer at first) and the most active connections seen at a sample are in
- * *rate and *peak (0 without samples).
+ * last HISTORY_RATE_STEPS steps (fewer at first) and the most active
+ * connections seen at a sample are in *rate and *peak (0 without
+ * samples).
  */
 size_t		 history_service(const struct history *h, unsigned slot,
 		    double *out, double *rate, unsigned *peak);

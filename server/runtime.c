@@ -31,8 +31,10 @@
  * reports from this one and never reads its own values back.
  */
 struct slot_control {
-	unsigned		weight;		/* in force: configured or set */
-	bool			weight_set;	/* by control: outlives reloads */
+	unsigned		weight;		/* in force: configured or
+						   set */
+	bool			weight_set;	/* by control: kept by
+						   reloads */
 	enum backend_admin	admin;		/* by control */
 	struct backend_config	file;		/* as the file last had it */
 };

@@ -53,7 +53,8 @@ struct status_service {
 	unsigned long long	 total;
 	unsigned long long	 rejected;
 	unsigned		 slot;		/* shared slot: history key */
-	size_t			 nup;		/* backends that may be chosen */
+	size_t			 nup;		/* backends that may be
+						   chosen */
 	bool			 alarm;		/* none may: nup == 0 */
 	unsigned		 peak;		/* active, most sampled */
 	double			 rate;		/* connections/s, last step */

@@ -88,7 +88,8 @@ shows(const struct harness *h, const char *name, const char *state,
 	    line = strtok_r(NULL, "\n", &save))
 		if (sscanf(line, "%63s %63s %299s %31s %31s", svc, be, addr, st,
 		    w) == 5 && strcmp(be, name) == 0)
-			return (strcmp(st, state) == 0 && strcmp(w, weight) == 0);
+			return (strcmp(st, state) == 0 &&
+			    strcmp(w, weight) == 0);
 	snprintf(want, sizeof(want), "no row for %s", name);
 	CU_FAIL(want);
 	return (false);
