@@ -123,6 +123,11 @@ struct shm_service {
 		atomic_ullong	 total;		/* workers; relaxed; accepted */
 		atomic_ullong	 rejected;	/* workers; relaxed; no
 						   backend */
+		atomic_ullong	 timeouts;	/* workers; relaxed; closed by
+						   a client, server or queue
+						   timeout */
+		atomic_ullong	 resets;	/* workers; relaxed; closed by
+						   a reset or an I/O error */
 	};
 };
 
@@ -341,6 +346,30 @@ static inline void
 shm_service_count_rejected(struct shm_service *s)
 {
 	atomic_fetch_add_explicit(&s->rejected, 1, memory_order_relaxed);
+}
+
+static inline void
+shm_service_count_timeout(struct shm_service *s)
+{
+	atomic_fetch_add_explicit(&s->timeouts, 1, memory_order_relaxed);
+}
+
+static inline void
+shm_service_count_reset(struct shm_service *s)
+{
+	atomic_fetch_add_explicit(&s->resets, 1, memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_service_timeouts(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->timeouts, memory_order_relaxed));
+}
+
+static inline uint64_t
+shm_service_resets(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->resets, memory_order_relaxed));
 }
 
 static inline unsigned

@@ -108,6 +108,8 @@ take_service(struct status_service *ss, struct lbd *env,
 	ss->active = shm_service_active(sh);
 	ss->total = shm_service_total(sh);
 	ss->rejected = shm_service_rejected(sh);
+	ss->timeouts = shm_service_timeouts(sh);
+	ss->resets = shm_service_resets(sh);
 	ss->slot = s->slot;
 	ss->nbackends = s->conf->nbackends;
 	if ((ss->backends = calloc(ss->nbackends,
@@ -325,29 +327,41 @@ metrics_admin(const struct status *st, FILE *f)
 			}
 }
 
+/* Service metric m of s: the order of service_metrics[]. */
+static unsigned long long
+service_value(const struct status_service *s, int m)
+{
+	const unsigned long long v[] = { s->active, s->total, s->rejected,
+	    s->timeouts, s->resets };
+
+	return (v[m]);
+}
+
 static void
 metrics_services(const struct status *st, FILE *f)
 {
-	static const char *const name[] = {
-		"lbd_service_active_connections",
-		"lbd_service_connections_total", "lbd_service_rejected_total"
-	}, *const type[] = { "gauge", "counter", "counter" },
-	*const help[] = {
-		"Client connections open now, all workers.",
-		"Client connections accepted.",
-		"Client connections closed for want of a backend."
+	static const struct {
+		const char	*name, *type, *help;
+	} sm[] = {
+		{ "lbd_service_active_connections", "gauge",
+		    "Client connections open now, all workers." },
+		{ "lbd_service_connections_total", "counter",
+		    "Client connections accepted." },
+		{ "lbd_service_rejected_total", "counter",
+		    "Client connections closed for want of a backend." },
+		{ "lbd_service_timeouts_total", "counter",
+		    "Connections ended by a client, server or queue timeout." },
+		{ "lbd_service_resets_total", "counter",
+		    "Connections ended by a reset or an I/O error." },
 	};
 
-	for (int m = 0; m < 3; m++) {
-		family(f, name[m], type[m], help[m]);
+	for (int m = 0; m < (int)(sizeof(sm) / sizeof(sm[0])); m++) {
+		family(f, sm[m].name, sm[m].type, sm[m].help);
 		for (size_t i = 0; i < st->nservices; i++) {
-			const struct status_service *s = &st->services[i];
-
-			fprintf(f, "%s{service=\"", name[m]);
-			label(f, s->name);
-			fprintf(f, "\"} %llu\n", m == 0 ?
-			    (unsigned long long)s->active : m == 1 ? s->total :
-			    s->rejected);
+			fprintf(f, "%s{service=\"", sm[m].name);
+			label(f, st->services[i].name);
+			fprintf(f, "\"} %llu\n", service_value(&st->services[i],
+			    m));
 		}
 	}
 }
@@ -453,11 +467,12 @@ json_service(FILE *f, const struct status_service *s)
 	json_string(f, s->name);
 	fprintf(f, ",\"mode\":\"%s\",\"balance\":\"%s\",\"active\":%u,"
 	    "\"connections_total\":%llu,\"rejected_total\":%llu,"
+	    "\"timeouts_total\":%llu,\"resets_total\":%llu,"
 	    "\"backends_up\":%zu,\"backends_total\":%zu,\"alarm\":%s,"
 	    "\"peak_active\":%u,\"connections_per_second\":%.3f,"
 	    "\"backends\":[", s->mode, s->balance, s->active, s->total,
-	    s->rejected, s->nup, s->nbackends, s->alarm ? "true" : "false",
-	    s->peak, s->rate);
+	    s->rejected, s->timeouts, s->resets, s->nup, s->nbackends,
+	    s->alarm ? "true" : "false", s->peak, s->rate);
 	for (size_t j = 0; j < s->nbackends; j++) {
 		if (j > 0)
 			fputc(',', f);

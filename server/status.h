@@ -52,6 +52,8 @@ struct status_service {
 	unsigned		 active;
 	unsigned long long	 total;
 	unsigned long long	 rejected;
+	unsigned long long	 timeouts;	/* client, server, queue */
+	unsigned long long	 resets;
 	unsigned		 slot;		/* shared slot: history key */
 	size_t			 nup;		/* backends that may be
 						   chosen */

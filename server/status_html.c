@@ -80,6 +80,13 @@ bytes(FILE *f, unsigned long long n)
 		fprintf(f, "<td>%.1f %s</td>", v, unit[u]);
 }
 
+/* An error count's cell: red once it is not zero. */
+static void
+count(FILE *f, unsigned long long n)
+{
+	fprintf(f, "<td%s>%llu</td>", n > 0 ? " class=\"bad\"" : "", n);
+}
+
 /* A duration cell: "3m05s", or a dim dash when unknown. */
 static void
 duration(FILE *f, double seconds)
@@ -177,10 +184,13 @@ summary_row(FILE *f, const struct status_service *s)
 	fputs("\">", f);
 	html_text(f, s->name);
 	fprintf(f, "</a></td><td class=\"l\">%s, %s</td><td class=\"%s\">"
-	    "%zu/%zu</td><td>%u</td><td>%u</td><td>%.1f</td><td>%llu</td>"
-	    "<td%s>%llu</td><td>", s->mode, s->balance, up_class(s), s->nup,
-	    s->nbackends, s->active, s->peak, s->rate, s->total,
-	    s->rejected > 0 ? " class=\"bad\"" : "", s->rejected);
+	    "%zu/%zu</td><td>%u</td><td>%u</td><td>%.1f</td><td>%llu</td>",
+	    s->mode, s->balance, up_class(s), s->nup, s->nbackends, s->active,
+	    s->peak, s->rate, s->total);
+	count(f, s->rejected);
+	count(f, s->timeouts);
+	count(f, s->resets);
+	fputs("<td>", f);
 	chart(f, s);
 	fputs("</td></tr>\n", f);
 }
@@ -191,6 +201,7 @@ html_summary(FILE *f, const struct status *st)
 	fputs("<h2>services</h2>\n<table>\n<tr><th>service</th>"
 	    "<th class=\"l\">mode</th><th>backends up</th><th>active</th>"
 	    "<th>peak</th><th>conn/s</th><th>total</th><th>rejected</th>"
+	    "<th>timeouts</th><th>resets</th>"
 	    "<th class=\"l\">conn/s, last 5 min</th></tr>\n", f);
 	for (size_t i = 0; i < st->nservices; i++)
 		summary_row(f, &st->services[i]);

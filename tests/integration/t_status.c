@@ -284,6 +284,40 @@ test_header_and_rates(void)
 }
 
 /*
+ * A connection to a silent backend ended by the 1 s server timeout is
+ * counted in lbd_service_timeouts_total and the JSON's timeouts_total;
+ * resets stay 0.
+ */
+static void
+test_timeouts_counted(void)
+{
+	struct harness		*h = harness_new();
+	struct json		*j;
+	const struct json	*web;
+	int			 fd;
+
+	harness_backend(h, "a", 1, "silent", NULL);
+	if (harness_start(h, "timeouts = { connect = \"1s\"; "
+	    "client = \"10s\"; server = \"1s\"; };") == -1)
+		CU_FAIL_FATAL("lbd did not start");
+	CU_ASSERT((fd = harness_connect(h->port)) != -1);
+	CU_ASSERT(fd != -1 && harness_write(fd, "request\n", 8) == 0);
+	CU_ASSERT(fd != -1 && harness_wait_closed(fd, 5000) != -1);
+	if (fd != -1)
+		close(fd);
+	CU_ASSERT_EQUAL(harness_metric_wait(h, "lbd_service_timeouts_total"
+	    "{service=\"web\"}", 1, 5000), 1);
+	CU_ASSERT_EQUAL(harness_metric(h, "lbd_service_resets_total"
+	    "{service=\"web\"}"), 0);
+	CU_ASSERT_FATAL((j = get_json(h)) != NULL);
+	web = json_find(json_get(j, "services"), "name", "web");
+	CU_ASSERT_EQUAL(num(web, "timeouts_total"), 1);
+	CU_ASSERT_EQUAL(num(web, "resets_total"), 0);
+	json_free(j);
+	harness_free(h);
+}
+
+/*
  * Send req on a new connection: the status of the response, which must
  * be followed by lbd's close when closes is set; -1 on failure.
  */
@@ -509,6 +543,8 @@ t_status_register(void)
 	    CU_add_test(s, "HEAD gives headers only", test_head) == NULL ||
 	    CU_add_test(s, "version, pid, uptime, time; rates and chart",
 	    test_header_and_rates) == NULL ||
+	    CU_add_test(s, "a server timeout is counted",
+	    test_timeouts_counted) == NULL ||
 	    CU_add_test(s, "the JSON parser fails bad documents",
 	    test_json_checker_can_fail) == NULL)
 		return (-1);
