@@ -44,6 +44,7 @@ struct lbd {
 	enum evloop_kind	 events;	/* the workers' event loop */
 	uint64_t		 admin_timeout_ms; /* control idle, stats head */
 	pid_t			 master_pid;
+	uint64_t		 started_ms;	/* master start, clock_ms() */
 	struct config		*conf;
 	unsigned		 generation;	/* bumped by each reload */
 	struct shm		*shm;

@@ -947,6 +947,7 @@ master_run(struct lbd *env)
 	m->env = env;
 	/* After daemon_detach(): this is the process workers must watch. */
 	env->master_pid = getpid();
+	env->started_ms = clock_ms();
 	master_title(env, env->generation);
 	if ((m->loop = evloop_new(loop_size(), EVLOOP_POLL)) == NULL)
 		fatal("%s: evloop_new", __func__);

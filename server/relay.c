@@ -119,12 +119,26 @@ log_access(const struct conn *c, const char *result)
 	    result);
 }
 
+/* Count the endings the status page shows beside connect failures. */
+static void
+count_result(const struct conn *c, const char *result)
+{
+	struct shm_service	*ss = shm_service(c->r->env->shm,
+				    c->svc->slot);
+
+	if (strcmp(result, "reset") == 0)
+		shm_service_count_reset(ss);
+	else if (strstr(result, "_timeout") != NULL)
+		shm_service_count_timeout(ss);
+}
+
 void
 relay_close(struct conn *c, const char *result)
 {
 	struct relay	*r = c->r;
 
 	log_access(c, result);
+	count_result(c, result);
 	if (c->pw != NULL) {		/* the protocol has not started */
 		evloop_timer_del(r->loop, &c->pw->timer);
 		free(c->pw);

@@ -34,6 +34,8 @@ run "integration tests (asan+ubsan)" LBD_ASAN=1 LBD_BIN=build/asan/lbd \
     LBD_BACKEND_DIR=build/asan/backends build/asan/integration_tests
 run "manual pages" sh tests/man.sh
 run "make install" sh tests/install.sh
+# The status page photographed by headless Chromium (skipped without it).
+run "status page screenshot" bash tests/screenshot.sh
 
 # Fuzzing, a little on every run: each libFuzzer target for
 # LBD_FUZZ_SECONDS (default 10), one pass or failure each.  "make check"

@@ -312,6 +312,7 @@ int		 t_slowstart_register(void);
 int		 t_metrics_register(void);
 int		 t_status_register(void);
 int		 t_control_register(void);
+int		 t_admin_register(void);
 int		 t_access_register(void);
 int		 t_stats_lockout_register(void);
 int		 t_origin_register(void);

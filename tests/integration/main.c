@@ -48,6 +48,7 @@ static const struct {
 	{ "metrics",		t_metrics_register },
 	{ "status",		t_status_register },
 	{ "control",		t_control_register },
+	{ "admin",		t_admin_register },
 	{ "access",		t_access_register },
 	{ "stats_lockout",	t_stats_lockout_register },
 	{ "origin",		t_origin_register },
