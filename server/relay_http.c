@@ -36,7 +36,6 @@
 #include "httpstat.h"
 #include "lbd.h"
 #include "log.h"
-#include "pool.h"
 #include "pump.h"
 #include "relay.h"
 #include "relay_http.h"
@@ -922,16 +921,12 @@ static void
 pool_backend(struct http *t)
 {
 	uint64_t	ttl = t->c.svc->conf->timeouts.backend_keepalive_ms;
-	int		fd;
 
 	if (t->resp.ka_timeout >= 0 &&
 	    (uint64_t)t->resp.ka_timeout * 1000 < ttl)
 		ttl = (uint64_t)t->resp.ka_timeout * 1000;
 	t->be = upstream_backend(&t->u);
-	fd = upstream_detach(&t->u);
-	(void)evloop_set(t->c.loop, fd, 0, NULL, NULL);
-	pool_put(relay_pool(t->c.r), t->c.svc, (unsigned)t->be, fd, ttl,
-	    t->resp.ka_max >= 0 ? t->resp.ka_max : -1);
+	upstream_keep(&t->u, ttl, t->resp.ka_max >= 0 ? t->resp.ka_max : -1);
 	t->connected = false;
 }
 
