@@ -483,7 +483,7 @@ build_request(struct http *t)
 	int				 n;
 
 	t->extralen = http_request_extra(t->extra, sizeof(t->extra), h,
-	    t->ip, t->req.upgrade);
+	    t->ip, t->req.upgrade, t->req.head.version == 10);
 	n = http_request_iov(t->rbuf, &t->req, h->forwardfor, t->extra,
 	    t->extralen, t->oq.iov, h->max_headers + IOV_EXTRA - 1);
 	if (t->used > hl) {
