@@ -319,21 +319,32 @@ on_timer(struct evloop *loop, struct evtimer *tm, void *arg)
 
 	(void)tm;
 	t->busy = true;
-	if (t->phase == H_HEAD && t->started != 0) {
-		t->parsed = false;
-		answer(t, 408, "cR");
-	} else if (t->phase == H_HEAD)
-		end(t, "--", "client_timeout");
-	else if (t->phase == H_TUNNEL)
-		end(t, "--", "client_timeout");
-	else if (now - t->server_seen >= to->server_ms && !t->resp_head)
-		answer(t, 504, "sH");
-	else if (now - t->server_seen >= to->server_ms)
-		end(t, "sD", "server_timeout");
-	else if (now - t->client_seen >= to->client_ms)
+	switch (t->phase) {
+	case H_HEAD:
+		if (t->started != 0) {
+			t->parsed = false;
+			answer(t, 408, "cR");
+		} else
+			end(t, "--", "client_timeout");
+		break;
+	case H_ANSWER:
 		end(t, "cD", "client_timeout");
-	else if (t->phase == H_ANSWER)
-		end(t, "cD", "client_timeout");
+		break;
+	case H_TUNNEL:
+		/* Re-armed by settle() when either side moved meanwhile. */
+		if (now - t->client_seen >= to->tunnel_ms &&
+		    now - t->server_seen >= to->tunnel_ms)
+			end(t, "--", "client_timeout");
+		break;
+	case H_FORWARD:
+		if (now - t->server_seen >= to->server_ms && !t->resp_head)
+			answer(t, 504, "sH");
+		else if (now - t->server_seen >= to->server_ms)
+			end(t, "sD", "server_timeout");
+		else if (now - t->client_seen >= to->client_ms)
+			end(t, "cD", "client_timeout");
+		break;
+	}
 	t->busy = false;
 	settle(t);
 }
@@ -496,12 +507,14 @@ build_request(struct http *t)
 
 static void	on_up(struct pump *, enum pump_event, size_t, void *);
 static void	on_down(struct pump *, enum pump_event, size_t, void *);
+static void	no_response(struct http *);
 
 /* Connected (or not) for this request: send its head. */
 static void
 on_upstream(struct upstream *u, enum upstream_result res, void *arg)
 {
 	struct http	*t = arg;
+	uint64_t	 sent;
 
 	(void)u;
 	switch (res) {
@@ -509,10 +522,12 @@ on_upstream(struct upstream *u, enum upstream_result res, void *arg)
 		t->connected = true;
 		t->be = upstream_backend(&t->u);
 		build_request(t);
+		sent = t->rin;
+		/* On a pooled connection, a write error is the race too. */
 		if (flush(&t->oq, upstream_fd(&t->u), &t->rin) == -1)
-			answer(t, 502, "SH");
+			no_response(t);
 		else
-			upstream_sent(&t->u, 1);
+			upstream_sent(&t->u, t->rin - sent);
 		t->server_seen = evloop_now(t->c.loop);
 		http1_response_init(&t->resp, t->sh, RESP_HEADERS, t->cap,
 		    t->req.method);

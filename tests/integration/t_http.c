@@ -110,9 +110,11 @@ test_round_robin(void)
 		httpc_resp_free(&r);
 	}
 	close(fd);
-	CU_ASSERT(harness_log_wait(h, "path=\"/echo\" status=200 backend=c",
-	    LOG_MS));
+	for (uint64_t end = clock_ms() + LOG_MS; clock_ms() < end &&
+	    harness_log_count(h, "http service=web") < 6;)
+		harness_sleep_ms(20);
 	CU_ASSERT_EQUAL(harness_log_count(h, "http service=web"), 6);
+	CU_ASSERT_EQUAL(harness_log_count(h, "backend=c"), 2);
 	CU_ASSERT_EQUAL(harness_log_count(h, "access service"), 0);
 	harness_free(h);
 }
@@ -532,6 +534,37 @@ test_reload_under_load(void)
 	harness_free(h);
 }
 
+/*
+ * A stop: the idle keep-alive client is closed at once, the one whose
+ * request is in flight (/slow) gets its answer with Connection: close.
+ */
+static void
+test_stop(void)
+{
+	struct harness		*h = setup(1, NULL);
+	struct httpc_resp	 r;
+	int			 idle = -1, busy = -1;
+
+	if (h == NULL || (idle = harness_connect(h->port)) == -1 ||
+	    (busy = harness_connect(h->port)) == -1)
+		CU_FAIL_FATAL("setup failed");
+	CU_ASSERT(ask(idle, "GET /size/1 HTTP/1.1\r\nHost: x\r\n\r\n", &r,
+	    false) == 0 && r.status == 200);
+	httpc_resp_free(&r);
+	CU_ASSERT(say(busy, "GET /slow/800 HTTP/1.1\r\nHost: x\r\n\r\n") ==
+	    0);
+	harness_sleep_ms(200);
+	CU_ASSERT(kill(h->lbd, SIGTERM) == 0);
+	CU_ASSERT(harness_wait_closed(idle, 500) >= 0);
+	CU_ASSERT(ask(busy, NULL, &r, false) == 0 && r.status == 200 &&
+	    has(&r, "Connection", "close"));
+	httpc_resp_free(&r);
+	CU_ASSERT(harness_wait_closed(busy, 1000) >= 0);
+	close(idle);
+	close(busy);
+	harness_free(h);
+}
+
 int
 t_http_register(void)
 {
@@ -552,6 +585,8 @@ t_http_register(void)
 	    CU_add_test(s, "keep-alive race: GETs resent, POSTs never twice",
 	    test_keepalive_race) == NULL ||
 	    CU_add_test(s, "ab -k: no failed request", test_ab) == NULL ||
+	    CU_add_test(s, "stop: idle client closed, busy one answered "
+	    "with close", test_stop) == NULL ||
 	    CU_add_test(s, "reload under keep-alive load: no failed request",
 	    test_reload_under_load) == NULL)
 		return (-1);
