@@ -493,6 +493,7 @@ load(int port)
 		}
 		if (ask(fd, "GET /size/1000 HTTP/1.1\r\nHost: x\r\n\r\n", &r,
 		    false) == -1 && r.head[0] == '\0' && again++ < 1) {
+			httpc_resp_free(&r);
 			close(fd);
 			fd = -1;
 			continue;
