@@ -124,8 +124,9 @@ test_forward_headers(void)
 {
 	struct harness		*h = setup(1, NULL);
 	struct httpc_resp	 r;
-	const char		*req = "GET /echo?q=1 HTTP/1.1\r\nhOsT: Example\r\n"
-	    "Connection: keep-alive, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: 5\r\n"
+	const char		*req = "GET /echo?q=1 HTTP/1.1\r\n"
+	    "hOsT: Example\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n"
+	    "Keep-Alive: 5\r\n"
 	    "TE: trailers\r\nX-Forwarded-For: 192.0.2.1\r\n"
 	    "X-Forwarded-Proto: https\r\nX-Keep: yes\r\n\r\n";
 	int			 fd;
@@ -390,7 +391,8 @@ logged(const struct harness *h, const char *name, const char *target)
 	if ((f = fopen(path, "r")) == NULL)
 		return (0);
 	while (fgets(line, sizeof(line), f) != NULL)
-		n += sscanf(line, "%*s %127s", t) == 1 && strcmp(t, target) == 0;
+		n += sscanf(line, "%*s %127s", t) == 1 &&
+		    strcmp(t, target) == 0;
 	fclose(f);
 	return (n);
 }
@@ -581,8 +583,10 @@ t_http_register(void)
 	    CU_add_test(s, "HEAD, 204, 304: no body", test_no_body) == NULL ||
 	    CU_add_test(s, "pipelined requests answered in order",
 	    test_pipelined) == NULL ||
-	    CU_add_test(s, "Upgrade: 101 then a tunnel", test_upgrade) == NULL ||
-	    CU_add_test(s, "curl Expect: 100-continue", test_continue) == NULL ||
+	    CU_add_test(s, "Upgrade: 101 then a tunnel", test_upgrade) ==
+	    NULL ||
+	    CU_add_test(s, "curl Expect: 100-continue", test_continue) ==
+	    NULL ||
 	    CU_add_test(s, "keep-alive race: GETs resent, POSTs never twice",
 	    test_keepalive_race) == NULL ||
 	    CU_add_test(s, "ab -k: no failed request", test_ab) == NULL ||

@@ -134,7 +134,8 @@ test_rejected(void)
 	    "Transfer-Encoding: chunked\r\n\r\n3e9\r\n", 413);
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "GET /", 5);
-	snprintf(big + 9000, sizeof(big) - 9000, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	snprintf(big + 9000, sizeof(big) - 9000,
+	    " HTTP/1.1\r\nHost: x\r\n\r\n");
 	expect_rejected(h, big, 414);
 	snprintf(big, sizeof(big), "GET / HTTP/1.1\r\nHost: x\r\n");
 	for (int i = 0; i < 11; i++)
