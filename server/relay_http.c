@@ -241,6 +241,7 @@ on_timer(struct evloop *loop, struct evtimer *tm, void *arg)
 	switch (t->phase) {
 	case H_HEAD:
 		if (t->started != 0) {
+			httpstat_request(relay_env(t->c.r), t->c.svc);
 			t->parsed = false;
 			relay_http_answer(t, 408, "cR");
 		} else
@@ -473,6 +474,12 @@ relay_http_on_up(struct pump *p, enum pump_event ev, size_t n, void *arg)
 		if (t->phase == H_TUNNEL ||
 		    t->req.head.framing != HTTP1_BODY_CHUNKED)
 			break;
+		/*
+		 * The body bytes that came with the head are sent: what
+		 * follows the body's end goes right after the head, kept
+		 * for the access line, so it always fits.
+		 */
+		t->rlen = t->used = t->req.head.len;
 		if (relay_http_check_chunked(p, &t->rchunk, n, t->rbuf,
 		    &t->rlen) == -1)
 			t->bad_body = true;

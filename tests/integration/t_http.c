@@ -310,6 +310,17 @@ test_pipelined(void)
 	httpc_resp_free(&r);
 	CU_ASSERT(ask(fd, NULL, &r, false) == 0 && r.status == 201);
 	httpc_resp_free(&r);
+	/* The end of a pumped chunked body and the next request in one read. */
+	CU_ASSERT(say(fd, "POST /upload HTTP/1.1\r\nHost: x\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n") == 0);
+	harness_sleep_ms(100);
+	CU_ASSERT(ask(fd, "1\r\nc\r\n0\r\n\r\nGET /size/7 HTTP/1.1\r\n"
+	    "Host: x\r\n\r\n", &r, false) == 0 && r.status == 200 &&
+	    r.body != NULL && strncmp(r.body, "len=3 ", 6) == 0);
+	httpc_resp_free(&r);
+	CU_ASSERT(ask(fd, NULL, &r, false) == 0 && r.status == 200 &&
+	    r.bodylen == 7);
+	httpc_resp_free(&r);
 	close(fd);
 	harness_free(h);
 }
