@@ -110,7 +110,7 @@ fuzz: deps
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 demo: deps
-	@$(MAKE) --no-print-directory build/lbd build/backends/http
+	@$(MAKE) --no-print-directory build/lbd build/backends/origin
 	@sh tests/demo.sh
 
 bench: deps
