@@ -88,26 +88,42 @@ pid_t
 proc_spawn(struct lbd *env, struct proc *p)
 {
 	pid_t	pid;
-	int	slot, saved;
+	int	slot, saved, chan, peer;
 
+	/* A respawn: the channel to the child that died goes with it. */
+	log_channel_close(p->log_chan);
+	p->log_chan = -1;
 	if ((slot = shm_worker_alloc(env->shm)) == -1)
 		return (-1);
+	if (log_channel_open(&chan, &peer) == -1) {
+		saved = errno;
+		shm_reclaim_worker(env->shm, (unsigned)slot);
+		errno = saved;
+		return (-1);
+	}
 	if (p->kind == PROC_WORKER)
 		shm_worker_label(env->shm, (unsigned)slot, p->id,
 		    p->generation);
 	switch ((pid = fork())) {
 	case -1:
 		saved = errno;
+		log_channel_close(chan);
+		if (peer != -1)
+			close(peer);
 		shm_reclaim_worker(env->shm, (unsigned)slot);
 		errno = saved;
 		return (-1);
 	case 0:
 		p->wslot = slot;
+		log_channel_child(peer);
 		child(env, p);
 		/* NOTREACHED */
 	default:
 		break;
 	}
+	if (peer != -1)
+		close(peer);
+	p->log_chan = chan;
 	p->pid = pid;
 	p->wslot = slot;
 	p->started_ms = clock_ms();
@@ -133,6 +149,7 @@ proc_alloc(struct proc_table *t, enum proc_kind kind, unsigned id,
 		p->id = id;
 		p->generation = gen;
 		p->wslot = -1;
+		p->log_chan = -1;
 		return (p);
 	}
 	return (NULL);
@@ -141,6 +158,8 @@ proc_alloc(struct proc_table *t, enum proc_kind kind, unsigned id,
 void
 proc_release(struct proc *p)
 {
+	log_channel_close(p->log_chan);
+	p->log_chan = -1;
 	p->used = false;
 }
 
@@ -206,6 +225,26 @@ proc_signal(struct proc *p, int sig)
 		    p->id, (int)p->pid, sig);
 	p->kill_errno = errno;
 	return (-1);
+}
+
+static void
+on_log_channel(struct evloop *loop, int fd, int events, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	(void)arg;
+	log_channel_receive();
+}
+
+void
+proc_log_watch(struct evloop *loop)
+{
+	int	fd = log_channel_fd();
+
+	if (fd != -1 &&
+	    evloop_add(loop, fd, EV_READ, on_log_channel, NULL) == -1)
+		fatal("%s: evloop_add", __func__);
 }
 
 const char *
