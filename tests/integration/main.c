@@ -54,6 +54,7 @@ static const struct {
 	{ "reload_burst",	t_reload_burst_register },
 	{ "reload_parse",	t_reload_parse_register },
 	{ "bigconf",		t_bigconf_register },
+	{ "logs",		t_logs_register },
 };
 
 /* Register the suites $LBD_SUITE selects (all when unset); the count. */
