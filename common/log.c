@@ -63,7 +63,7 @@ static struct {
 	enum log_format	 format;
 	bool		 started;	/* lines go to main/access, not stderr */
 	bool		 child;		/* files come from the master */
-	bool		 access_own;	/* access lines have a dest of their own */
+	bool		 access_own;	/* access lines have their own dest */
 	struct dest	 main;
 	struct dest	 access;
 	int		 chan;		/* a child's channel, or -1 */

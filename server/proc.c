@@ -84,11 +84,24 @@ child(struct lbd *env, struct proc *p)
 	worker_main(env, p->id, (unsigned)p->wslot);
 }
 
+/* Give back what proc_spawn() took before fork(2) failed; errno kept. */
+static void
+spawn_undo(struct lbd *env, int slot, int chan, int peer)
+{
+	int	saved = errno;
+
+	log_channel_close(chan);
+	if (peer != -1)
+		close(peer);
+	shm_reclaim_worker(env->shm, (unsigned)slot);
+	errno = saved;
+}
+
 pid_t
 proc_spawn(struct lbd *env, struct proc *p)
 {
 	pid_t	pid;
-	int	slot, saved, chan, peer;
+	int	slot, chan, peer;
 
 	/* A respawn: the channel to the child that died goes with it. */
 	log_channel_close(p->log_chan);
@@ -96,9 +109,7 @@ proc_spawn(struct lbd *env, struct proc *p)
 	if ((slot = shm_worker_alloc(env->shm)) == -1)
 		return (-1);
 	if (log_channel_open(&chan, &peer) == -1) {
-		saved = errno;
-		shm_reclaim_worker(env->shm, (unsigned)slot);
-		errno = saved;
+		spawn_undo(env, slot, -1, -1);
 		return (-1);
 	}
 	if (p->kind == PROC_WORKER)
@@ -106,12 +117,7 @@ proc_spawn(struct lbd *env, struct proc *p)
 		    p->generation);
 	switch ((pid = fork())) {
 	case -1:
-		saved = errno;
-		log_channel_close(chan);
-		if (peer != -1)
-			close(peer);
-		shm_reclaim_worker(env->shm, (unsigned)slot);
-		errno = saved;
+		spawn_undo(env, slot, chan, peer);
 		return (-1);
 	case 0:
 		p->wslot = slot;

@@ -90,7 +90,7 @@ test_json_table(void)
 		    "e\\u0001\\u007f\"}" },
 		{ "empty v=\"\" w=", NULL,
 		    HEAD "\"msg\":\"empty\",\"v\":\"\",\"w\":\"\"}" },
-		/* Words after the pairs join msg; reserved, repeated keys too. */
+		/* Words after pairs join msg, as do taken keys. */
 		{ "a k=1 b level=x msg=y k=2 time=z error=e", NULL,
 		    HEAD "\"msg\":\"a b level=x msg=y k=2 time=z error=e\","
 		    "\"k\":1}" },
