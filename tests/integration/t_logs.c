@@ -11,7 +11,9 @@
  *    and the renamed file does not grow.  The same with user = "nobody"
  *    (as root only), the file in DIR, which only root may enter.
  *  - Detached (-p DIR/lbd.pid): lines reach the file; after a rename,
- *    "lbd -s reopen" gives a new file the access lines.
+ *    "lbd -s reopen" gives a new file the access lines.  target =
+ *    "stderr": the workers' access lines still reach the stderr lbd was
+ *    started with, after it detached.
  *  - access_target = DIR/access.log: exactly the 5 access lines there,
  *    none in the main file.
  *  - format = "json": every line of the file (and of stderr) parses as
@@ -104,49 +106,70 @@ teardown(struct logt *t)
 }
 
 /*
+ * Run "lbd -f -c FILE" (or "lbd -c FILE -p PIDFILE" when detached) with
+ * stdout and stderr to the file out; the pid, or -1.
+ */
+static pid_t
+spawn_lbd(struct logt *t, const char *out, bool foreground)
+{
+	char		 bin[512];
+	char		*fg[] = { bin, (char *)"-f", (char *)"-c", t->h->conf,
+			    NULL };
+	char		*bg[] = { bin, (char *)"-c", t->h->conf, (char *)"-p",
+			    t->pidfile, NULL };
+	const char	*env = getenv("LBD_BIN");
+	pid_t		 pid, parent = getpid();
+	int		 fd;
+
+	snprintf(bin, sizeof(bin), "%s", env != NULL ? env : "build/lbd");
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1)
+		return (-1);
+	if ((pid = fork()) == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
+		    getppid() != parent || dup2(fd, 1) == -1 ||
+		    dup2(fd, 2) == -1)
+			_exit(127);
+		execv(bin, foreground ? fg : bg);
+		_exit(127);
+	}
+	close(fd);
+	return (pid);
+}
+
+/*
  * "lbd -f -c FILE", stdout and stderr to t->err (not the harness's log,
  * which is the target here); wait for ready in the file.  0 or -1.
  */
 static int
 start_foreground(struct logt *t, const char *ready)
 {
-	char		 bin[512];
-	char		*argv[] = { bin, (char *)"-f", (char *)"-c",
-			    t->h->conf, NULL };
-	const char	*env = getenv("LBD_BIN");
-	pid_t		 pid, parent = getpid();
-	int		 fd;
-
-	snprintf(bin, sizeof(bin), "%s", env != NULL ? env : "build/lbd");
-	if ((fd = open(t->err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) == -1 || (pid = fork()) == -1)
+	if ((t->h->lbd = spawn_lbd(t, t->err, true)) == -1)
 		return (-1);
-	if (pid == 0) {
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
-		    getppid() != parent || dup2(fd, 1) == -1 ||
-		    dup2(fd, 2) == -1)
-			_exit(127);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(fd);
-	t->h->lbd = pid;
 	return (harness_log_wait(t->h, ready, LOG_MS) ? 0 : -1);
+}
+
+/* The master's pid from the pidfile, or -1. */
+static pid_t
+pidfile_pid(const struct logt *t)
+{
+	char	*text = harness_read_file(t->pidfile);
+	long	 pid = text != NULL ? strtol(text, NULL, 10) : -1;
+
+	free(text);
+	return (pid > 0 ? (pid_t)pid : -1);
 }
 
 /* Start detached with -p; its exit status (the master from the pidfile). */
 static int
 start_daemon(struct logt *t)
 {
-	char	*text;
-	int	 rc;
+	int	rc;
 
 	rc = harness_run(t->out, sizeof(t->out), RUN_MS, "-c", t->h->conf,
 	    "-p", t->pidfile, NULL);
-	if (rc == 0 && (text = harness_read_file(t->pidfile)) != NULL) {
-		t->master = (pid_t)strtol(text, NULL, 10);
-		free(text);
-	}
+	if (rc == 0)
+		t->master = pidfile_pid(t);
 	return (rc);
 }
 
@@ -411,6 +434,30 @@ done:
 	teardown(&t);
 }
 
+/* target = "stderr" survives detaching: for a supervisor that reads it. */
+static void
+test_stderr_detached(void)
+{
+	struct logt	t;
+	pid_t		pid;
+	int		st;
+
+	if (!setup(&t, "target = \"stderr\";"))
+		goto done;
+	if ((pid = spawn_lbd(&t, t.h->log, false)) == -1 ||
+	    waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0) {
+		CU_FAIL("detached start");
+		goto done;
+	}
+	t.master = pidfile_pid(&t);
+	CU_ASSERT(harness_log_wait(t.h, READY_TEXT, LOG_MS));
+	CU_ASSERT(traffic(t.h, 2, ACCESS));
+	check_access_pids(t.h, t.master);
+done:
+	teardown(&t);
+}
+
 static void
 test_access_target(void)
 {
@@ -638,6 +685,8 @@ t_logs_register(void)
 	    "root-only directory", test_reopen_unprivileged) == NULL ||
 	    CU_add_test(s, "detached: the file, then lbd -s reopen",
 	    test_daemon) == NULL ||
+	    CU_add_test(s, "target = stderr: kept when detached",
+	    test_stderr_detached) == NULL ||
 	    CU_add_test(s, "access_target: the access lines alone",
 	    test_access_target) == NULL ||
 	    CU_add_test(s, "format = json: each line one object",
