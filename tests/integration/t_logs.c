@@ -63,17 +63,29 @@ struct logt {
 	pid_t		 master;	/* a detached master, or -1 */
 };
 
+/*
+ * A harness with echo backend "a" and its configuration written: top
+ * added to the top-level settings (NULL: none), logopts to the log group
+ * after "access = true;", with %1$s standing for the test's directory.
+ */
 static bool
-setup(struct logt *t, const char *logopts)
+setup(struct logt *t, const char *top, const char *logopts)
 {
+	size_t	n;
+
 	memset(t, 0, sizeof(*t));
 	t->master = -1;
 	if ((t->h = harness_new()) == NULL)
 		return (false);
 	snprintf(t->err, sizeof(t->err), "%s/stderr", t->h->dir);
 	snprintf(t->pidfile, sizeof(t->pidfile), "%s/lbd.pid", t->h->dir);
-	snprintf(t->h->logopts, sizeof(t->h->logopts), "access = true; %s",
-	    logopts);
+	if (top != NULL)
+		snprintf(t->h->top, sizeof(t->h->top), "%s %s", HARNESS_TOP,
+		    top);
+	n = (size_t)snprintf(t->h->logopts, sizeof(t->h->logopts),
+	    "access = true; ");
+	snprintf(t->h->logopts + n, sizeof(t->h->logopts) - n, logopts,
+	    t->h->dir);
 	if (harness_backend(t->h, "a", 1, "echo", NULL) == -1 ||
 	    harness_config(t->h, NULL, NULL) == -1) {
 		CU_FAIL("setup");
@@ -289,22 +301,15 @@ check_access_pids(const struct harness *h, pid_t master)
 	free(text);
 }
 
+#define TARGET_FILE	"target = \"%1$s/lbd.log\";"	/* h->log */
+
 /* Set up the file target and start in the foreground; false on failure. */
 static bool
 start_file(struct logt *t, const char *top)
 {
-	char	opts[256];
-
-	if (!setup(t, ""))
+	if (!setup(t, top, TARGET_FILE))
 		return (false);
-	if (top != NULL)
-		snprintf(t->h->top, sizeof(t->h->top), "%s %s", HARNESS_TOP,
-		    top);
-	snprintf(opts, sizeof(opts), "target = \"%s\";", t->h->log);
-	snprintf(t->h->logopts, sizeof(t->h->logopts), "access = true; %s",
-	    opts);
-	if (harness_config(t->h, NULL, NULL) == -1 ||
-	    start_foreground(t, READY_TEXT) == -1) {
+	if (start_foreground(t, READY_TEXT) == -1) {
 		CU_FAIL("lbd -f with a log file did not start");
 		return (false);
 	}
@@ -408,15 +413,12 @@ static void
 test_daemon(void)
 {
 	struct logt	t;
-	char		opts[256], old[128];
+	char		old[128];
 
-	if (!setup(&t, ""))
+	if (!setup(&t, NULL, TARGET_FILE))
 		goto done;
-	snprintf(opts, sizeof(opts), "target = \"%s\";", t.h->log);
-	snprintf(t.h->logopts, sizeof(t.h->logopts), "access = true; %s",
-	    opts);
 	snprintf(old, sizeof(old), "%s.1", t.h->log);
-	if (harness_config(t.h, NULL, NULL) == -1 || start_daemon(&t) != 0) {
+	if (start_daemon(&t) != 0) {
 		CU_FAIL("detached start");
 		fprintf(stderr, "\n  output: %s\n", t.out);
 		goto done;
@@ -442,7 +444,7 @@ test_stderr_detached(void)
 	pid_t		pid;
 	int		st;
 
-	if (!setup(&t, "target = \"stderr\";"))
+	if (!setup(&t, NULL, "target = \"stderr\";"))
 		goto done;
 	if ((pid = spawn_lbd(&t, t.h->log, false)) == -1 ||
 	    waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
@@ -462,17 +464,14 @@ static void
 test_access_target(void)
 {
 	struct logt	t;
-	char		opts[384], access[128], *text, *p, *nl;
+	char		access[128], *text, *p, *nl;
 	int		lines = 0;
 
-	if (!setup(&t, ""))
+	if (!setup(&t, NULL, TARGET_FILE
+	    " access_target = \"%1$s/access.log\";"))
 		goto done;
 	snprintf(access, sizeof(access), "%s/access.log", t.h->dir);
-	snprintf(opts, sizeof(opts), "access = true; target = \"%s\"; "
-	    "access_target = \"%s\";", t.h->log, access);
-	snprintf(t.h->logopts, sizeof(t.h->logopts), "%s", opts);
-	if (harness_config(t.h, NULL, NULL) == -1 ||
-	    start_foreground(&t, READY_TEXT) == -1) {
+	if (start_foreground(&t, READY_TEXT) == -1) {
 		CU_FAIL("start");
 		goto done;
 	}
@@ -566,16 +565,11 @@ static void
 test_json(void)
 {
 	struct logt	t;
-	char		opts[256];
 	int		lines = 0;
 
-	if (!setup(&t, ""))
+	if (!setup(&t, NULL, TARGET_FILE " format = \"json\";"))
 		goto done;
-	snprintf(opts, sizeof(opts), "access = true; target = \"%s\"; "
-	    "format = \"json\";", t.h->log);
-	snprintf(t.h->logopts, sizeof(t.h->logopts), "%s", opts);
-	if (harness_config(t.h, NULL, NULL) == -1 ||
-	    start_foreground(&t, READY_JSON) == -1) {
+	if (start_foreground(&t, READY_JSON) == -1) {
 		CU_FAIL("start");
 		goto done;
 	}
@@ -613,7 +607,7 @@ test_syslog_note(void)
 	char		path[128];
 	int		fd = -1;
 
-	if (!setup(&t, ""))
+	if (!setup(&t, NULL, ""))
 		goto done;
 	snprintf(path, sizeof(path), "%s/devlog", t.h->dir);
 	setenv("LBD_SYSLOG_PATH", path, 1);
@@ -645,19 +639,12 @@ static void
 test_bad_target(void)
 {
 	struct logt	t;
-	char		opts[256], want[256];
+	char		want[256];
 
-	if (!setup(&t, ""))
+	if (!setup(&t, NULL, "target = \"%1$s/none/lbd.log\";"))
 		goto done;
-	snprintf(opts, sizeof(opts), "target = \"%s/none/lbd.log\";",
-	    t.h->dir);
-	snprintf(t.h->logopts, sizeof(t.h->logopts), "%s", opts);
 	snprintf(want, sizeof(want), "cannot open log file %s/none/lbd.log: "
 	    "No such file or directory\n", t.h->dir);
-	if (harness_config(t.h, NULL, NULL) == -1) {
-		CU_FAIL("config");
-		goto done;
-	}
 	CU_ASSERT_EQUAL(harness_run(t.out, sizeof(t.out), RUN_MS, "-f", "-c",
 	    t.h->conf, NULL), 3);
 	CU_ASSERT(strstr(t.out, want) != NULL);
