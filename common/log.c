@@ -80,51 +80,53 @@ static struct {
 /* Before log_start(): every line to stderr. */
 static const struct dest	early = { DEST_FD, STDERR_FILENO, "" };
 
-static const struct {
+/* A word of the configuration and the value it stands for. */
+struct name_value {
 	const char	*name;
 	int		 value;
-} levels[] = {
+};
+
+static const struct name_value	levels[] = {
 	{ "err", LOG_ERR }, { "error", LOG_ERR }, { "warning", LOG_WARNING },
 	{ "warn", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
-	{ "debug", LOG_DEBUG }
+	{ "debug", LOG_DEBUG }, { NULL, -1 }
 }, facilities[] = {
 	{ "daemon", LOG_DAEMON }, { "user", LOG_USER },
 	{ "local0", LOG_LOCAL0 },
 	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
 	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
 	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
-	{ "local7", LOG_LOCAL7 }
+	{ "local7", LOG_LOCAL7 }, { NULL, -1 }
 }, formats[] = {
-	{ "text", LOG_FORMAT_TEXT }, { "json", LOG_FORMAT_JSON }
+	{ "text", LOG_FORMAT_TEXT }, { "json", LOG_FORMAT_JSON }, { NULL, -1 }
 };
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+/* The value of name in table (NULL-ended), or -1. */
+static int
+lookup(const struct name_value *table, const char *name)
+{
+	for (; table->name != NULL; table++)
+		if (strcmp(table->name, name) == 0)
+			return (table->value);
+	return (-1);
+}
 
 int
 log_level_parse(const char *name)
 {
-	for (size_t i = 0; i < NELEM(levels); i++)
-		if (strcmp(levels[i].name, name) == 0)
-			return (levels[i].value);
-	return (-1);
+	return (lookup(levels, name));
 }
 
 int
 log_facility_parse(const char *name)
 {
-	for (size_t i = 0; i < NELEM(facilities); i++)
-		if (strcmp(facilities[i].name, name) == 0)
-			return (facilities[i].value);
-	return (-1);
+	return (lookup(facilities, name));
 }
 
 int
 log_format_parse(const char *name)
 {
-	for (size_t i = 0; i < NELEM(formats); i++)
-		if (strcmp(formats[i].name, name) == 0)
-			return (formats[i].value);
-	return (-1);
+	return (lookup(formats, name));
 }
 
 void
