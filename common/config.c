@@ -10,6 +10,8 @@
  * backends, config_health.c the health group; config_parser.c reads
  * values and records errors for all of them.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -41,7 +43,8 @@ static const char *const top_keys[] = {
 	"services", "user", "group", "control", NULL
 };
 static const char *const log_keys[] = {
-	"level", "facility", "access", NULL
+	"level", "facility", "access", "target", "access_target", "format",
+	NULL
 };
 static const char *const stats_keys[] = { "listen", NULL };
 
@@ -67,6 +70,31 @@ parse_log_value(struct parser *p, const config_setting_t *g,
 	*out = n;
 }
 
+/*
+ * A log target, if present: "syslog", "stderr" or an absolute path that
+ * is not a directory.  Whether the file can be opened is known at start
+ * only (lbd exits 3 then): a reload or -t need not be root.
+ */
+static void
+parse_log_target(struct parser *p, const config_setting_t *g,
+    const char *name, char *out, size_t len)
+{
+	const config_setting_t	*s;
+	struct stat		 st;
+
+	if ((s = config_setting_get_member(g, name)) == NULL ||
+	    parser_copy_string(p, s, name, out, len) == -1)
+		return;
+	if (strcmp(out, LOG_TARGET_SYSLOG) == 0 ||
+	    strcmp(out, LOG_TARGET_STDERR) == 0)
+		return;
+	if (out[0] != '/')
+		parser_report(p, s, "log %s \"%s\": expected \"syslog\", "
+		    "\"stderr\" or an absolute path", name, out);
+	else if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+		parser_report(p, s, "log %s %s is a directory", name, out);
+}
+
 static void
 parse_log(struct parser *p, const config_setting_t *root)
 {
@@ -76,6 +104,9 @@ parse_log(struct parser *p, const config_setting_t *root)
 	lc->level = LOG_INFO;
 	lc->facility = LOG_DAEMON;
 	lc->access = false;
+	lc->format = LOG_FORMAT_TEXT;
+	snprintf(lc->target, sizeof(lc->target), "%s", LOG_TARGET_SYSLOG);
+	lc->access_target[0] = '\0';
 	g = parser_want(p, root, "log", CONFIG_TYPE_GROUP,
 	    "a group: { level = \"info\"; }");
 	if (g == NULL)
@@ -86,6 +117,11 @@ parse_log(struct parser *p, const config_setting_t *root)
 	parse_log_value(p, g, "facility", log_facility_parse,
 	    "daemon|user|local0..local7", &lc->facility);
 	parser_get_bool(p, g, "access", &lc->access);
+	parse_log_value(p, g, "format", log_format_parse, "text|json",
+	    &lc->format);
+	parse_log_target(p, g, "target", lc->target, sizeof(lc->target));
+	parse_log_target(p, g, "access_target", lc->access_target,
+	    sizeof(lc->access_target));
 }
 
 /* Parsed after the services, so that a clash names the service. */

@@ -105,6 +105,10 @@ struct log_config {
 	int			level;		/* LOG_ERR..LOG_DEBUG */
 	int			facility;	/* LOG_DAEMON... */
 	bool			access;		/* one line per connection */
+	int			format;		/* enum log_format */
+	/* "syslog", "stderr" or a file's absolute path */
+	char			target[LBD_PATHLEN];
+	char			access_target[LBD_PATHLEN]; /* "": target's */
 };
 
 struct config {

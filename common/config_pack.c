@@ -90,6 +90,7 @@ config_ok(const struct config *c)
 {
 	return (ENDED(c->path) && ENDED(c->pidfile) && ENDED(c->control) &&
 	    ENDED(c->user) && ENDED(c->group) && ENDED(c->stats_text) &&
+	    ENDED(c->log.target) && ENDED(c->log.access_target) &&
 	    addr_ok(&c->stats_listen) && c->nservices <= LBD_MAX_SERVICES);
 }
 

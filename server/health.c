@@ -23,6 +23,7 @@
 #include "lbd.h"
 #include "log.h"
 #include "net.h"
+#include "proc.h"
 #include "shm.h"
 
 #define REPLY_MAX	1024	/* enough for a status line */
@@ -339,6 +340,7 @@ checker_init(struct checker *ck, struct lbd *env)
 	if ((ck->loop = evloop_new(4096, EVLOOP_POLL)) == NULL ||
 	    (ck->checks = calloc(n, sizeof(*ck->checks))) == NULL)
 		fatal("%s", __func__);
+	proc_log_watch(ck->loop);
 	for (size_t i = 0; i < env->conf->nservices; i++)
 		if (env->services[i].conf->health.type != HEALTH_NONE)
 			add_service(ck, &env->services[i]);

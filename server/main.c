@@ -319,6 +319,39 @@ lock_pidfile(struct lbd *env, const char *path)
 	return (-1);
 }
 
+/* Where a syslog daemon should listen; tests point LBD_SYSLOG_PATH away. */
+static const char *
+syslog_path(void)
+{
+	const char	*path = getenv("LBD_SYSLOG_PATH");
+
+	return (path != NULL && path[0] != '\0' ? path : LOG_SYSLOG_PATH);
+}
+
+/*
+ * Open the log targets first, as root: a file that cannot be opened ends
+ * the start.  A daemon whose lines would go to a syslog that nobody runs
+ * says so now, on the terminal, while someone can still read it.
+ */
+static int
+open_logs(const struct lbd *env)
+{
+	const struct log_config	*lc = &env->conf->log;
+	char			 err[LBD_ERRLEN], path[LOG_VALUELEN];
+
+	if (log_open(lc->target, lc->access_target, lc->format,
+	    env->foreground, err, sizeof(err)) == -1) {
+		log_err("%s", err);
+		return (-1);
+	}
+	if (!env->foreground && log_uses_syslog() &&
+	    !log_syslog_is_listening(syslog_path()))
+		log_warnx("no syslog daemon listens: lines sent to syslog are "
+		    "lost, set log.target path=%s", log_quote(path,
+		    sizeof(path), syslog_path()));
+	return (0);
+}
+
 /*
  * Set up in the foreground (errors reach the terminal), then detach.
  * The pidfile's path is copied: a reload frees env->conf, and the file
@@ -333,7 +366,7 @@ run(struct lbd *env)
 
 	snprintf(pidfile, sizeof(pidfile), "%s", conf->pidfile);
 	log_init("lbd", true, conf->log.level, conf->log.facility);
-	if (lock_pidfile(env, pidfile) == -1)
+	if (open_logs(env) == -1 || lock_pidfile(env, pidfile) == -1)
 		return (3);
 	if (pidfile[0] != '\0' && state_path(env->state_path,
 	    sizeof(env->state_path), pidfile) == -1)
@@ -343,11 +376,10 @@ run(struct lbd *env)
 		daemon_pidfile_remove(pidfile, env->pidfile_fd);
 		return (3);
 	}
-	if (!env->foreground) {
-		if (daemon_detach(&env->ready_fd) == -1)
-			fatal("cannot detach");
-		log_init("lbd", false, conf->log.level, conf->log.facility);
-	}
+	if (!env->foreground && daemon_detach(&env->ready_fd) == -1)
+		fatal("cannot detach");
+	/* Until now stderr, so that start-up errors reach the terminal. */
+	log_start();
 	if (env->pidfile_fd != -1 &&
 	    daemon_pidfile_write(env->pidfile_fd, getpid()) == -1)
 		log_warn("cannot write pidfile %s", pidfile);

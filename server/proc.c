@@ -140,30 +140,52 @@ child(struct lbd *env, struct proc *p)
 	worker_main(env, p->id, (unsigned)p->wslot);
 }
 
+/* Give back what proc_spawn() took before fork(2) failed; errno kept. */
+static void
+spawn_undo(struct lbd *env, int slot, int chan, int peer)
+{
+	int	saved = errno;
+
+	log_channel_close(chan);
+	if (peer != -1)
+		close(peer);
+	shm_reclaim_worker(env->shm, (unsigned)slot);
+	errno = saved;
+}
+
 pid_t
 proc_spawn(struct lbd *env, struct proc *p)
 {
 	pid_t	pid;
-	int	slot, saved;
+	int	slot, chan, peer;
 
+	/* A respawn: the channel to the child that died goes with it. */
+	log_channel_close(p->log_chan);
+	p->log_chan = -1;
 	if ((slot = shm_worker_alloc(env->shm)) == -1)
 		return (-1);
+	if (log_channel_open(&chan, &peer) == -1) {
+		spawn_undo(env, slot, -1, -1);
+		return (-1);
+	}
 	if (p->kind == PROC_WORKER)
 		shm_worker_label(env->shm, (unsigned)slot, p->id,
 		    p->generation);
 	switch ((pid = fork())) {
 	case -1:
-		saved = errno;
-		shm_reclaim_worker(env->shm, (unsigned)slot);
-		errno = saved;
+		spawn_undo(env, slot, chan, peer);
 		return (-1);
 	case 0:
 		p->wslot = slot;
+		log_channel_child(peer);
 		child(env, p);
 		/* NOTREACHED */
 	default:
 		break;
 	}
+	if (peer != -1)
+		close(peer);
+	p->log_chan = chan;
 	p->pid = pid;
 	p->wslot = slot;
 	p->started_ms = clock_ms();
@@ -189,6 +211,7 @@ proc_alloc(struct proc_table *t, enum proc_kind kind, unsigned id,
 		p->id = id;
 		p->generation = gen;
 		p->wslot = -1;
+		p->log_chan = -1;
 		return (p);
 	}
 	return (NULL);
@@ -197,6 +220,8 @@ proc_alloc(struct proc_table *t, enum proc_kind kind, unsigned id,
 void
 proc_release(struct proc *p)
 {
+	log_channel_close(p->log_chan);
+	p->log_chan = -1;
 	p->used = false;
 }
 
@@ -262,6 +287,26 @@ proc_signal(struct proc *p, int sig)
 		    p->id, (int)p->pid, sig);
 	p->kill_errno = errno;
 	return (-1);
+}
+
+static void
+on_log_channel(struct evloop *loop, int fd, int events, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	(void)arg;
+	log_channel_receive();
+}
+
+void
+proc_log_watch(struct evloop *loop)
+{
+	int	fd = log_channel_fd();
+
+	if (fd != -1 &&
+	    evloop_add(loop, fd, EV_READ, on_log_channel, NULL) == -1)
+		fatal("%s: evloop_add", __func__);
 }
 
 const char *

@@ -20,6 +20,7 @@
  */
 #define PROC_MAX	(LBD_SHM_WORKERS + 2 * (LBD_MAX_WORKERS + 1))
 
+struct evloop;
 struct lbd;
 
 enum proc_kind {
@@ -41,6 +42,7 @@ struct proc {
 	uint64_t	started_ms;
 	uint64_t	respawn_at_ms;	/* 0: no respawn pending */
 	uint64_t	delay_ms;	/* current back-off */
+	int		log_chan;	/* log files go to it on USR1, -1 */
 };
 
 struct proc_table {
@@ -83,6 +85,12 @@ unsigned	 proc_free_entries(struct proc_table *t);
  * p), or -1 with errno when fork(2) or the shared slot failed.
  */
 pid_t		 proc_spawn(struct lbd *env, struct proc *p);
+
+/*
+ * In a child: watch its log channel in loop, taking the files the master
+ * reopened (USR1) as they come.
+ */
+void		 proc_log_watch(struct evloop *loop);
 
 /*
  * Send sig to running child p.  0, or -1 with errno when kill(2) failed;

@@ -132,8 +132,8 @@ log_access(const struct conn *c, const char *result)
 {
 	if (!c->r->env->conf->log.access || c->svc->conf->mode == MODE_HTTP)
 		return;
-	log_info("access service=%s client=%s backend=%s duration_ms=%llu "
-	    "bytes_in=%llu bytes_out=%llu result=%s",
+	log_access_line("access service=%s client=%s backend=%s "
+	    "duration_ms=%llu bytes_in=%llu bytes_out=%llu result=%s",
 	    c->svc->conf->name, c->client,
 	    c->be >= 0 ? c->svc->conf->backends[c->be].name : "-",
 	    (unsigned long long)(clock_ms() - c->start_ms),

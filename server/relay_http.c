@@ -83,7 +83,7 @@ relay_http_log(struct http *t, const char *term)
 		    (int)t->req.method_span.len, t->rbuf +
 		    t->req.method_span.off);
 	}
-	log_info("http service=%s client=%s method=%s path=\"%s\" status=%u "
+	log_access_line("http service=%s client=%s method=%s path=\"%s\" status=%u "
 	    "backend=%s bytes_in=%llu bytes_out=%llu duration_ms=%llu "
 	    "ttfb_ms=%lld reused=%d retries=%u term=%s",
 	    t->c.svc->conf->name, t->c.client, method, path, t->status,

@@ -32,6 +32,7 @@
 #include "lbd.h"
 #include "log.h"
 #include "net.h"
+#include "proc.h"
 #include "relay.h"
 #include "runtime.h"
 #include "shm.h"
@@ -409,6 +410,7 @@ worker_init(struct worker *w, struct lbd *env, unsigned id, unsigned wslot)
 	    sizeof(*w->acceptors))) == NULL)
 		fatal("%s", __func__);
 	evtimer_init(&w->drain_timer, on_drain_timeout, w);
+	proc_log_watch(w->loop);
 	for (size_t i = 0; i < env->nlisteners; i++) {
 		w->acceptors[i].w = w;
 		w->acceptors[i].l = &env->listeners[i];

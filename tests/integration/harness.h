@@ -53,7 +53,7 @@ struct harness {
 	size_t		nbackends;
 	struct harness_backend backends[HARNESS_MAXBACKENDS];
 	char		top[256];	/* top-level text; "": HARNESS_TOP */
-	char		logopts[64];	/* in the log group: "access = true;" */
+	char		logopts[512];	/* in the log group: "access = true;" */
 	char		services[1024];	/* groups after "web": "{ ... }" */
 	char		balance[16];	/* of "web"; "": roundrobin */
 	char		mode[8];	/* of "web"; "": tcp */
@@ -307,6 +307,7 @@ int		 t_systemd_register(void);
 int		 t_emfile_register(void);
 int		 t_leastconn_register(void);
 int		 t_leasttime_register(void);
+int		 t_logs_register(void);
 int		 t_health_tcp_register(void);
 int		 t_health_http_register(void);
 int		 t_passive_register(void);

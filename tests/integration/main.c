@@ -60,6 +60,7 @@ static const struct {
 	{ "titles",		t_titles_register },
 	{ "reload_answer",	t_reload_answer_register },
 	{ "proxy",		t_proxy_register },
+	{ "logs",		t_logs_register },
 };
 
 /* Register the suites $LBD_SUITE selects (all when unset); the count. */
