@@ -11,11 +11,15 @@ missing() {
 	done
 }
 
-need=$(missing gcc make libconfig-dev libcunit1-dev mandoc)
-# The fuzz targets want clang and its libFuzzer runtime (libclang-rt-dev
-# pulls in libclang-rt-14-dev on Debian 12).  Optional: without them
-# "make check" counts fuzzing as skipped.
-fuzz=$(missing clang libclang-rt-dev)
+# curl and ab (apache2-utils) are the real HTTP clients of the HTTP mode
+# tests.
+need=$(missing gcc make libconfig-dev libcunit1-dev mandoc curl \
+    apache2-utils)
+# Optional, each test that needs them skipped without them: the fuzz
+# targets want clang and its libFuzzer runtime (libclang-rt-dev pulls in
+# libclang-rt-14-dev on Debian 12); the PROXY protocol tests talk to a
+# real HAProxy.
+fuzz=$(missing clang libclang-rt-dev haproxy)
 [ -z "$need$fuzz" ] && exit 0
 echo "installing:$need$fuzz"
 SUDO=""
@@ -24,4 +28,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 [ -z "$need" ] || $SUDO apt-get install -y -qq $need >/dev/null
 [ -z "$fuzz" ] || $SUDO apt-get install -y -qq $fuzz >/dev/null ||
-    echo "cannot install$fuzz: fuzzing will be skipped"
+    echo "cannot install$fuzz: the tests that need them will be skipped"
