@@ -25,6 +25,7 @@
 #include "net.h"
 #include "pump.h"
 #include "relay.h"
+#include "relay_http.h"
 #include "relay_tcp.h"
 #include "shm.h"
 #include "splice.h"
@@ -90,11 +91,38 @@ relay_upstreams(struct relay *r)
 	return (r->ups);
 }
 
-/* One access line per closed connection, when log.access is on. */
+struct lbd *
+relay_env(struct relay *r)
+{
+	return (r->env);
+}
+
+struct pool *
+relay_pool(struct relay *r)
+{
+	return (upstream_pool(r->ups));	/* which upstream_connect() takes */
+}
+
+void
+relay_drain(struct relay *r)
+{
+	struct conn	*c, *next;
+
+	for (c = TAILQ_FIRST(&r->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->proto->drain != NULL)
+			c->proto->drain(c);
+	}
+}
+
+/*
+ * One access line per closed connection, when log.access is on; http
+ * mode writes one per request instead.
+ */
 static void
 log_access(const struct conn *c, const char *result)
 {
-	if (!c->r->env->conf->log.access)
+	if (!c->r->env->conf->log.access || c->svc->conf->mode == MODE_HTTP)
 		return;
 	log_info("access service=%s client=%s backend=%s duration_ms=%llu "
 	    "bytes_in=%llu bytes_out=%llu result=%s",
@@ -133,12 +161,11 @@ hash_client(const struct net_addr *peer)
 	return (balance_hash(&s4->sin_addr, sizeof(s4->sin_addr)));
 }
 
-/* The protocol of a service's mode; tcp is the only one so far. */
+/* The protocol of a service's mode. */
 static const struct relay_proto *
 proto_of(const struct service *s)
 {
-	(void)s;
-	return (&relay_tcp);
+	return (s->conf->mode == MODE_HTTP ? &relay_http : &relay_tcp);
 }
 
 void

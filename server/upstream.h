@@ -68,13 +68,14 @@ struct upstream {
 	int			 be;		/* index in service, -1 none */
 	unsigned		 attempts;	/* connects started */
 	uint64_t		 tried[LBD_MAX_BACKENDS / 64];
-	bool			 reused;	/* fd came from the pool */
-	bool			 no_reuse;	/* owner: connect anew (HTTP) */
 	struct evtimer		 timer;		/* connect or queue deadline */
 	TAILQ_ENTRY(upstream)	 qentry;	/* in the queue when queued */
 	TAILQ_ENTRY(upstream)	 dentry;	/* bytes not yet in shm */
 	bool			 dirty;		/* on that list */
 	bool			 measured;	/* response time sampled */
+	bool			 reused;	/* fd came from the pool */
+	bool			 no_reuse;	/* caller: connect anew, */
+						/* no pooled fd (a resend) */
 	uint64_t		 connect_us;	/* when connect(2) began */
 	uint64_t		 connected_us;	/* when it completed */
 	uint64_t		 sent_us;	/* first byte sent to it */
