@@ -29,21 +29,24 @@
 #define GET	"GET / HTTP/1.1\r\nHost: t\r\n\r\n"
 #define POST	"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
 
-/* lbd in http mode with opts before origin "a" given arg (NULL none). */
+/*
+ * lbd in http mode with opts before origin "a" given arg (NULL none);
+ * NULL, the test failed, when something did not start.
+ */
 static struct harness *
 setup(const char *opts, const char *opt, const char *val)
 {
 	struct harness	*h = harness_new();
 
-	if (h == NULL)
-		return (NULL);
-	snprintf(h->mode, sizeof(h->mode), "http");
-	if (harness_backend(h, "a", 1, "origin", "-n", "a", opt, val,
-	    NULL) == -1 || harness_start(h, opts) == -1) {
-		harness_free(h);
-		return (NULL);
+	if (h != NULL) {
+		snprintf(h->mode, sizeof(h->mode), "http");
+		if (harness_backend(h, "a", 1, "origin", "-n", "a", opt, val,
+		    NULL) != -1 && harness_start(h, opts) == 0)
+			return (h);
 	}
-	return (h);
+	CU_FAIL("setup");
+	harness_free(h);
+	return (NULL);
 }
 
 /*
@@ -94,10 +97,8 @@ test_reused(void)
 	struct harness	*h = setup(NULL, NULL, NULL);
 	int		 conns[4];
 
-	if (h == NULL) {
-		CU_FAIL("setup");
+	if (h == NULL)
 		return;
-	}
 	CU_ASSERT_EQUAL_FATAL(run(h, conns, 4, 300, false), 0);
 	CU_ASSERT(conns[0] >= 1);
 	for (int i = 1; i < 4; i++)
@@ -112,10 +113,8 @@ test_pool_zero(void)
 	struct harness	*h = setup("http = { pool = 0; };", NULL, NULL);
 	int		 conns[3];
 
-	if (h == NULL) {
-		CU_FAIL("setup");
+	if (h == NULL)
 		return;
-	}
 	CU_ASSERT_EQUAL_FATAL(run(h, conns, 3, 0, false), 0);
 	CU_ASSERT(conns[0] >= 1);
 	CU_ASSERT(conns[1] > conns[0]);
@@ -135,10 +134,8 @@ test_backend_closed(void)
 	struct harness	*h = setup(NULL, "-k", "200");
 	int		 conns[4];
 
-	if (h == NULL) {
-		CU_FAIL("setup");
+	if (h == NULL)
 		return;
-	}
 	CU_ASSERT_EQUAL_FATAL(run(h, conns, 2, 500, true), 0);
 	CU_ASSERT(conns[0] >= 1);
 	CU_ASSERT(conns[1] > conns[0]);
@@ -159,10 +156,8 @@ test_expired(void)
 			    "\"150ms\"; };", NULL, NULL);
 	int		 conns[3];
 
-	if (h == NULL) {
-		CU_FAIL("setup");
+	if (h == NULL)
 		return;
-	}
 	CU_ASSERT_EQUAL_FATAL(run(h, conns, 3, 0, false), 0);
 	CU_ASSERT(conns[0] >= 1);
 	CU_ASSERT_EQUAL(conns[1], conns[0]);
