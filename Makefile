@@ -4,6 +4,18 @@
 PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc
+# Where systemd and systemd-sysusers look for packaged files under PREFIX
+# (/usr/local/lib/... and /usr/lib/... are both on their search paths).
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
+SYSCONFDIR	?= /etc
+
+# One short line per file; V=1 shows each command in full.
+ifeq ($(V),1)
+quiet	=
+else
+quiet	= @printf '  %-5s %s\n' '$(1)' '$(2)';
+endif
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
@@ -18,7 +30,7 @@ SERVER_SRCS	= $(filter-out server/main.c,$(wildcard server/*.c))
 UNIT_SRCS	= $(wildcard tests/unit/*.c)
 INTEG_SRCS	= $(wildcard tests/integration/*.c)
 RUNNER_SRCS	= tests/cunit_run.c
-BACKENDS	= echo identity slow silent http origin
+BACKENDS	= echo identity slow silent http origin proxy
 HEADERS		= $(wildcard common/*.h server/*.h)
 
 # $(call objs,DIR,SRCS): object paths of SRCS under DIR.
@@ -31,17 +43,17 @@ all: build/lbd
 define build_rules
 $(1)/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $(2) -MMD -MP -c $$< -o $$@
+	$$(call quiet,CC,$$@)$$(CC) $$(CFLAGS) $(2) -MMD -MP -c $$< -o $$@
 $(1)/lbd: $(call LIB,$(1)) $(1)/server/main.o
-	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
+	$$(call quiet,LD,$$@)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
 $(1)/unit_tests: $(call LIB,$(1)) $(call objs,$(1),$(UNIT_SRCS) $(RUNNER_SRCS))
-	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lcunit
+	$$(call quiet,LD,$$@)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lcunit
 $(1)/integration_tests: $(call LIB,$(1)) \
     $(call objs,$(1),$(INTEG_SRCS) $(RUNNER_SRCS))
-	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lcunit
+	$$(call quiet,LD,$$@)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS) -lcunit
 $(1)/backends/%: $(1)/tests/backends/%.o $(call objs,$(1),$(COMMON_SRCS))
 	@mkdir -p $$(@D)
-	$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
+	$$(call quiet,LD,$$@)$$(CC) $(2) -o $$@ $$^ $$(LDLIBS)
 endef
 $(eval $(call build_rules,build,))
 $(eval $(call build_rules,build/asan,$(ASAN)))
@@ -56,7 +68,8 @@ FUZZ_CC		= clang
 FUZZ_SECONDS	?= 60
 FUZZ_FLAGS	= -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Icommon \
 		  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_BINS	= $(addprefix build/fuzz/fuzz_,request response chunked config) \
+FUZZ_BINS	= $(addprefix build/fuzz/fuzz_,request response chunked config \
+		  proxy) \
 		  build/fuzz/seeds
 HAVE_FUZZ	= mkdir -p build/fuzz && \
 		  printf 'int LLVMFuzzerTestOneInput(void){return 0;}' | \
@@ -65,6 +78,7 @@ HAVE_FUZZ	= mkdir -p build/fuzz && \
 build/fuzz/fuzz_request build/fuzz/fuzz_response build/fuzz/fuzz_chunked: \
     common/http1.c
 build/fuzz/fuzz_config: $(COMMON_SRCS)
+build/fuzz/fuzz_proxy: common/proxyproto.c common/net.c
 # One compile per binary, so every header counts as a dependency.
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) tests/fuzz/fuzz.h
 	@mkdir -p $(@D)
@@ -96,25 +110,47 @@ fuzz: deps
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 demo: deps
-	@$(MAKE) --no-print-directory build/lbd build/backends/http
+	@$(MAKE) --no-print-directory build/lbd build/backends/origin
 	@sh tests/demo.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory build/lbd
 	@sh tests/bench/run.sh
 
+# The files install adds, for uninstall; an existing lbd.conf is kept.
+INSTALLED = $(PREFIX)/sbin/lbd $(PREFIX)/share/man/man8/lbd.8 \
+	    $(PREFIX)/share/man/man5/lbd.conf.5 \
+	    $(PREFIX)/share/lbd/lbd.conf.example $(UNITDIR)/lbd.service \
+	    $(SYSUSERSDIR)/lbd.conf
+CONF	= $(DESTDIR)$(SYSCONFDIR)/lbd.conf
+
 install: build/lbd
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/lbd
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/lbd \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)
 	install -m 755 build/lbd $(DESTDIR)$(PREFIX)/sbin/lbd
 	install -m 644 man/lbd.8 $(DESTDIR)$(PREFIX)/share/man/man8/lbd.8
 	install -m 644 man/lbd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/lbd.conf.5
 	install -m 644 etc/lbd.conf $(DESTDIR)$(PREFIX)/share/lbd/lbd.conf.example
-	sed "s|/usr/local|$(PREFIX)|g" etc/lbd.service > $(DESTDIR)$(PREFIX)/share/lbd/lbd.service
+	sed -e "s|/usr/local|$(PREFIX)|g" -e "s|/etc/lbd.conf|$(SYSCONFDIR)/lbd.conf|g" \
+	    etc/lbd.service > $(DESTDIR)$(UNITDIR)/lbd.service
+	install -m 644 etc/lbd.sysusers $(DESTDIR)$(SYSUSERSDIR)/lbd.conf
+	@if [ -e $(CONF) ]; then echo "kept $(CONF)"; \
+	    else echo "install -m 644 etc/lbd.conf $(CONF)"; \
+	    install -m 644 etc/lbd.conf $(CONF); fi
+
+# lbd.conf goes only when it is still the example install put there.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(PREFIX)/share/lbd 2>/dev/null
+	@if cmp -s etc/lbd.conf $(CONF); then echo "rm -f $(CONF)"; \
+	    rm -f $(CONF); elif [ -e $(CONF) ]; then \
+	    echo "kept $(CONF): changed since install"; fi
 
 clean:
 	rm -rf build
 
-.PHONY: all deps check fuzz demo bench install clean
+.PHONY: all deps check fuzz demo bench install uninstall clean
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -34,6 +34,7 @@
 #define DEF_PIDFILE	"/run/lbd.pid"
 #define DEF_SHUTDOWN_MS	(30 * 1000)
 #define CONTROL_PATHMAX	108	/* sun_path of struct sockaddr_un */
+#define LINE_SHOWN	60	/* bytes of a line quoted in a syntax error */
 
 static const char *const top_keys[] = {
 	"workers", "maxconn", "pidfile", "shutdown_timeout", "log", "stats",
@@ -204,11 +205,61 @@ parse_all(struct parser *p, const config_setting_t *root)
 	parse_stats(p, root);
 }
 
+/* Append c to out[len] at *n, as \" \\ or \xNN when not plain. */
+static void
+put_escaped(char *out, size_t len, size_t *n, int c)
+{
+	int	w;
+
+	if (c == '"' || c == '\\')
+		w = snprintf(out + *n, len - *n, "\\%c", c);
+	else if (c < 0x20 || c >= 0x7f)
+		w = snprintf(out + *n, len - *n, "\\x%02x", c);
+	else
+		w = snprintf(out + *n, len - *n, "%c", c);
+	if (w > 0 && (size_t)w < len - *n)
+		*n += (size_t)w;
+}
+
+/*
+ * The text of line number line of file into out[len], for a syntax
+ * error: leading blanks skipped, escaped, cut after LINE_SHOWN bytes with
+ * "...".  out is "" when the line cannot be read.  The file was checked
+ * for size before libconfig read it, so reading up to the line is cheap.
+ */
+static void
+line_text(const char *file, unsigned line, char *out, size_t len)
+{
+	FILE	*f;
+	size_t	 n = 0, shown = 0;
+	int	 c = 0;
+
+	out[0] = '\0';
+	if (line == 0 || (f = fopen(file, "r")) == NULL)
+		return;
+	for (unsigned l = 1; l < line && c != EOF; )
+		if ((c = getc(f)) == '\n')
+			l++;
+	while ((c = getc(f)) == ' ' || c == '\t')
+		;
+	/* Room for "..." is kept; a CR before the LF is not shown. */
+	for (; c != EOF && c != '\n' && shown < LINE_SHOWN; c = getc(f)) {
+		if (c == '\r')
+			continue;
+		put_escaped(out, len - 3, &n, c);
+		shown++;
+	}
+	if (c != EOF && c != '\n' && c != '\r')
+		snprintf(out + n, len - n, "...");
+	fclose(f);
+}
+
 /* Read the file; a syntax or I/O error is reported and gives -1. */
 static int
 read_file(struct parser *p, config_t *cf)
 {
 	const char	*file;
+	char		 text[LINE_SHOWN * 4 + 4];
 	int		 saved;
 
 	if (config_read_file(cf, p->path) == CONFIG_TRUE)
@@ -220,9 +271,11 @@ read_file(struct parser *p, config_t *cf)
 		    saved != 0 ? strerror(saved) : config_error_text(cf));
 		return (-1);
 	}
-	file = config_error_file(cf);
-	parser_report_at(p, file != NULL ? file : p->path,
-	    (unsigned)config_error_line(cf), "%s", config_error_text(cf));
+	file = config_error_file(cf) != NULL ? config_error_file(cf) : p->path;
+	line_text(file, (unsigned)config_error_line(cf), text, sizeof(text));
+	parser_report_at(p, file, (unsigned)config_error_line(cf), "%s%s%s%s",
+	    config_error_text(cf), text[0] != '\0' ? " in \"" : "", text,
+	    text[0] != '\0' ? "\"" : "");
 	return (-1);
 }
 
@@ -236,11 +289,14 @@ load(const char *path, char *err, size_t errlen,
 {
 	struct parser		 p;
 	config_t		 cf;
+	char			 warn[LBD_ERRLEN];
 
 	memset(&p, 0, sizeof(p));
 	p.path = path;
 	p.err = err;
 	p.errlen = errlen;
+	p.warn = warn;
+	p.warnlen = sizeof(warn);
 	if (errlen > 0)
 		err[0] = '\0';
 	if (strlen(path) >= LBD_PATHLEN) {
@@ -262,8 +318,12 @@ load(const char *path, char *err, size_t errlen,
 	if (p.nerrors == 0 && read_file(&p, &cf) == 0)
 		parse(&p, config_root_setting(&cf));
 	config_destroy(&cf);
-	if (p.nerrors == 0)
+	if (p.nerrors == 0) {
+		/* Warnings matter only once there is nothing else to fix. */
+		if (errlen > 0)
+			snprintf(err, errlen, "%.*s", (int)p.wused, warn);
 		return (p.conf);
+	}
 	config_free(p.conf);
 	return (NULL);
 }

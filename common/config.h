@@ -14,6 +14,7 @@
 
 #include "lbd_limits.h"
 #include "net.h"
+#include "proxyproto.h"
 
 enum service_mode {
 	MODE_TCP = 0,
@@ -55,6 +56,7 @@ struct backend_config {
 	unsigned		weight;		/* 0..LBD_MAX_WEIGHT, 0 never */
 	unsigned		maxconn;	/* 0 = no limit */
 	bool			backup;
+	enum proxy_version	send_proxy;	/* PROXY header to it, or none */
 };
 
 struct service_timeouts {
@@ -93,6 +95,8 @@ struct service_config {
 	struct service_timeouts	timeouts;
 	struct health_config	health;
 	struct http_config	http;		/* mode = "http" only */
+	enum proxy_version	send_proxy;	/* its backends' default */
+	bool			accept_proxy;	/* clients send a header */
 	size_t			nbackends;
 	struct backend_config	*backends;
 };
@@ -125,7 +129,8 @@ struct config {
 /*
  * Parse and check the file at path.  Returns a new config (free with
  * config_free), or NULL with every error found written to err, one per
- * line, each as "FILE:LINE: message".
+ * line, each as "FILE:LINE: message".  On success err holds the
+ * warnings, "FILE:LINE: warning: message" one per line, or "".
  */
 struct config	*config_load(const char *path, char *err, size_t errlen);
 

@@ -13,15 +13,32 @@
 #include "clock.h"
 #include "config_parser.h"
 
-/* Move the write position on by n bytes, as far as the buffer allows. */
+/* Move the write position *used in buf[len] on by n bytes, if it fits. */
 static void
-advance(struct parser *p, int n)
+advance(size_t *used, size_t len, int n)
 {
-	size_t	room = p->errlen - p->used;
+	size_t	room = len - *used;
 
 	if (n < 0)
 		return;
-	p->used += (size_t)n < room ? (size_t)n : room - 1;
+	*used += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+/* Append "FILE:LINE: " (or "FILE: "), the message and "\n" to buf. */
+static void
+append(char *buf, size_t len, size_t *used, const char *file,
+    unsigned line, const char *fmt, va_list ap)
+{
+	if (len == 0 || *used + 1 >= len)
+		return;
+	if (line > 0)
+		advance(used, len, snprintf(buf + *used, len - *used,
+		    "%s:%u: ", file, line));
+	else
+		advance(used, len, snprintf(buf + *used, len - *used,
+		    "%s: ", file));
+	advance(used, len, vsnprintf(buf + *used, len - *used, fmt, ap));
+	advance(used, len, snprintf(buf + *used, len - *used, "\n"));
 }
 
 /* parser_report_at() with a va_list. */
@@ -30,16 +47,7 @@ vreport(struct parser *p, const char *file, unsigned line,
     const char *fmt, va_list ap)
 {
 	p->nerrors++;
-	if (p->errlen == 0 || p->used + 1 >= p->errlen)
-		return;
-	if (line > 0)
-		advance(p, snprintf(p->err + p->used, p->errlen - p->used,
-		    "%s:%u: ", file, line));
-	else
-		advance(p, snprintf(p->err + p->used, p->errlen - p->used,
-		    "%s: ", file));
-	advance(p, vsnprintf(p->err + p->used, p->errlen - p->used, fmt, ap));
-	advance(p, snprintf(p->err + p->used, p->errlen - p->used, "\n"));
+	append(p->err, p->errlen, &p->used, file, line, fmt, ap);
 }
 
 void
@@ -68,6 +76,20 @@ parser_report(struct parser *p, const config_setting_t *s,
 	va_start(ap, fmt);
 	vreport(p, file != NULL ? file : p->path, line > 0 ? line : 1,
 	    fmt, ap);
+	va_end(ap);
+}
+
+void
+parser_warn(struct parser *p, const config_setting_t *s, const char *fmt,
+    ...)
+{
+	va_list		 ap;
+	const char	*file = config_setting_source_file(s);
+	unsigned	 line = config_setting_source_line(s);
+
+	va_start(ap, fmt);
+	append(p->warn, p->warnlen, &p->wused, file != NULL ? file : p->path,
+	    line > 0 ? line : 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -187,6 +209,10 @@ parser_get_duration(struct parser *p, const config_setting_t *g,
 			return (-1);
 		}
 		*ms = (uint64_t)v;
+		if (v > 0 && v < DURATION_SUSPECT_MS)
+			parser_warn(p, s, "warning: %s = %lld means %lld ms; "
+			    "write \"%llds\" if seconds were meant", name, v, v,
+			    v);
 		return (1);
 	case CONFIG_TYPE_STRING:
 		if (clock_parse_duration(config_setting_get_string(s), ms) == 0)

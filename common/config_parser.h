@@ -17,6 +17,11 @@
 
 #define MAX_MAXCONN	1000000	/* global and per-backend maxconn */
 #define NETERRLEN	512	/* net_addr_parse()'s messages */
+/*
+ * A bare integer duration below this many milliseconds was most likely
+ * meant as seconds ("connect = 2;"): it loads, with a warning.
+ */
+#define DURATION_SUSPECT_MS	100
 
 struct config;
 struct config_setting_t;	/* libconfig's config_setting_t */
@@ -28,6 +33,9 @@ struct parser {
 	size_t		 errlen;
 	size_t		 used;		/* bytes of err written */
 	int		 nerrors;	/* counted even when err is full */
+	char		*warn;		/* warnings, "FILE:LINE: warning: ..." */
+	size_t		 warnlen;
+	size_t		 wused;
 	struct config	*conf;
 };
 
@@ -41,6 +49,14 @@ void		parser_report_at(struct parser *p, const char *file,
 
 /* The same at setting s; the root, which has no line, reports line 1. */
 void		parser_report(struct parser *p,
+		    const struct config_setting_t *s, const char *fmt, ...)
+		    LOG_PRINTF(3, 4);
+
+/*
+ * Append "FILE:LINE: message\n" at setting s to the warnings, which do not
+ * count as errors: the file still loads.  Start message with "warning: ".
+ */
+void		parser_warn(struct parser *p,
 		    const struct config_setting_t *s, const char *fmt, ...)
 		    LOG_PRINTF(3, 4);
 
@@ -82,7 +98,8 @@ int		parser_copy_string(struct parser *p,
 /*
  * Set *ms from duration member name of g: an integer is milliseconds, a
  * string takes a unit ("250ms", "2s", "1m", "1h").  Returns 1 when set, 0
- * when absent, -1 on an error (reported).
+ * when absent, -1 on an error (reported).  An integer from 1 to
+ * DURATION_SUSPECT_MS - 1 is set, with a warning.
  */
 int		parser_get_duration(struct parser *p,
 		    const struct config_setting_t *g, const char *name,

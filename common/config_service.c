@@ -28,14 +28,14 @@
 
 const char *const config_service_keys[] = {
 	"name", "listen", "mode", "balance", "retries", "timeouts",
-	"health", "backends", "http", NULL
+	"health", "backends", "send_proxy", "accept_proxy", "http", NULL
 };
 const char *const config_timeout_keys[] = {
 	"connect", "client", "server", "queue", "http_request",
 	"http_keepalive", "backend_keepalive", "tunnel", NULL
 };
 const char *const config_backend_keys[] = {
-	"name", "address", "weight", "maxconn", "backup", NULL
+	"name", "address", "weight", "maxconn", "backup", "send_proxy", NULL
 };
 
 /* Indexed by enum balance_method and enum service_mode. */
@@ -257,6 +257,27 @@ parse_timeouts(struct parser *p, const config_setting_t *g,
 		t->queue_ms = t->connect_ms;
 }
 
+/* send_proxy = "v1" | "v2": the PROXY header lbd sends its backends. */
+static void
+parse_send_proxy(struct parser *p, const config_setting_t *g,
+    enum proxy_version *v)
+{
+	const config_setting_t	*s;
+	const char		*text;
+
+	s = parser_want(p, g, "send_proxy", CONFIG_TYPE_STRING, "a string");
+	if (s == NULL)
+		return;
+	text = config_setting_get_string(s);
+	if (strcmp(text, "v1") == 0)
+		*v = PROXY_V1;
+	else if (strcmp(text, "v2") == 0)
+		*v = PROXY_V2;
+	else
+		parser_report(p, s, "unknown send_proxy \"%s\": expected v1 "
+		    "or v2", text);
+}
+
 static void
 parse_backend_address(struct parser *p, const config_setting_t *g,
     struct backend_config *be)
@@ -345,11 +366,13 @@ parse_backend(struct parser *p, const config_setting_t *g,
 	}
 	parser_check_keys(p, g, config_backend_keys, "in backend");
 	be->weight = 1;
+	be->send_proxy = svc->send_proxy;
 	parse_backend_address(p, g, be);
 	parse_backend_name(p, g, svc, k);
 	parser_get_uint(p, g, "weight", 0, LBD_MAX_WEIGHT, &be->weight);
 	parser_get_uint(p, g, "maxconn", 0, MAX_MAXCONN, &be->maxconn);
 	parser_get_bool(p, g, "backup", &be->backup);
+	parse_send_proxy(p, g, &be->send_proxy);
 }
 
 /* Report list l (called name) when empty or not a list; true when usable. */
@@ -451,6 +474,8 @@ parse_service(struct parser *p, const config_setting_t *g, size_t i)
 	parse_timeouts(p, g, &svc->timeouts);
 	config_http_parse(p, g, svc);
 	config_health_parse(p, g, &svc->health);
+	parse_send_proxy(p, g, &svc->send_proxy);
+	parser_get_bool(p, g, "accept_proxy", &svc->accept_proxy);
 	parse_backends(p, g, svc, what);
 }
 

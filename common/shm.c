@@ -66,6 +66,7 @@ struct worker_owner {
 	bool		used;
 	unsigned	id;		/* worker number, 0 = checker */
 	unsigned	generation;
+	uint64_t	labelled_ms;	/* clock_ms() at the label */
 };
 
 /* Private to each process; a child's copy is its own. */
@@ -358,10 +359,17 @@ shm_worker_label(struct shm *shm, unsigned wslot, unsigned id,
     unsigned generation)
 {
 	struct shm_worker	*w = &shm->r->workers[wslot];
+	uint64_t		 now = clock_ms();
 
 	shm->owner[wslot].id = id;
 	shm->owner[wslot].generation = generation;
-	atomic_store(&w->beat_ms, clock_ms());
+	shm->owner[wslot].labelled_ms = now;
+	/*
+	 * Fresh, yet older than any beat of the worker forked after this
+	 * (the monotonic clock is the same in every process), so that
+	 * shm_worker_has_beaten() can tell the two apart.
+	 */
+	atomic_store(&w->beat_ms, now - 1);
 	atomic_store(&w->id, id);
 	atomic_store(&w->generation, generation);
 }
@@ -371,6 +379,13 @@ shm_worker_count_accept(struct shm *shm, unsigned wslot)
 {
 	atomic_fetch_add_explicit(&shm->r->workers[wslot].accepted, 1,
 	    memory_order_relaxed);
+}
+
+bool
+shm_worker_has_beaten(struct shm *shm, unsigned wslot)
+{
+	return (atomic_load_explicit(&shm->r->workers[wslot].beat_ms,
+	    memory_order_relaxed) >= shm->owner[wslot].labelled_ms);
 }
 
 bool

@@ -25,6 +25,32 @@ enum backend_state {
 	BACKEND_UP
 };
 
+/* What the operator set (control socket), apart from health. */
+enum backend_admin {
+	ADMIN_UP = 0,		/* serving when healthy */
+	ADMIN_MAINT,		/* disable: nothing new, not an outage */
+	ADMIN_DRAIN,		/* drain: nothing new, open ones finish */
+	ADMIN_COUNT
+};
+
+/*
+ * The last health check's result, as the checker writes it: a code and a
+ * detail (an errno for CHECK_CONNECT and CHECK_READ, the HTTP status for
+ * CHECK_STATUS).  The master range-checks both before printing.
+ */
+enum check_result {
+	CHECK_NONE = 0,		/* no check has ended yet */
+	CHECK_PASSED,
+	CHECK_CONNECT,		/* connect failed: detail = errno */
+	CHECK_TIMEOUT,
+	CHECK_SEND,		/* the request could not be sent */
+	CHECK_READ,		/* read failed: detail = errno */
+	CHECK_NOT_HTTP,		/* the reply is not an HTTP response */
+	CHECK_STATUS,		/* unexpected status: detail = code */
+	CHECK_NOFD,		/* the checker ran out of descriptors */
+	CHECK_RESULT_COUNT
+};
+
 /*
  * A backend slot is two cache lines.  The first is read by every pick and
  * written seldom (a state change, a control command, a passive pause); the
@@ -37,14 +63,23 @@ struct shm_backend {
 		_Alignas(64)
 		atomic_int	 state;		/* master (health none), checker;
 						   release, acquire */
-		atomic_int	 disabled;	/* master (control); release,
-						   acquire */
+		atomic_int	 admin;		/* master (control); release,
+						   acquire; backend_admin */
 		atomic_uint	 weight;	/* master; relaxed; 0..256 */
 		atomic_ullong	 up_since_ms;	/* checker; relaxed; 0 = from
 						   start */
 		atomic_ullong	 down_until_ms;	/* workers, checker; release,
 						   acquire; passive pause,
 						   0 = none */
+		atomic_ullong	 changed_ms;	/* checker, master (health
+						   none); relaxed; last up/down
+						   change, 0 = none */
+		atomic_ullong	 check_ms;	/* checker; relaxed; end of the
+						   last check, 0 = none */
+		atomic_int	 check_result;	/* checker; relaxed; enum
+						   check_result */
+		atomic_int	 check_detail;	/* checker; relaxed; errno or
+						   HTTP status */
 	};
 	struct {
 		_Alignas(64)
@@ -88,6 +123,11 @@ struct shm_service {
 		atomic_ullong	 total;		/* workers; relaxed; accepted */
 		atomic_ullong	 rejected;	/* workers; relaxed; no
 						   backend */
+		atomic_ullong	 timeouts;	/* workers; relaxed; closed by
+						   a client, server or queue
+						   timeout */
+		atomic_ullong	 resets;	/* workers; relaxed; closed by
+						   a reset or an I/O error */
 	};
 };
 
@@ -121,16 +161,57 @@ shm_backend_set_state(struct shm_backend *b, int state)
 	atomic_store_explicit(&b->state, state, memory_order_release);
 }
 
+/* Admin state as stored: a worker may have written anything there. */
+static inline int
+shm_backend_admin(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->admin, memory_order_acquire));
+}
+
+/* Not to be given anything new: in maint or drain (or garbage). */
 static inline bool
 shm_backend_is_disabled(struct shm_backend *b)
 {
-	return (atomic_load_explicit(&b->disabled, memory_order_acquire) != 0);
+	return (shm_backend_admin(b) != ADMIN_UP);
 }
 
 static inline void
-shm_backend_set_disabled(struct shm_backend *b, bool disabled)
+shm_backend_set_admin(struct shm_backend *b, enum backend_admin a)
 {
-	atomic_store_explicit(&b->disabled, disabled, memory_order_release);
+	atomic_store_explicit(&b->admin, (int)a, memory_order_release);
+}
+
+static inline uint64_t
+shm_backend_changed(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->changed_ms, memory_order_relaxed));
+}
+
+static inline void
+shm_backend_set_changed(struct shm_backend *b, uint64_t ms)
+{
+	atomic_store_explicit(&b->changed_ms, ms, memory_order_relaxed);
+}
+
+/* Checker: the result of the check that ended at now_ms. */
+static inline void
+shm_backend_set_check(struct shm_backend *b, enum check_result r,
+    int detail, uint64_t now_ms)
+{
+	atomic_store_explicit(&b->check_result, (int)r, memory_order_relaxed);
+	atomic_store_explicit(&b->check_detail, detail, memory_order_relaxed);
+	atomic_store_explicit(&b->check_ms, now_ms, memory_order_relaxed);
+}
+
+/* The last check as stored, unchecked: the reader bounds it. */
+static inline void
+shm_backend_check(struct shm_backend *b, int *r, int *detail,
+    uint64_t *ms)
+{
+	*r = atomic_load_explicit(&b->check_result, memory_order_relaxed);
+	*detail = atomic_load_explicit(&b->check_detail,
+	    memory_order_relaxed);
+	*ms = atomic_load_explicit(&b->check_ms, memory_order_relaxed);
 }
 
 static inline unsigned
@@ -265,6 +346,30 @@ static inline void
 shm_service_count_rejected(struct shm_service *s)
 {
 	atomic_fetch_add_explicit(&s->rejected, 1, memory_order_relaxed);
+}
+
+static inline void
+shm_service_count_timeout(struct shm_service *s)
+{
+	atomic_fetch_add_explicit(&s->timeouts, 1, memory_order_relaxed);
+}
+
+static inline void
+shm_service_count_reset(struct shm_service *s)
+{
+	atomic_fetch_add_explicit(&s->resets, 1, memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_service_timeouts(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->timeouts, memory_order_relaxed));
+}
+
+static inline uint64_t
+shm_service_resets(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->resets, memory_order_relaxed));
 }
 
 static inline unsigned
@@ -445,6 +550,14 @@ void			 shm_worker_label(struct shm *shm, unsigned wslot,
 
 /* Worker: one more connection accepted. */
 void			 shm_worker_count_accept(struct shm *shm,
+			    unsigned wslot);
+
+/*
+ * Master: whether the worker forked into wslot since its label has beaten
+ * once, i.e. reached its loop.  Read from the region, so a worker could
+ * lie; the master only uses it to wait before publishing a generation.
+ */
+bool			 shm_worker_has_beaten(struct shm *shm,
 			    unsigned wslot);
 
 /*

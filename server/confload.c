@@ -55,6 +55,22 @@ write_all(int fd, const void *buf, size_t len)
 	return (0);
 }
 
+/* Log each of config_load()'s warnings, while the log is still open. */
+static void
+log_warnings(char *warn)
+{
+	char	*line, *next;
+
+	for (line = warn; *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		log_warnx("%s", line);
+	}
+	warn[0] = '\0';
+}
+
 /*
  * The child: parse, answer, exit without running the master's atexit.
  * It keeps no descriptor of the master's but its end of the pipe (stdin,
@@ -70,11 +86,12 @@ child(int fd, const char *path)
 	size_t		 len;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if ((conf = config_load(path, err, sizeof(err))) != NULL)
+		log_warnings(err);
 	if (fd > 3)
 		(void)close_range(3, (unsigned)fd - 1, 0);
 	(void)close_range((unsigned)fd + 1, ~0U, 0);
-	if ((conf = config_load(path, err, sizeof(err))) != NULL &&
-	    (packed = config_pack(conf, &len)) == NULL)
+	if (conf != NULL && (packed = config_pack(conf, &len)) == NULL)
 		snprintf(err, sizeof(err), "cannot pack the configuration: %s",
 		    strerror(errno));
 	kind = packed != NULL ? ANSWER_CONFIG : ANSWER_ERROR;

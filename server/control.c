@@ -3,8 +3,9 @@
  *
  *	show services
  *	show backends [SERVICE]
- *	disable SERVICE/BACKEND		no new connections; open ones go on
- *	enable SERVICE/BACKEND
+ *	disable SERVICE/BACKEND		maint: nothing new; open ones go on
+ *	drain SERVICE/BACKEND		drain: nothing new; open ones finish
+ *	enable SERVICE/BACKEND		back to up
  *	set weight SERVICE/BACKEND N	0..256, kept across reloads
  *	help
  */
@@ -37,7 +38,8 @@
 static const char help_text[] =
     "show services                   services and their counts\n"
     "show backends [SERVICE]         backends, state and counts\n"
-    "disable SERVICE/BACKEND         no new connections to it\n"
+    "disable SERVICE/BACKEND         maint: nothing new, not an outage\n"
+    "drain SERVICE/BACKEND           drain: nothing new, open ones finish\n"
     "enable SERVICE/BACKEND          back into rotation\n"
     "set weight SERVICE/BACKEND N    weight 0-256, kept across reloads\n"
     "help                            this list\n";
@@ -71,27 +73,28 @@ find_backend(struct lbd *env, const char *spec, FILE *out,
 	return (backend_shm(env, *sp, (unsigned)j));
 }
 
+/* enable, disable or drain: set the admin state a of "service/backend". */
 static void
-cmd_enable(struct lbd *env, const char *spec, bool enable, FILE *out)
+cmd_admin(struct lbd *env, const char *spec, enum backend_admin a, FILE *out)
 {
+	static const char *const done[ADMIN_COUNT] = {
+		"enabled", "disabled", "draining"
+	};
 	const struct service	*s;
-	struct shm_backend	*sb;
 	size_t			 j;
 
-	if ((sb = find_backend(env, spec, out, &s, &j)) == NULL)
+	if (find_backend(env, spec, out, &s, &j) == NULL)
 		return;
-	runtime_set_disabled(env, s, j, !enable);
-	log_notice("backend %s service=%s backend=%s by=control",
-	    enable ? "enabled" : "disabled", s->conf->name,
-	    s->conf->backends[j].name);
-	fprintf(out, "%s %s\n", enable ? "enabled" : "disabled", spec);
+	runtime_set_admin(env, s, j, a);
+	log_notice("backend %s service=%s backend=%s by=control", done[a],
+	    s->conf->name, s->conf->backends[j].name);
+	fprintf(out, "%s %s\n", done[a], spec);
 }
 
 static void
 cmd_weight(struct lbd *env, const char *spec, const char *value, FILE *out)
 {
 	const struct service	*s;
-	struct shm_backend	*sb;
 	char			*end;
 	unsigned long		 w;
 	size_t			 j;
@@ -103,7 +106,7 @@ cmd_weight(struct lbd *env, const char *spec, const char *value, FILE *out)
 		    LBD_MAX_WEIGHT, value);
 		return;
 	}
-	if ((sb = find_backend(env, spec, out, &s, &j)) == NULL)
+	if (find_backend(env, spec, out, &s, &j) == NULL)
 		return;
 	runtime_set_weight(env, s, j, (unsigned)w);
 	log_notice("backend weight service=%s backend=%s weight=%lu "
@@ -153,9 +156,11 @@ control_run(struct lbd *env, const char *line, FILE *out)
 	else if (strcmp(argv[0], "show") == 0)
 		cmd_show(env, argc, argv, out);
 	else if (argc == 2 && strcmp(argv[0], "disable") == 0)
-		cmd_enable(env, argv[1], false, out);
+		cmd_admin(env, argv[1], ADMIN_MAINT, out);
+	else if (argc == 2 && strcmp(argv[0], "drain") == 0)
+		cmd_admin(env, argv[1], ADMIN_DRAIN, out);
 	else if (argc == 2 && strcmp(argv[0], "enable") == 0)
-		cmd_enable(env, argv[1], true, out);
+		cmd_admin(env, argv[1], ADMIN_UP, out);
 	else if (argc == 4 && strcmp(argv[0], "set") == 0 &&
 	    strcmp(argv[1], "weight") == 0)
 		cmd_weight(env, argv[2], argv[3], out);

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -259,6 +260,134 @@ daemon_pidfile_read(const char *path, char *err, size_t errlen)
 		pid = -1;
 	close(fd);
 	return (pid);
+}
+
+/* rs as the state file's two lines; the length, or -1 if it does not fit. */
+static int
+state_format(const struct reload_state *rs, char *buf, size_t len)
+{
+	int	n;
+
+	n = snprintf(buf, len, "pid=%d started=%u done=%u generation=%u "
+	    "failures=%u time=%lld shutdown_ms=%llu result=%s\nerror=%s\n",
+	    (int)rs->pid, rs->started, rs->done, rs->generation, rs->failures,
+	    rs->time, rs->shutdown_ms, rs->failed ? "failed" : "ok",
+	    rs->error);
+	return (n > 0 && (size_t)n < len ? n : -1);
+}
+
+/* The two lines back into rs; 0 or -1 when they are not what we write. */
+static int
+state_parse(const char *text, struct reload_state *rs)
+{
+	const char	*e;
+	char		 result[8];
+	int		 pid;
+	size_t		 n;
+
+	memset(rs, 0, sizeof(*rs));
+	if (sscanf(text, "pid=%d started=%u done=%u generation=%u "
+	    "failures=%u time=%lld shutdown_ms=%llu result=%7s", &pid,
+	    &rs->started, &rs->done, &rs->generation, &rs->failures,
+	    &rs->time, &rs->shutdown_ms, result) != 8 || pid <= 0 ||
+	    (e = strstr(text, "\nerror=")) == NULL)
+		return (-1);
+	rs->pid = (pid_t)pid;
+	rs->failed = strcmp(result, "failed") == 0;
+	e += sizeof("\nerror=") - 1;
+	n = strcspn(e, "\n");
+	if (n >= sizeof(rs->error))
+		n = sizeof(rs->error) - 1;
+	memcpy(rs->error, e, n);
+	rs->error[n] = '\0';
+	return (0);
+}
+
+int
+daemon_state_write(const char *path, const struct reload_state *rs)
+{
+	char	tmp[PATH_MAX], text[DAEMON_STATE_ERRLEN + 256];
+	int	fd, n, saved;
+
+	if ((n = state_format(rs, text, sizeof(text))) == -1 ||
+	    snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	/* A leftover of ours from a crash; O_EXCL refuses anyone else's. */
+	(void)unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | PIDFILE_FLAGS,
+	    0644)) == -1)
+		return (-1);
+	if (write(fd, text, (size_t)n) != n)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, path) == 0)
+		return (0);
+	fd = -1;
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	(void)unlink(tmp);
+	errno = saved;
+	return (-1);
+}
+
+int
+daemon_state_read(const char *path, const char *pidfile,
+    struct reload_state *rs, char *err, size_t errlen)
+{
+	struct stat	owner;
+	char		text[DAEMON_STATE_ERRLEN + 256];
+	ssize_t		n;
+	int		fd, rc = -1;
+
+	if (lstat(pidfile, &owner) == -1) {
+		snprintf(err, errlen, "cannot stat pidfile %s: %s", pidfile,
+		    strerror(errno));
+		return (-1);
+	}
+	if ((fd = open(path, O_RDONLY | PIDFILE_FLAGS)) == -1) {
+		snprintf(err, errlen, "cannot open state file %s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (pidfile_check(fd, path, owner.st_uid, err, errlen) == 0) {
+		n = read(fd, text, sizeof(text) - 1);
+		text[n > 0 ? n : 0] = '\0';
+		if ((rc = state_parse(text, rs)) == -1)
+			snprintf(err, errlen, "state file %s is not lbd's",
+			    path);
+	}
+	close(fd);
+	return (rc);
+}
+
+void
+daemon_state_remove(const char *path)
+{
+	if (path[0] != '\0')
+		(void)unlink(path);
+}
+
+bool
+daemon_pid_is_gone(pid_t pid)
+{
+	char	path[64], stat[512], *p;
+
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return (true);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, stat, sizeof(stat)) <= 0)
+		return (kill(pid, 0) == -1 && errno == ESRCH);
+	/* "pid (comm) S ...": the state follows the last parenthesis. */
+	if ((p = strrchr(stat, ')')) == NULL || p[1] == '\0')
+		return (false);
+	return (p[2] == 'Z' || p[2] == 'X');
 }
 
 /* The foreground process: wait for the daemon's word, then exit. */

@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include <stdbool.h>
+
 /* Every master's process title starts with this (master.c sets it). */
 #define DAEMON_MASTER_TITLE	"lbd: master"
 
@@ -31,6 +33,51 @@ void	daemon_pidfile_remove(const char *path, int fd);
  * running as the file's owner and holding the file open.
  */
 pid_t	daemon_pidfile_read(const char *path, char *err, size_t errlen);
+
+/*
+ * The outcome of the newest reload, which the master keeps and writes to
+ * its state file (the pidfile's path plus DAEMON_STATE_SUFFIX) for
+ * "lbd -s reload" to read.  started counts the reloads begun (parses
+ * started), done is the newest of them finished, ok or failed: a client
+ * that read started = S before its HUP waits for done > S.
+ */
+#define DAEMON_STATE_SUFFIX	".state"
+#define DAEMON_STATE_ERRLEN	512
+
+struct reload_state {
+	pid_t		 pid;		/* the master */
+	unsigned	 started;	/* reloads begun */
+	unsigned	 done;		/* the newest finished */
+	unsigned	 generation;	/* serving after it */
+	unsigned	 failures;	/* reloads failed since start */
+	long long	 time;		/* it finished, Unix seconds */
+	unsigned long long shutdown_ms;	/* its shutdown_timeout */
+	bool		 failed;
+	char		 error[DAEMON_STATE_ERRLEN];	/* one line */
+};
+
+/*
+ * Write rs to path atomically (a new file, then rename(2)): a reader
+ * sees the old state or the new, never half of one.  0 or -1 with errno.
+ */
+int	daemon_state_write(const char *path, const struct reload_state *rs);
+
+/*
+ * Read the state file at path into rs.  Like a pidfile, it must be a
+ * regular file, not a link, with one link, owned by the owner of the
+ * pidfile at pidfile.  0, or -1 with the reason in err.
+ */
+int	daemon_state_read(const char *path, const char *pidfile,
+	    struct reload_state *rs, char *err, size_t errlen);
+
+/* Remove the state file at path, if it is there. */
+void	daemon_state_remove(const char *path);
+
+/*
+ * Whether pid has exited: gone, or a zombie nobody reaped yet (a master
+ * run in the foreground by a shell or a test).
+ */
+bool	daemon_pid_is_gone(pid_t pid);
 
 /*
  * Detach: fork, setsid, fork, chdir /, stdio to /dev/null.  Returns in

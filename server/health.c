@@ -59,7 +59,7 @@ struct checker {
 	size_t		 n;
 };
 
-static void	check_done(struct check *, bool, const char *);
+static void	check_done(struct check *, enum check_result, int);
 static void	on_writable(struct evloop *, int, int, void *);
 static void	on_readable(struct evloop *, int, int, void *);
 
@@ -92,11 +92,39 @@ on_stop(int sig)
 	got_stop = 1;
 }
 
-/* A backend changes state: the shared region first, then the log line. */
+void
+health_reason(int result, int detail, char *buf, size_t len)
+{
+	static const char *const words[CHECK_RESULT_COUNT] = {
+		"not checked yet", "check passed", "connect failed",
+		"timeout", "cannot send the request", "read failed",
+		"not an HTTP response", "unexpected status",
+		"too many descriptors"
+	};
+	bool	errno_ok = detail > 0 && detail < 4096;
+
+	if (result < 0 || result >= CHECK_RESULT_COUNT)
+		snprintf(buf, len, "unknown");
+	else if (result == CHECK_CONNECT && errno_ok)
+		snprintf(buf, len, "%s", net_connect_reason(detail));
+	else if (result == CHECK_READ && errno_ok)
+		snprintf(buf, len, "%s", strerror(detail));
+	else if (result == CHECK_STATUS && detail >= 100 && detail <= 599)
+		snprintf(buf, len, "status %d", detail);
+	else
+		snprintf(buf, len, "%s", words[result]);
+}
+
+/*
+ * A backend changes state: the shared region first, then the log line.
+ * One in maint is no outage (the operator took it out), so its going
+ * down is only noted at info.
+ */
 static void
 transition(struct check *k, bool up, const char *reason, unsigned checks)
 {
 	bool	recovered = k->known && up;
+	bool	maint = shm_backend_admin(k->sb) == ADMIN_MAINT;
 	char	why[LOG_VALUELEN];
 
 	if (recovered) {
@@ -105,12 +133,17 @@ transition(struct check *k, bool up, const char *reason, unsigned checks)
 		shm_backend_rt_reset(k->sb);
 	}
 	shm_backend_set_state(k->sb, up ? BACKEND_UP : BACKEND_DOWN);
+	shm_backend_set_changed(k->sb, clock_ms());
 	k->known = true;
 	k->up = up;
 	log_quote(why, sizeof(why), reason);
 	if (up)
 		log_notice("backend up service=%s backend=%s reason=%s "
 		    "checks=%u", k->sc->name, k->bc->name, why, checks);
+	else if (maint)
+		log_info("backend down service=%s backend=%s reason=%s "
+		    "checks=%u admin=maint", k->sc->name, k->bc->name, why,
+		    checks);
 	else
 		log_warnx("backend down service=%s backend=%s reason=%s "
 		    "checks=%u", k->sc->name, k->bc->name, why, checks);
@@ -140,9 +173,16 @@ verdict_fail(struct check *k, const char *reason)
 		transition(k, false, reason, k->fails);
 }
 
+/*
+ * A check ended with result (detail: see enum check_result): record it
+ * for the status page, then count it toward rise or fall.
+ */
 static void
-check_done(struct check *k, bool ok, const char *reason)
+check_done(struct check *k, enum check_result result, int detail)
 {
+	char	reason[LOG_VALUELEN];
+
+	shm_backend_set_check(k->sb, result, detail, clock_ms());
 	if (k->fd != -1) {
 		evloop_del(k->loop, k->fd, EV_READ | EV_WRITE);
 		close(k->fd);
@@ -150,10 +190,12 @@ check_done(struct check *k, bool ok, const char *reason)
 	}
 	k->phase = CHECK_IDLE;
 	k->next_ms = clock_ms() + k->sc->health.interval_ms;
-	if (ok)
+	if (result == CHECK_PASSED)
 		verdict_pass(k);
-	else
+	else {
+		health_reason(result, detail, reason, sizeof(reason));
 		verdict_fail(k, reason);
+	}
 }
 
 static void
@@ -162,11 +204,11 @@ check_start(struct check *k, uint64_t now)
 	k->deadline_ms = now + k->sc->health.timeout_ms;
 	k->replen = 0;
 	if ((k->fd = net_connect(&k->bc->addr)) == -1) {
-		check_done(k, false, net_connect_reason(errno));
+		check_done(k, CHECK_CONNECT, errno);
 		return;
 	}
 	if (evloop_add(k->loop, k->fd, EV_WRITE, on_writable, k) == -1) {
-		check_done(k, false, "too many descriptors");
+		check_done(k, CHECK_NOFD, 0);
 		return;
 	}
 	k->phase = CHECK_CONNECTING;
@@ -201,17 +243,17 @@ on_writable(struct evloop *loop, int fd, int events, void *arg)
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
 	if (err != 0) {
-		check_done(k, false, net_connect_reason(err));
+		check_done(k, CHECK_CONNECT, err);
 		return;
 	}
 	if (k->sc->health.type == HEALTH_TCP) {
-		check_done(k, true, NULL);
+		check_done(k, CHECK_PASSED, 0);
 		return;
 	}
 	evloop_del(loop, fd, EV_WRITE);
 	if (send_request(k) == -1 ||
 	    evloop_add(loop, fd, EV_READ, on_readable, k) == -1) {
-		check_done(k, false, "cannot send the request");
+		check_done(k, CHECK_SEND, 0);
 		return;
 	}
 	k->phase = CHECK_READING;
@@ -221,7 +263,6 @@ static void
 on_readable(struct evloop *loop, int fd, int events, void *arg)
 {
 	struct check	*k = arg;
-	char		 reason[64];
 	ssize_t		 n;
 	int		 code;
 
@@ -236,13 +277,17 @@ on_readable(struct evloop *loop, int fd, int events, void *arg)
 	if (code == 0 && n > 0 && k->replen < sizeof(k->reply) - 1)
 		return;			/* the status line is not all here */
 	if (code <= 0) {
-		check_done(k, false, n == -1 ? strerror(errno) :
-		    "not an HTTP response");
+		if (n == -1)
+			check_done(k, CHECK_READ, errno);
+		else
+			check_done(k, CHECK_NOT_HTTP, 0);
 		return;
 	}
-	snprintf(reason, sizeof(reason), "status %d", code);
-	check_done(k, code >= (int)k->sc->health.expect_min &&
-	    code <= (int)k->sc->health.expect_max, reason);
+	if (code >= (int)k->sc->health.expect_min &&
+	    code <= (int)k->sc->health.expect_max)
+		check_done(k, CHECK_PASSED, code);
+	else
+		check_done(k, CHECK_STATUS, code);
 }
 
 /* Start what is due, time out what is late; return ms to the next event. */
@@ -257,7 +302,7 @@ run_due(struct checker *ck, uint64_t now)
 		if (k->phase == CHECK_IDLE && now >= k->next_ms)
 			check_start(k, now);
 		else if (k->phase != CHECK_IDLE && now >= k->deadline_ms)
-			check_done(k, false, "timeout");
+			check_done(k, CHECK_TIMEOUT, 0);
 		if (k->phase == CHECK_IDLE && k->next_ms < next)
 			next = k->next_ms;
 		else if (k->phase != CHECK_IDLE && k->deadline_ms < next)

@@ -25,4 +25,11 @@ _Noreturn void	health_main(struct lbd *env);
  */
 int		health_http_status(const char *reply, size_t len);
 
+/*
+ * Words for a check's result and detail (enum check_result, as read from
+ * the shared region): any value is accepted, and one out of range reads
+ * "unknown".  Writes at most len bytes to buf.
+ */
+void		health_reason(int result, int detail, char *buf, size_t len);
+
 #endif /* LBD_HEALTH_H */

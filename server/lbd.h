@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon.h"
 #include "evloop.h"
 #include "lbd_limits.h"
 #include "net.h"
@@ -43,6 +44,7 @@ struct lbd {
 	enum evloop_kind	 events;	/* the workers' event loop */
 	uint64_t		 admin_timeout_ms; /* control idle, stats head */
 	pid_t			 master_pid;
+	uint64_t		 started_ms;	/* master start, clock_ms() */
 	struct config		*conf;
 	unsigned		 generation;	/* bumped by each reload */
 	struct shm		*shm;
@@ -54,6 +56,8 @@ struct lbd {
 	struct evloop		*master_loop;	/* its fds are the master's */
 	int			 ready_fd;	/* daemon readiness, -1 none */
 	int			 pidfile_fd;	/* locked pidfile, -1 none */
+	char			 state_path[LBD_PATHLEN]; /* "": none */
+	struct reload_state	 reload;	/* the newest reload */
 	sigset_t		 unblocked;	/* mask in force in ppoll */
 };
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -22,6 +23,8 @@
 
 #define DEFAULT_CONF	"/etc/lbd.conf"
 #define ADMIN_TIMEOUT_MS 10000	/* SPEC: control idle, stats head */
+#define STOP_MARGIN_MS	5000	/* -s stop, quit: past its bound */
+#define POLL_MS		20	/* -s: looks for an answer */
 
 struct options {
 	const char	*conf_path;
@@ -35,10 +38,39 @@ struct options {
 static _Noreturn void
 usage(int status)
 {
-	fprintf(status == 0 ? stdout : stderr,
-	    "usage: lbd [-c FILE] [-f] [-t] [-p PIDFILE] "
+	FILE	*f = status == 0 ? stdout : stderr;
+
+	fprintf(f, "usage: lbd [-c FILE] [-f] [-t] [-p PIDFILE] "
 	    "[-s reload|stop|quit|reopen] [-x COMMAND] [-V] [-h]\n");
+	fprintf(f, "  -s reload  re-read the file; wait for the outcome\n"
+	    "  -s stop    graceful stop; wait until lbd has exited\n"
+	    "  -s quit    fast stop; wait until lbd has exited\n"
+	    "  -s reopen  reopen the log files\n");
 	exit(status);
+}
+
+static int
+signal_number(const char *name)
+{
+	static const struct {
+		const char	*name;
+		int		 sig;
+	} sigs[] = { { "reload", SIGHUP }, { "stop", SIGTERM },
+	    { "quit", SIGINT }, { "reopen", SIGUSR1 } };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (strcmp(sigs[i].name, name) == 0)
+			return (sigs[i].sig);
+	return (-1);
+}
+
+/* --help, which getopt(3) would take for an unknown option. */
+static void
+long_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			usage(0);
 }
 
 static void
@@ -47,6 +79,7 @@ parse_options(int argc, char **argv, struct options *o)
 	int	ch;
 
 	o->conf_path = DEFAULT_CONF;
+	long_help(argc, argv);
 	while ((ch = getopt(argc, argv, "c:fhp:s:tVx:")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -61,6 +94,11 @@ parse_options(int argc, char **argv, struct options *o)
 			o->pidfile = optarg;
 			break;
 		case 's':
+			if (signal_number(optarg) == -1) {
+				fprintf(stderr, "lbd: unknown -s \"%s\": use "
+				    "reload, stop, quit or reopen\n", optarg);
+				usage(2);
+			}
 			o->signal = optarg;
 			break;
 		case 't':
@@ -101,41 +139,143 @@ load_or_exit(const struct options *o)
 		conf = config_load_paths(o->conf_path, err, sizeof(err));
 	else
 		conf = config_load(o->conf_path, err, sizeof(err));
-	if (conf == NULL) {
-		fputs(err, stderr);
+	/* Errors, or on success the warnings (-t's, and at start). */
+	fputs(err, stderr);
+	if (conf == NULL)
 		exit(1);
-	}
 	if (o->pidfile != NULL)
 		snprintf(conf->pidfile, sizeof(conf->pidfile), "%s",
 		    o->pidfile);
 	return (conf);
 }
 
+/* The master's state file, beside the pidfile; 0, or -1 if too long. */
 static int
-signal_number(const char *name)
+state_path(char *dst, size_t len, const char *pidfile)
 {
-	static const struct {
-		const char	*name;
-		int		 sig;
-	} sigs[] = { { "reload", SIGHUP }, { "stop", SIGTERM },
-	    { "quit", SIGINT }, { "reopen", SIGUSR1 } };
+	int	n;
 
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (strcmp(sigs[i].name, name) == 0)
-			return (sigs[i].sig);
-	return (-1);
+	n = snprintf(dst, len, "%s%s", pidfile, DAEMON_STATE_SUFFIX);
+	if (n < 0 || (size_t)n >= len) {
+		dst[0] = '\0';
+		return (-1);
+	}
+	return (0);
 }
 
-/* -s: find the running master through the pidfile and signal it. */
+static void
+pause_ms(long ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* The state of master pid, as its state file has it; 0 or -1 with err. */
+static int
+state_of(const char *pidfile, pid_t pid, struct reload_state *rs,
+    char *err, size_t errlen)
+{
+	char	path[LBD_PATHLEN + sizeof(DAEMON_STATE_SUFFIX)];
+
+	if (state_path(path, sizeof(path), pidfile) == -1) {
+		snprintf(err, errlen, "pidfile path too long");
+		return (-1);
+	}
+	if (daemon_state_read(path, pidfile, rs, err, errlen) == -1)
+		return (-1);
+	if (rs->pid != pid) {
+		snprintf(err, errlen, "state file %s is pid %d's, not pid %d's",
+		    path, (int)rs->pid, (int)pid);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * -s reload, after the HUP: wait for a reload begun after before was
+ * read to end (its parse then read the file as it is now), and say how.
+ */
+static int
+wait_reload(const char *pidfile, pid_t pid, const struct reload_state *before)
+{
+	struct reload_state	rs;
+	char			err[LBD_ERRLEN];
+	uint64_t		end = clock_ms() + MASTER_RELOAD_WAIT_MS;
+
+	while (clock_ms() < end) {
+		if (state_of(pidfile, pid, &rs, err, sizeof(err)) == 0 &&
+		    rs.done > before->started) {
+			if (rs.failed) {
+				fprintf(stderr, "lbd: reload failed, keeping "
+				    "generation=%u: %s\n", rs.generation,
+				    rs.error);
+				return (1);
+			}
+			printf("reloaded generation=%u\n", rs.generation);
+			return (0);
+		}
+		if (daemon_pid_is_gone(pid)) {
+			fprintf(stderr, "lbd: pid %d exited during the "
+			    "reload\n", (int)pid);
+			return (3);
+		}
+		pause_ms(POLL_MS);
+	}
+	fprintf(stderr, "lbd: no outcome of the reload after %d s\n",
+	    MASTER_RELOAD_WAIT_MS / 1000);
+	return (3);
+}
+
+/* -s stop|quit, after the signal: wait until the master has exited. */
+static int
+wait_exit(pid_t pid, uint64_t ms)
+{
+	uint64_t	end = clock_ms() + ms;
+
+	while (!daemon_pid_is_gone(pid)) {
+		if (clock_ms() >= end) {
+			fprintf(stderr, "lbd: pid %d still running after %llu "
+			    "ms\n", (int)pid, (unsigned long long)ms);
+			return (3);
+		}
+		pause_ms(POLL_MS);
+	}
+	return (0);
+}
+
+/*
+ * How long a stop may take: the running master's shutdown_timeout (from
+ * its state file, else the file's) or the fast stop's bound, plus a
+ * margin for its own deadline and kills.
+ */
+static uint64_t
+stop_bound(int sig, const struct config *conf, pid_t pid)
+{
+	struct reload_state	rs;
+	char			err[LBD_ERRLEN];
+
+	if (sig == SIGINT)
+		return (MASTER_FAST_STOP_MS + STOP_MARGIN_MS);
+	if (state_of(conf->pidfile, pid, &rs, err, sizeof(err)) == 0)
+		return (rs.shutdown_ms + STOP_MARGIN_MS);
+	return (conf->shutdown_timeout_ms + STOP_MARGIN_MS);
+}
+
+/*
+ * -s: find the running master through the pidfile and signal it; for
+ * reload, stop and quit, wait (bounded) for the outcome.
+ */
 static int
 send_signal(const struct options *o, const struct config *conf)
 {
-	char	err[LBD_ERRLEN];
-	pid_t	pid;
-	int	sig;
+	struct reload_state	before;
+	char			err[LBD_ERRLEN];
+	pid_t			pid;
+	int			sig = signal_number(o->signal);
+	uint64_t		bound;
 
-	if ((sig = signal_number(o->signal)) == -1)
-		usage(2);
 	if (conf->pidfile[0] == '\0') {
 		fprintf(stderr, "lbd: no pidfile configured: use -p\n");
 		return (3);
@@ -145,11 +285,23 @@ send_signal(const struct options *o, const struct config *conf)
 		fprintf(stderr, "lbd: %s\n", err);
 		return (3);
 	}
+	/* Read before the signal: the answer is a state newer than this. */
+	if (sig == SIGHUP &&
+	    state_of(conf->pidfile, pid, &before, err, sizeof(err)) == -1) {
+		fprintf(stderr, "lbd: cannot learn the reload's outcome: %s: "
+		    "not signalled\n", err);
+		return (3);
+	}
+	bound = stop_bound(sig, conf, pid);
 	if (kill(pid, sig) == -1) {
 		fprintf(stderr, "lbd: cannot signal pid %d: %s\n", (int)pid,
 		    strerror(errno));
 		return (3);
 	}
+	if (sig == SIGHUP)
+		return (wait_reload(conf->pidfile, pid, &before));
+	if (sig == SIGTERM || sig == SIGINT)
+		return (wait_exit(pid, bound));
 	return (0);
 }
 
@@ -183,6 +335,10 @@ run(struct lbd *env)
 	log_init("lbd", true, conf->log.level, conf->log.facility);
 	if (lock_pidfile(env, pidfile) == -1)
 		return (3);
+	if (pidfile[0] != '\0' && state_path(env->state_path,
+	    sizeof(env->state_path), pidfile) == -1)
+		log_warnx("pidfile path too long for a state file: "
+		    "lbd -s reload cannot learn outcomes");
 	if (master_setup(env) == -1) {
 		daemon_pidfile_remove(pidfile, env->pidfile_fd);
 		return (3);
@@ -196,6 +352,7 @@ run(struct lbd *env)
 	    daemon_pidfile_write(env->pidfile_fd, getpid()) == -1)
 		log_warn("cannot write pidfile %s", pidfile);
 	rc = master_run(env);
+	daemon_state_remove(env->state_path);
 	daemon_pidfile_remove(pidfile, env->pidfile_fd);
 	return (rc);
 }

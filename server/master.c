@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "balance.h"
@@ -44,13 +45,12 @@
 #define FAST_DEATH_MS		2000	/* died this soon: back off */
 #define RESPAWN_FIRST_MS	100
 #define RESPAWN_MAX_MS		10000
-#define FAST_STOP_MS		2000	/* INT: then SIGKILL */
 #define TICK_MS			1000
 #define FD_MARGIN		256	/* logs, checks, stats, control */
 #define RESPAWN_RETRY_MS	1000	/* after a fork(2) that failed */
 #define MAX_OLD_GENERATIONS	3	/* draining at once after a burst */
-#define PARSE_TIMEOUT_MS	60000	/* a reload's parser, then killed */
 #define LOOP_MAXFDS_CAP		(1 << 20)
+#define START_POLL_MS		10	/* new workers: running yet? */
 
 static volatile sig_atomic_t	got_chld;
 static volatile sig_atomic_t	got_term;
@@ -67,6 +67,10 @@ struct master {
 	unsigned	 published;	/* the generation that accepts */
 	struct confload	*parse;		/* a reload being parsed, or NULL */
 	uint64_t	 parse_deadline;
+	unsigned	 attempt;	/* env->reload.started at the parse */
+	unsigned	 start_attempt;	/* the reload now starting */
+	uint64_t	 start_deadline; /* they all run by then, or it fails */
+	unsigned	 abandoned;	/* a generation that did not start */
 	bool		 reload_again;	/* a HUP came during the parse */
 	bool		 stopping;
 	bool		 stop_forced;	/* the deadline passed: SIGKILL */
@@ -308,7 +312,7 @@ master_stop(struct master *m, bool graceful)
 	uint64_t	grace;
 
 	grace = graceful ? m->env->conf->shutdown_timeout_ms + 1000 :
-	    FAST_STOP_MS;
+	    MASTER_FAST_STOP_MS;
 	if (m->stopping && graceful)
 		return;
 	log_notice("stopping mode=%s workers=%u", graceful ? "graceful" :
@@ -432,12 +436,66 @@ restart_stats(struct master *m)
 		log_warn("cannot serve stats");
 }
 
-/* Each error on its own line, so every FILE:LINE stays whole in the log. */
+/* The state file "lbd -s reload" waits on, with the outcome in env. */
 static void
-reload_failed(struct master *m, char *err)
+state_save(struct master *m)
+{
+	struct lbd	*env = m->env;
+
+	env->reload.shutdown_ms = env->conf->shutdown_timeout_ms;
+	if (env->state_path[0] != '\0' &&
+	    daemon_state_write(env->state_path, &env->reload) == -1)
+		log_warn("cannot write state file %s", env->state_path);
+}
+
+/* err's lines joined by "; " into dst, control characters as spaces. */
+static void
+error_line(char *dst, size_t len, const char *err)
+{
+	size_t	n = 0;
+
+	for (; *err != '\0' && n + 3 < len; err++) {
+		if (*err == '\n' && err[1] != '\0') {
+			dst[n++] = ';';
+			dst[n++] = ' ';
+		} else if (*err != '\n')
+			dst[n++] = (unsigned char)*err < 0x20 ? ' ' : *err;
+	}
+	dst[n] = '\0';
+}
+
+/*
+ * Reload number attempt ended: it took effect (err NULL) or failed.  It
+ * is the newest finished one, for the stats and for "lbd -s reload".
+ */
+static void
+reload_record(struct master *m, unsigned attempt, const char *err)
+{
+	struct reload_state	*rs = &m->env->reload;
+
+	if (attempt > rs->done)
+		rs->done = attempt;
+	rs->generation = m->published;
+	rs->time = (long long)time(NULL);
+	rs->failed = err != NULL;
+	rs->error[0] = '\0';
+	if (err != NULL) {
+		rs->failures++;
+		error_line(rs->error, sizeof(rs->error), err);
+	}
+	state_save(m);
+}
+
+/*
+ * Reload number attempt failed.  Each error on its own line, so every
+ * FILE:LINE stays whole in the log.
+ */
+static void
+reload_failed(struct master *m, unsigned attempt, char *err)
 {
 	char	*line, *next;
 
+	reload_record(m, attempt, err);
 	for (line = err; line != NULL && *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
@@ -541,6 +599,14 @@ make_room(struct master *m)
 	return (false);
 }
 
+/* ps(1) tells instances by their file, generations by number. */
+static void
+master_title(struct lbd *env, unsigned gen)
+{
+	proc_title_set(DAEMON_MASTER_TITLE " [gen %u] %s", gen,
+	    env->conf_path);
+}
+
 /*
  * From now on only generation gen's workers accept: the one before
  * drains.  Called once every child of gen runs, so a reload never leaves
@@ -554,6 +620,7 @@ publish_generation(struct master *m, unsigned gen)
 
 	shm_global_set_generation(shm_global(env->shm), gen);
 	m->published = gen;
+	master_title(env, gen);
 	publish_workers(m);
 	if (old == 0)
 		return;		/* the first start */
@@ -562,7 +629,23 @@ publish_generation(struct master *m, unsigned gen)
 	limit_old_generations(m);
 	log_notice("reload done generation=%u workers=%u services=%zu",
 	    gen, env->conf->workers, env->conf->nservices);
+	reload_record(m, m->start_attempt, NULL);
 	daemon_notify("READY=1");
+}
+
+/*
+ * Does p run?  At a reload a worker must have reached its loop (beaten
+ * once), not just been forked: one that dies at start must not take over
+ * from the generation before.  At the first start there is none to keep.
+ */
+static bool
+child_runs(const struct master *m, const struct proc *p)
+{
+	if (p->pid == 0)
+		return (false);
+	if (m->published == 0 || p->kind != PROC_WORKER)
+		return (true);
+	return (shm_worker_has_beaten(m->env->shm, (unsigned)p->wslot));
 }
 
 /*
@@ -578,18 +661,42 @@ generation_start(struct master *m, uint64_t now)
 
 	for (p = proc_next(&m->procs, NULL); p != NULL;
 	    p = proc_next(&m->procs, p)) {
-		if (p->generation != gen || p->pid != 0)
+		if (p->generation != gen || p->pid != 0) {
+			missing += p->generation == gen && !child_runs(m, p);
 			continue;
+		}
 		missing++;
 		if (p->respawn_at_ms != 0 || !make_room(m))
 			continue;
 		if (spawn(m, p) == -1)
 			p->respawn_at_ms = now + RESPAWN_RETRY_MS;
-		else
+		else if (child_runs(m, p))
 			missing--;
 	}
-	if (missing == 0 && m->published != gen)
+	if (missing == 0 && m->published != gen && m->abandoned != gen)
 		publish_generation(m, gen);
+}
+
+/*
+ * A reload's children that do not all run by the deadline (they keep
+ * dying at start, say) fail it: they are stopped, and the generation
+ * before goes on accepting.  So a reload always ends, ok or failed.
+ */
+static void
+start_overdue(struct master *m, uint64_t now)
+{
+	unsigned	gen = m->env->generation;
+	char		err[LBD_ERRLEN];
+
+	if (m->published == gen || m->abandoned == gen ||
+	    now < m->start_deadline)
+		return;
+	m->abandoned = gen;
+	retire_generation(m, gen);
+	snprintf(err, sizeof(err), "generation %u: workers not all running "
+	    "after %d s (see the log for how they exited)", gen,
+	    MASTER_START_TIMEOUT_MS / 1000);
+	reload_failed(m, m->start_attempt, err);
 }
 
 /*
@@ -610,14 +717,14 @@ reload_apply(struct master *m, struct config *new)
 	if (proc_free_entries(&m->procs) < new->workers + 1) {
 		config_free(new);
 		snprintf(err, sizeof(err), "process table full");
-		reload_failed(m, err);
+		reload_failed(m, m->attempt, err);
 		return;
 	}
 	snprintf(control, sizeof(control), "%s", env->conf->control);
 	if (runtime_swap(env, new, oldest_live_generation(m), err,
 	    sizeof(err)) == -1) {
 		config_free(new);
-		reload_failed(m, err);
+		reload_failed(m, m->attempt, err);
 		return;
 	}
 	/* A generation swapped in but never published never accepted. */
@@ -631,6 +738,8 @@ reload_apply(struct master *m, struct config *new)
 		open_control(m);
 	}
 	(void)plan_children(m);
+	m->start_attempt = m->attempt;
+	m->start_deadline = clock_ms() + MASTER_START_TIMEOUT_MS;
 	generation_start(m, clock_ms());
 }
 
@@ -653,16 +762,18 @@ master_reload(struct master *m)
 		log_info("reload already in progress: one more follows");
 		return;
 	}
+	m->attempt = ++env->reload.started;
+	state_save(m);
 	log_notice("reloading generation=%u file=%s", m->published,
 	    log_quote(file, sizeof(file), env->conf_path));
 	daemon_notify("RELOADING=1");
 	if ((m->parse = confload_start(m->loop, env->conf_path)) == NULL) {
 		snprintf(err, sizeof(err), "cannot start the parser: %s",
 		    strerror(errno));
-		reload_failed(m, err);
+		reload_failed(m, m->attempt, err);
 		return;
 	}
-	m->parse_deadline = clock_ms() + PARSE_TIMEOUT_MS;
+	m->parse_deadline = clock_ms() + MASTER_PARSE_TIMEOUT_MS;
 }
 
 /* The parser answered, or ran out of time: apply or report. */
@@ -678,11 +789,11 @@ reload_parsed(struct master *m, uint64_t now)
 		new = confload_result(m->parse, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "parsing took longer than %d s: "
-		    "parser killed", PARSE_TIMEOUT_MS / 1000);
+		    "parser killed", MASTER_PARSE_TIMEOUT_MS / 1000);
 	confload_free(m->parse);
 	m->parse = NULL;
 	if (new == NULL)
-		reload_failed(m, err);
+		reload_failed(m, m->attempt, err);
 	else
 		reload_apply(m, new);
 	if (m->reload_again) {
@@ -729,6 +840,10 @@ next_timeout(struct master *m, uint64_t now)
 		next = m->stop_deadline;
 	if (m->parse != NULL && m->parse_deadline < next)
 		next = m->parse_deadline;
+	/* Starting: look for the new workers' first beats often. */
+	if (m->published != m->env->generation &&
+	    m->abandoned != m->env->generation && now + START_POLL_MS < next)
+		next = now + START_POLL_MS;
 	for (p = proc_next(&m->procs, NULL); p != NULL;
 	    p = proc_next(&m->procs, p))
 		if (p->respawn_at_ms != 0 && p->respawn_at_ms < next)
@@ -779,6 +894,7 @@ master_loop(struct master *m)
 		if (!m->stopping) {
 			respawn_due(m, now);
 			generation_start(m, now);
+			start_overdue(m, now);
 		}
 		if (m->parse != NULL)
 			reload_parsed(m, now);
@@ -831,7 +947,8 @@ master_run(struct lbd *env)
 	m->env = env;
 	/* After daemon_detach(): this is the process workers must watch. */
 	env->master_pid = getpid();
-	proc_title_set("lbd: master");
+	env->started_ms = clock_ms();
+	master_title(env, env->generation);
 	if ((m->loop = evloop_new(loop_size(), EVLOOP_POLL)) == NULL)
 		fatal("%s: evloop_new", __func__);
 	env->master_loop = m->loop;
@@ -845,6 +962,9 @@ master_run(struct lbd *env)
 		rc = 3;
 		goto done;
 	}
+	env->reload = (struct reload_state){ .pid = getpid(),
+	    .generation = env->generation, .time = (long long)time(NULL) };
+	state_save(m);
 	daemon_ready(env->ready_fd, 0, "");
 	env->ready_fd = -1;
 	notify_ready(getpid());

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,7 +23,44 @@
 #include "worker.h"
 
 static char	*title_base;	/* argv[0], overwritten by titles */
-static size_t	 title_room;	/* bytes of contiguous argv strings */
+static size_t	 title_room;	/* bytes of contiguous argv and environ */
+
+/* The end of the strings of v that follow end without a gap. */
+static char *
+strings_end(char *end, char **v)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		if (v[i] == end + 1)
+			end = v[i] + strlen(v[i]);
+	return (end);
+}
+
+/*
+ * Move the environment's strings to the heap, so that a title may grow
+ * over them as well as over argv (nginx and OpenSSH do the same): a title
+ * naming the configuration file is longer than "lbd" alone.  0 or -1.
+ */
+static int
+environ_move(void)
+{
+	size_t	 n = 0;
+	char	**copy;
+
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	if ((copy = calloc(n + 1, sizeof(*copy))) == NULL)
+		return (-1);
+	for (size_t i = 0; i < n; i++)
+		if ((copy[i] = strdup(environ[i])) == NULL)
+			goto fail;
+	environ = copy;
+	return (0);
+fail:
+	for (size_t i = 0; i < n; i++)
+		free(copy[i]);
+	free(copy);
+	return (-1);
+}
 
 void
 proc_title_init(int argc, char **argv)
@@ -31,10 +69,13 @@ proc_title_init(int argc, char **argv)
 
 	if (argc == 0)
 		return;
-	end = argv[0] + strlen(argv[0]);
-	for (int i = 1; i < argc; i++)
-		if (argv[i] == end + 1)
-			end = argv[i] + strlen(argv[i]);
+	end = strings_end(argv[0] + strlen(argv[0]), argv + 1);
+	if (environ != NULL && environ[0] == end + 1) {
+		char	*env_end = strings_end(end, environ);
+
+		if (environ_move() == 0)
+			end = env_end;
+	}
 	title_base = argv[0];
 	title_room = end - argv[0] + 1;
 }
@@ -42,7 +83,7 @@ proc_title_init(int argc, char **argv)
 void
 proc_title_set(const char *fmt, ...)
 {
-	char	title[64];
+	char	title[LBD_PATHLEN + 64];
 	va_list	ap;
 
 	va_start(ap, fmt);
@@ -54,6 +95,19 @@ proc_title_set(const char *fmt, ...)
 		return;
 	memset(title_base, 0, title_room);
 	snprintf(title_base, title_room, "%s", title);
+}
+
+/*
+ * Tests only: LBD_TEST_FAIL_GENERATION=N makes every child of generation
+ * N exit 1 at start, so that a test can watch a reload whose workers
+ * cannot start (lbd(8), ENVIRONMENT).
+ */
+static bool
+told_to_fail(const struct proc *p)
+{
+	const char	*gen = getenv("LBD_TEST_FAIL_GENERATION");
+
+	return (gen != NULL && strtoul(gen, NULL, 10) == p->generation);
 }
 
 static _Noreturn void
@@ -76,11 +130,13 @@ child(struct lbd *env, struct proc *p)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != env->master_pid)
 		_exit(0);
+	if (told_to_fail(p))
+		_exit(1);
 	if (p->kind == PROC_CHECKER) {
-		proc_title_set("lbd: health");
+		proc_title_set("lbd: health [gen %u]", p->generation);
 		health_main(env);
 	}
-	proc_title_set("lbd: worker %u", p->id);
+	proc_title_set("lbd: worker %u [gen %u]", p->id, p->generation);
 	worker_main(env, p->id, (unsigned)p->wslot);
 }
 

@@ -97,7 +97,7 @@ const char	*proc_name(const struct proc *p);
 /* Remember where argv lives so titles can overwrite it. */
 void		 proc_title_init(int argc, char **argv);
 
-/* Set the title shown by ps(1), e.g. "lbd: worker 2". */
+/* Set the title shown by ps(1), e.g. "lbd: worker 2 [gen 3]". */
 void		 proc_title_set(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 

@@ -1,7 +1,8 @@
 /*
  * The life of a client connection inside a worker:
  *
- *   accept -> account -> protocol (tcp: upstream + two pumps) -> close
+ *   accept -> account -> [PROXY header] -> protocol (tcp: upstream + two
+ *   pumps) -> close
  *
  * relay.c owns what every mode shares: the connection list, the shared
  * region's per-service and global counts, the access line, and the
@@ -11,6 +12,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@
 #include "lbd.h"
 #include "log.h"
 #include "net.h"
+#include "proxyproto.h"
 #include "pump.h"
 #include "relay.h"
 #include "relay_http.h"
@@ -33,6 +36,17 @@
 
 #define POOL_KEEP	256	/* free buffers a worker keeps */
 #define PIPES_MAX	64	/* pipes a worker lends: two fds each */
+#define PROXY_WAIT_MS	(10 * 1000)	/* for the header, by default */
+
+/*
+ * A client of an accept_proxy service whose header is not all in yet:
+ * the bytes of it consumed so far, and its deadline.
+ */
+struct proxy_wait {
+	struct evtimer	 timer;
+	size_t		 len;
+	unsigned char	 buf[PROXY_MAX];
+};
 
 struct relay {
 	struct lbd		*env;
@@ -97,12 +111,6 @@ relay_env(struct relay *r)
 	return (r->env);
 }
 
-struct pool *
-relay_pool(struct relay *r)
-{
-	return (upstream_pool(r->ups));	/* which upstream_connect() takes */
-}
-
 void
 relay_drain(struct relay *r)
 {
@@ -133,13 +141,31 @@ log_access(const struct conn *c, const char *result)
 	    result);
 }
 
+/* Count the endings the status page shows beside connect failures. */
+static void
+count_result(const struct conn *c, const char *result)
+{
+	struct shm_service	*ss = shm_service(c->r->env->shm,
+				    c->svc->slot);
+
+	if (strcmp(result, "reset") == 0)
+		shm_service_count_reset(ss);
+	else if (strstr(result, "_timeout") != NULL)
+		shm_service_count_timeout(ss);
+}
+
 void
 relay_close(struct conn *c, const char *result)
 {
 	struct relay	*r = c->r;
 
 	log_access(c, result);
-	c->proto->stop(c);
+	count_result(c, result);
+	if (c->pw != NULL) {		/* the protocol has not started */
+		evloop_timer_del(r->loop, &c->pw->timer);
+		free(c->pw);
+	} else
+		c->proto->stop(c);
 	evloop_forget(r->loop, c->fd);	/* ours alone: close does it */
 	close(c->fd);
 	shm_service_close(r->env->shm, r->wslot, c->svc->slot);
@@ -168,6 +194,125 @@ proto_of(const struct service *s)
 	return (s->conf->mode == MODE_HTTP ? &relay_http : &relay_tcp);
 }
 
+/*
+ * Does a backend of s get the PROXY header?  Then the address the client
+ * connected to is needed too.
+ */
+static bool
+sends_proxy(const struct service_config *s)
+{
+	for (size_t i = 0; i < s->nbackends; i++)
+		if (s->backends[i].send_proxy != PROXY_NONE)
+			return (true);
+	return (false);
+}
+
+/* Who the client is, from src: its text, and its hash for balancing. */
+static void
+set_client(struct conn *c)
+{
+	if (c->svc->conf->balance == BALANCE_SOURCE)
+		c->hash = hash_client(&c->src);
+	net_addr_format(&c->src, c->client, sizeof(c->client));
+}
+
+/* A header (or its absence) that closes the client: counted, logged. */
+static void
+reject_header(struct conn *c)
+{
+	shm_service_count_rejected(shm_service(c->r->env->shm, c->svc->slot));
+	relay_close(c, "bad_proxy");
+}
+
+/* The whole header of h->len bytes is in: on to the protocol. */
+static void
+take_header(struct conn *c, const struct proxy_header *h)
+{
+	evloop_timer_del(c->loop, &c->pw->timer);
+	evloop_del(c->loop, c->fd, EV_READ);
+	free(c->pw);
+	c->pw = NULL;
+	if (h->has_addr) {
+		c->src = h->src;
+		c->dst = h->dst;
+		set_client(c);
+	}
+	c->proto->start(c);	/* may close c */
+}
+
+/*
+ * Peek at what has come, and consume only bytes of the header: all of
+ * them while it is incomplete (proxy_decode() promises they are header),
+ * exactly the rest of it once complete.  The protocol then reads its
+ * first byte from the socket as if no header had been, so TCP mode's
+ * path stays as it is.
+ */
+static void
+on_proxy_read(struct evloop *loop, int fd, int events, void *arg)
+{
+	struct conn		*c = arg;
+	struct proxy_wait	*pw = c->pw;
+	struct proxy_header	 h;
+	enum proxy_result	 rc;
+	ssize_t			 n;
+	size_t			 take;
+
+	(void)loop;
+	(void)events;
+	n = recv(fd, pw->buf + pw->len, sizeof(pw->buf) - pw->len, MSG_PEEK);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		if (n == -1)
+			relay_close(c, "reset");
+		else
+			reject_header(c);	/* EOF before a whole header */
+		return;
+	}
+	if ((rc = proxy_decode(pw->buf, pw->len + (size_t)n, &h)) == PROXY_ERROR) {
+		reject_header(c);
+		return;
+	}
+	take = rc == PROXY_OK ? h.len - pw->len : (size_t)n;
+	/* Bytes already queued: recv(2) gives them all at once. */
+	if (recv(fd, pw->buf + pw->len, take, 0) != (ssize_t)take) {
+		relay_close(c, "reset");
+		return;
+	}
+	pw->len += take;
+	if (rc == PROXY_OK)
+		take_header(c, &h);
+}
+
+static void
+on_proxy_timeout(struct evloop *loop, struct evtimer *t, void *arg)
+{
+	(void)loop;
+	(void)t;
+	reject_header(arg);
+}
+
+/* accept_proxy: wait for the header before the protocol begins. */
+static void
+await_header(struct conn *c)
+{
+	uint64_t	ms = c->svc->conf->timeouts.http_request_ms;
+
+	if ((c->pw = malloc(sizeof(*c->pw))) == NULL) {
+		log_warn("%s: malloc", __func__);
+		relay_close(c, "local_shortage");
+		return;
+	}
+	c->pw->len = 0;
+	evtimer_init(&c->pw->timer, on_proxy_timeout, c);
+	if (evloop_add(c->loop, c->fd, EV_READ, on_proxy_read, c) == -1 ||
+	    evloop_timer_add(c->loop, &c->pw->timer, evloop_now(c->loop) +
+	    (ms != 0 ? ms : PROXY_WAIT_MS)) == -1) {
+		log_warn("%s: evloop", __func__);
+		relay_close(c, "local_shortage");
+	}
+}
+
 void
 relay_start(struct relay *r, int fd, unsigned svc, const struct net_addr *peer)
 {
@@ -187,13 +332,19 @@ relay_start(struct relay *r, int fd, unsigned svc, const struct net_addr *peer)
 	c->fd = fd;
 	c->be = -1;
 	c->start_ms = clock_ms();
-	if (c->svc->conf->balance == BALANCE_SOURCE)
-		c->hash = hash_client(peer);
-	net_addr_format(peer, c->client, sizeof(c->client));
+	c->src = *peer;
+	c->dst.len = sizeof(c->dst.ss);
+	if (!sends_proxy(c->svc->conf) || getsockname(fd,
+	    (struct sockaddr *)&c->dst.ss, &c->dst.len) == -1)
+		c->dst.len = 0;
+	set_client(c);
 	TAILQ_INSERT_TAIL(&r->conns, c, entry);
 	r->count++;
 	shm_service_open(r->env->shm, r->wslot, c->svc->slot);
-	proto->start(c);	/* may close c */
+	if (c->svc->conf->accept_proxy)
+		await_header(c);	/* may close c */
+	else
+		proto->start(c);	/* may close c */
 }
 
 void
@@ -203,7 +354,8 @@ relay_close_idle(struct relay *r, uint64_t now_ms, uint64_t idle_ms)
 
 	for (c = TAILQ_FIRST(&r->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->proto->is_idle(c, now_ms, idle_ms))
+		/* A client still owing its header has not begun. */
+		if (c->pw != NULL || c->proto->is_idle(c, now_ms, idle_ms))
 			relay_close(c, "idle_at_stop");
 	}
 }

@@ -18,7 +18,7 @@
 
 struct evloop;
 struct lbd;
-struct pool;
+struct proxy_wait;
 struct pump_pools;
 struct relay;
 struct relay_proto;
@@ -43,6 +43,14 @@ struct conn {
 	uint64_t		 bytes_in;	/* client -> backend */
 	uint64_t		 bytes_out;	/* backend -> client */
 	char			 client[NET_ADDRSTRLEN];
+	/*
+	 * relay.c: the client's address and the one it connected to, from
+	 * the socket or its PROXY header; dst only when a backend of the
+	 * service is sent the header (len 0 otherwise).
+	 */
+	struct net_addr		 src;
+	struct net_addr		 dst;
+	struct proxy_wait	*pw;		/* accept_proxy: header to come */
 };
 
 /* A protocol: what relay.c calls on a connection of its mode. */
@@ -88,9 +96,6 @@ struct pump_pools	*relay_pools(struct relay *r);
 
 /* The daemon's environment. */
 struct lbd		*relay_env(struct relay *r);
-
-/* The worker's idle backend connections (HTTP mode). */
-struct pool		*relay_pool(struct relay *r);
 
 /*
  * The worker stops: each connection whose protocol can end early (an

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "balance.h"
+#include "clock.h"
 #include "config.h"
 #include "lbd.h"
 #include "net.h"
@@ -30,9 +31,12 @@
  * reports from this one and never reads its own values back.
  */
 struct slot_control {
-	unsigned	weight;		/* in force: configured or set */
-	bool		weight_set;	/* by control: outlives reloads */
-	bool		disabled;	/* by control */
+	unsigned		weight;		/* in force: configured or
+						   set */
+	bool			weight_set;	/* by control: kept by
+						   reloads */
+	enum backend_admin	admin;		/* by control */
+	struct backend_config	file;		/* as the file last had it */
 };
 
 /*
@@ -137,16 +141,28 @@ slot_take(unsigned *book, size_t cap, unsigned oldest_live)
 	return (-1);
 }
 
+/* Did the file change a backend's own keys since the last load? */
+static bool
+file_changed(const struct backend_config *was,
+    const struct backend_config *now)
+{
+	return (was->weight != now->weight || was->maxconn != now->maxconn ||
+	    was->backup != now->backup ||
+	    strcmp(was->address, now->address) != 0);
+}
+
 /*
- * Give a backend a slot: its old one, or a fresh one to be zeroed.  Its
- * weight in force is the configured one unless control set another.
+ * Give a backend a slot: its old one, or a fresh one to be zeroed.  What
+ * control set on it (weight, maint, drain) outlives the reload unless the
+ * file changed the backend's own keys: then the file wins.
  */
 static int
 backend_slot(struct build *b, const struct service *s, size_t j, int old,
     unsigned oldest_live)
 {
-	struct slot_control	*ctl;
-	int			 slot = old;
+	const struct backend_config	*bc = &s->conf->backends[j];
+	struct slot_control		*ctl;
+	int				 slot = old;
 
 	if (slot == -1) {
 		slot = slot_take(b->slots.be, LBD_SHM_BACKENDS, oldest_live);
@@ -156,8 +172,13 @@ backend_slot(struct build *b, const struct service *s, size_t j, int old,
 		memset(&b->slots.ctl[slot], 0, sizeof(b->slots.ctl[slot]));
 	}
 	ctl = &b->slots.ctl[slot];
+	if (old != -1 && file_changed(&ctl->file, bc)) {
+		ctl->weight_set = false;
+		ctl->admin = ADMIN_UP;
+	}
+	ctl->file = *bc;
 	if (!ctl->weight_set)
-		ctl->weight = s->conf->backends[j].weight;
+		ctl->weight = bc->weight;
 	b->slots.be[slot] = SLOT_LIVE;
 	return (slot);
 }
@@ -237,12 +258,14 @@ publish_backend(const struct build *b, struct lbd *env,
 					    s->be_slot[j]);
 
 	/* Zero is BACKEND_DOWN: with checks, wait for the first pass. */
-	if (b->fresh_be[s->be_slot[j]])
+	if (b->fresh_be[s->be_slot[j]]) {
 		memset(sb, 0, sizeof(*sb));
+		shm_backend_set_changed(sb, clock_ms());
+	}
 	if (s->conf->health.type == HEALTH_NONE)
 		shm_backend_set_state(sb, BACKEND_UP);
 	shm_backend_set_weight(sb, ctl->weight);
-	shm_backend_set_disabled(sb, ctl->disabled);
+	shm_backend_set_admin(sb, ctl->admin);
 }
 
 /*
@@ -492,12 +515,11 @@ runtime_set_weight(struct lbd *env, const struct service *s, size_t j,
 }
 
 void
-runtime_set_disabled(struct lbd *env, const struct service *s, size_t j,
-    bool disabled)
+runtime_set_admin(struct lbd *env, const struct service *s, size_t j,
+    enum backend_admin a)
 {
-	control_of(env, s, j)->disabled = disabled;
-	shm_backend_set_disabled(shm_backend(env->shm, s->be_slot[j]),
-	    disabled);
+	control_of(env, s, j)->admin = a;
+	shm_backend_set_admin(shm_backend(env->shm, s->be_slot[j]), a);
 }
 
 unsigned
@@ -506,9 +528,15 @@ runtime_weight(const struct lbd *env, const struct service *s, size_t j)
 	return (control_of(env, s, j)->weight);
 }
 
+enum backend_admin
+runtime_admin(const struct lbd *env, const struct service *s, size_t j)
+{
+	return (control_of(env, s, j)->admin);
+}
+
 bool
-runtime_is_disabled(const struct lbd *env, const struct service *s,
+runtime_weight_is_set(const struct lbd *env, const struct service *s,
     size_t j)
 {
-	return (control_of(env, s, j)->disabled);
+	return (control_of(env, s, j)->weight_set);
 }

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "shm.h"
+
 struct config;
 struct lbd;
 struct service;
@@ -41,24 +43,29 @@ int	runtime_swap(struct lbd *env, struct config *new,
 int	runtime_rebalance(struct lbd *env, struct service *s);
 
 /*
- * Master, for the control socket: set backend j of s's weight (kept
- * across reloads while the backend stays) or its disabled flag, in the
- * master's book and in the shared region.  The workers rebuild their
- * balancers at the weight change.
+ * Master, for the control socket: set backend j of s's weight or its
+ * admin state (up, maint, drain), in the master's book and in the shared
+ * region.  Both outlive a reload that leaves the backend's own keys in
+ * the file (weight, maxconn, backup, address) as they were; a reload that
+ * changes one of them drops both.  The workers rebuild their balancers
+ * at the weight change.
  */
 void	runtime_set_weight(struct lbd *env, const struct service *s,
 	    size_t j, unsigned w);
-void	runtime_set_disabled(struct lbd *env, const struct service *s,
-	    size_t j, bool disabled);
+void	runtime_set_admin(struct lbd *env, const struct service *s,
+	    size_t j, enum backend_admin a);
 
 /*
- * Master: backend j of s's weight in force and disabled flag, as the
- * master set them (never read back from the shared region).
+ * Master: backend j of s's weight in force, whether control set it, and
+ * its admin state, as the master set them (never read back from the
+ * shared region).
  */
 unsigned runtime_weight(const struct lbd *env, const struct service *s,
 	    size_t j);
-bool	runtime_is_disabled(const struct lbd *env, const struct service *s,
+bool	runtime_weight_is_set(const struct lbd *env, const struct service *s,
 	    size_t j);
+enum backend_admin runtime_admin(const struct lbd *env,
+	    const struct service *s, size_t j);
 
 /*
  * Close this process's copies of the listening sockets (the table stays

@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "evloop.h"
+#include "history.h"
 #include "lbd.h"
 #include "log.h"
 #include "stats.h"
@@ -48,6 +49,8 @@ struct stats {
 	struct lbd		*env;
 	struct evloop		*loop;
 	int			 fd;		/* the listening socket */
+	struct history		*history;	/* rates and charts */
+	struct evtimer		 tick;		/* samples into history */
 	unsigned		 nclients;
 	struct stats_client	*clients[STATS_CLIENTS];
 };
@@ -140,7 +143,7 @@ respond_text(struct stats_client *c, const char *status, const char *text)
 
 /* Render one of the snapshot's forms into a new buffer. */
 static char *
-render(struct lbd *env, int (*fn)(const struct status *, FILE *),
+render(struct stats *stats, int (*fn)(const struct status *, FILE *),
     size_t *len)
 {
 	struct status	*st;
@@ -148,8 +151,9 @@ render(struct lbd *env, int (*fn)(const struct status *, FILE *),
 	char		*out = NULL;
 	int		 rc;
 
-	if ((st = status_take(env)) == NULL)
+	if ((st = status_take(stats->env)) == NULL)
 		return (NULL);
+	status_add_history(st, stats->history);
 	if ((f = open_memstream(&out, len)) == NULL) {
 		status_free(st);
 		return (NULL);
@@ -188,7 +192,7 @@ answer(struct stats_client *c, const struct request *r)
 	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
 		if (strcmp(r->path, pages[i].path) != 0)
 			continue;
-		if ((body = render(c->st->env, pages[i].fn, &len)) == NULL)
+		if ((body = render(c->st, pages[i].fn, &len)) == NULL)
 			return (respond_text(c, "500 Internal Server Error",
 			    "cannot render\n"));
 		rc = respond(c, "200 OK", pages[i].type, body, len, head);
@@ -366,6 +370,18 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 		client_free(c);
 }
 
+/* Every HISTORY_STEP_MS: sample the counters, then wait for the next. */
+static void
+on_tick(struct evloop *loop, struct evtimer *t, void *arg)
+{
+	struct stats	*st = arg;
+	uint64_t	 now = evloop_now(loop);
+
+	history_sample(st->history, st->env, now);
+	/* Without the timer the page only loses its rates: go on. */
+	(void)evloop_timer_add(loop, t, now + HISTORY_STEP_MS);
+}
+
 struct stats *
 stats_new(struct lbd *env, struct evloop *loop)
 {
@@ -376,10 +392,16 @@ stats_new(struct lbd *env, struct evloop *loop)
 	st->env = env;
 	st->loop = loop;
 	st->fd = env->stats_fd;
-	if (evloop_add(loop, st->fd, EV_READ, on_accept, st) == -1) {
+	evtimer_init(&st->tick, on_tick, st);
+	if ((st->history = history_new()) == NULL ||
+	    evloop_add(loop, st->fd, EV_READ, on_accept, st) == -1) {
+		history_free(st->history);
 		free(st);
 		return (NULL);
 	}
+	history_sample(st->history, env, clock_ms());
+	(void)evloop_timer_add(loop, &st->tick, clock_ms() +
+	    HISTORY_STEP_MS);
 	return (st);
 }
 
@@ -409,7 +431,9 @@ stats_free(struct stats *st)
 	if (st == NULL)
 		return;
 	evloop_del(st->loop, st->fd, EV_READ);
+	evloop_timer_del(st->loop, &st->tick);
 	while (st->nclients > 0)
 		client_free(st->clients[0]);
+	history_free(st->history);
 	free(st);
 }

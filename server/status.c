@@ -9,42 +9,85 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "clock.h"
 #include "config.h"
+#include "health.h"
+#include "history.h"
 #include "lbd.h"
 #include "runtime.h"
 #include "shm.h"
 #include "status.h"
 
-static const char *
-backend_state(struct lbd *env, const struct service *s, unsigned j)
-{
-	struct shm_backend	*sb = backend_shm(env, s, j);
+static const char *const admin_names[ADMIN_COUNT] = {
+	"up", "maint", "drain"
+};
 
-	if (runtime_is_disabled(env, s, j))
-		return ("disabled");
+/* Health alone: the checks' verdict and the passive pause. */
+static const char *
+backend_health(struct shm_backend *sb, uint64_t now)
+{
 	if (shm_backend_state(sb) != BACKEND_UP)
 		return ("down");
-	if (clock_ms() < shm_backend_paused_until(sb))
+	if (now < shm_backend_paused_until(sb))
 		return ("paused");	/* by connect failures */
 	return ("up");
 }
 
+/* Seconds from then to now, or unknown when then is not in the past. */
+static double
+age(uint64_t then, uint64_t now)
+{
+	if (then == 0 || then > now)
+		return (STATUS_AGE_UNKNOWN);
+	return ((double)(now - then) / 1000);
+}
+
+/* The last check, in words, bounded: the checker wrote it. */
+static void
+take_check(struct status_backend *b, struct shm_backend *sb, uint64_t now)
+{
+	uint64_t	ms;
+	int		result, detail;
+
+	shm_backend_check(sb, &result, &detail, &ms);
+	b->check_age = age(ms, now);
+	if (result == CHECK_NONE || b->check_age == STATUS_AGE_UNKNOWN) {
+		b->check[0] = '\0';
+		b->check_age = STATUS_AGE_UNKNOWN;
+		return;
+	}
+	health_reason(result, detail, b->check, sizeof(b->check));
+}
+
 static void
 take_backend(struct status_backend *b, struct lbd *env,
-    const struct service *s, unsigned j)
+    const struct service *s, unsigned j, uint64_t now)
 {
 	const struct backend_config	*bc = &s->conf->backends[j];
 	struct shm_backend		*sb = backend_shm(env, s, j);
+	enum backend_admin		 admin = runtime_admin(env, s, j);
 
+	b->slot = s->be_slot[j];
 	snprintf(b->name, sizeof(b->name), "%s", bc->name);
 	snprintf(b->address, sizeof(b->address), "%s", bc->address);
-	b->state = backend_state(env, s, j);
-	b->up = strcmp(b->state, "up") == 0;
+	b->health = backend_health(sb, now);
+	b->admin = admin_names[admin];
+	b->health_up = strcmp(b->health, "up") == 0;
+	b->up = b->health_up && admin == ADMIN_UP;
+	b->state = admin != ADMIN_UP ? b->admin : b->health;
+	b->admin_set = admin != ADMIN_UP;
+	b->checked = s->conf->health.type != HEALTH_NONE;
+	b->check_age = STATUS_AGE_UNKNOWN;
+	if (b->checked)
+		take_check(b, sb, now);
+	b->state_age = age(shm_backend_changed(sb), now);
 	b->backup = bc->backup;
 	b->weight = runtime_weight(env, s, j);
+	b->weight_set = runtime_weight_is_set(env, s, j);
 	b->active = shm_backend_active(sb);
 	b->total = shm_backend_total(sb);
 	b->connect_failures = shm_backend_connect_failures(sb);
@@ -55,7 +98,7 @@ take_backend(struct status_backend *b, struct lbd *env,
 
 static int
 take_service(struct status_service *ss, struct lbd *env,
-    const struct service *s)
+    const struct service *s, uint64_t now)
 {
 	struct shm_service	*sh = shm_service(env->shm, s->slot);
 
@@ -65,12 +108,18 @@ take_service(struct status_service *ss, struct lbd *env,
 	ss->active = shm_service_active(sh);
 	ss->total = shm_service_total(sh);
 	ss->rejected = shm_service_rejected(sh);
+	ss->timeouts = shm_service_timeouts(sh);
+	ss->resets = shm_service_resets(sh);
+	ss->slot = s->slot;
 	ss->nbackends = s->conf->nbackends;
 	if ((ss->backends = calloc(ss->nbackends,
 	    sizeof(*ss->backends))) == NULL)
 		return (-1);
-	for (size_t j = 0; j < ss->nbackends; j++)
-		take_backend(&ss->backends[j], env, s, j);
+	for (size_t j = 0; j < ss->nbackends; j++) {
+		take_backend(&ss->backends[j], env, s, j, now);
+		ss->nup += ss->backends[j].up;
+	}
+	ss->alarm = ss->nup == 0;
 	return (0);
 }
 
@@ -92,32 +141,66 @@ take_workers(struct status *st, struct lbd *env)
 	return (0);
 }
 
+static void
+take_reload(struct status_reload *r, const struct reload_state *rs)
+{
+	r->generation = rs->generation;
+	r->time = rs->time;
+	r->failed = rs->failed;
+	r->failures = rs->failures;
+	snprintf(r->error, sizeof(r->error), "%s", rs->error);
+}
+
 struct status *
 status_take(struct lbd *env)
 {
 	struct shm_global	*g = shm_global(env->shm);
 	struct status		*st;
+	uint64_t		 now;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return (NULL);
+	now = clock_ms();
+	st->pid = (int)getpid();
+	st->uptime = age(env->started_ms, now);
+	st->time = (long long)time(NULL);
 	st->generation = env->generation;
 	st->workers = shm_global_workers(g);
 	st->restarts = shm_global_restarts(g);
 	st->reloads = shm_global_reloads(g);
+	take_reload(&st->reload, &env->reload);
 	st->nservices = env->conf->nservices;
 	if (take_workers(st, env) == -1)
 		goto fail;
 	if ((st->services = calloc(st->nservices,
 	    sizeof(*st->services))) == NULL)
 		goto fail;
-	for (size_t i = 0; i < st->nservices; i++)
-		if (take_service(&st->services[i], env, &env->services[i]) ==
-		    -1)
+	for (size_t i = 0; i < st->nservices; i++) {
+		if (take_service(&st->services[i], env, &env->services[i],
+		    now) == -1)
 			goto fail;
+		st->alarm |= st->services[i].alarm;
+	}
 	return (st);
 fail:
 	status_free(st);
 	return (NULL);
+}
+
+void
+status_add_history(struct status *st, const struct history *h)
+{
+	for (size_t i = 0; h != NULL && i < st->nservices; i++) {
+		struct status_service	*ss = &st->services[i];
+
+		ss->npoints = history_service(h, ss->slot, ss->series,
+		    &ss->rate, &ss->peak);
+		if (ss->active > ss->peak)
+			ss->peak = ss->active;
+		for (size_t j = 0; j < ss->nbackends; j++)
+			history_backend(h, ss->backends[j].slot,
+			    &ss->backends[j].rate, &ss->backends[j].peak);
+	}
 }
 
 void
@@ -168,7 +251,8 @@ static const struct {
 	const char	*type;
 	const char	*help;
 } backend_metrics[BM_COUNT] = {
-	{ "lbd_backend_up", "gauge", "1 when the backend may be chosen." },
+	{ "lbd_backend_up", "gauge",
+	    "1 when the backend is healthy (checks pass, not paused)." },
 	{ "lbd_backend_active_connections", "gauge",
 	    "Connections open to the backend now, all workers." },
 	{ "lbd_backend_connections_total", "counter",
@@ -188,7 +272,7 @@ backend_value(FILE *f, const struct status_backend *b, enum backend_metric m)
 {
 	switch (m) {
 	case BM_UP:
-		fprintf(f, "%d\n", b->up);
+		fprintf(f, "%d\n", b->health_up);
 		break;
 	case BM_ACTIVE:
 		fprintf(f, "%u\n", b->active);
@@ -232,29 +316,63 @@ metrics_backends(const struct status *st, FILE *f)
 	}
 }
 
+/* One series per admin state: 1 for the one in force, 0 for the others. */
+static void
+metrics_admin(const struct status *st, FILE *f)
+{
+	family(f, "lbd_backend_admin_state", "gauge",
+	    "1 for the admin state the operator set (up, maint, drain).");
+	for (size_t i = 0; i < st->nservices; i++)
+		for (size_t j = 0; j < st->services[i].nbackends; j++)
+			for (int a = 0; a < ADMIN_COUNT; a++) {
+				const struct status_backend *b =
+				    &st->services[i].backends[j];
+
+				fputs("lbd_backend_admin_state{service=\"", f);
+				label(f, st->services[i].name);
+				fputs("\",backend=\"", f);
+				label(f, b->name);
+				fprintf(f, "\",state=\"%s\"} %d\n",
+				    admin_names[a],
+				    strcmp(b->admin, admin_names[a]) == 0);
+			}
+}
+
+/* Service metric m of s: the order of service_metrics[]. */
+static unsigned long long
+service_value(const struct status_service *s, int m)
+{
+	const unsigned long long v[] = { s->active, s->total, s->rejected,
+	    s->timeouts, s->resets };
+
+	return (v[m]);
+}
+
 static void
 metrics_services(const struct status *st, FILE *f)
 {
-	static const char *const name[] = {
-		"lbd_service_active_connections",
-		"lbd_service_connections_total", "lbd_service_rejected_total"
-	}, *const type[] = { "gauge", "counter", "counter" },
-	*const help[] = {
-		"Client connections open now, all workers.",
-		"Client connections accepted.",
-		"Client connections closed for want of a backend."
+	static const struct {
+		const char	*name, *type, *help;
+	} sm[] = {
+		{ "lbd_service_active_connections", "gauge",
+		    "Client connections open now, all workers." },
+		{ "lbd_service_connections_total", "counter",
+		    "Client connections accepted." },
+		{ "lbd_service_rejected_total", "counter",
+		    "Client connections closed for want of a backend." },
+		{ "lbd_service_timeouts_total", "counter",
+		    "Connections ended by a client, server or queue timeout." },
+		{ "lbd_service_resets_total", "counter",
+		    "Connections ended by a reset or an I/O error." },
 	};
 
-	for (int m = 0; m < 3; m++) {
-		family(f, name[m], type[m], help[m]);
+	for (int m = 0; m < (int)(sizeof(sm) / sizeof(sm[0])); m++) {
+		family(f, sm[m].name, sm[m].type, sm[m].help);
 		for (size_t i = 0; i < st->nservices; i++) {
-			const struct status_service *s = &st->services[i];
-
-			fprintf(f, "%s{service=\"", name[m]);
-			label(f, s->name);
-			fprintf(f, "\"} %llu\n", m == 0 ?
-			    (unsigned long long)s->active : m == 1 ? s->total :
-			    s->rejected);
+			fprintf(f, "%s{service=\"", sm[m].name);
+			label(f, st->services[i].name);
+			fprintf(f, "\"} %llu\n", service_value(&st->services[i],
+			    m));
 		}
 	}
 }
@@ -276,10 +394,26 @@ metrics_workers(const struct status *st, FILE *f)
 		    st->procs[i].generation, st->procs[i].active);
 }
 
+static void
+metrics_reload(const struct status *st, FILE *f)
+{
+	family(f, "lbd_reload_failures_total", "counter",
+	    "Reloads that failed: the generation before kept serving.");
+	fprintf(f, "lbd_reload_failures_total %llu\n", st->reload.failures);
+	family(f, "lbd_reload_last_result", "gauge",
+	    "1 when the newest reload (or the start) took effect, else 0.");
+	fprintf(f, "lbd_reload_last_result %d\n", st->reload.failed ? 0 : 1);
+	family(f, "lbd_reload_last_timestamp_seconds", "gauge",
+	    "When the newest reload (or the start) ended, Unix seconds.");
+	fprintf(f, "lbd_reload_last_timestamp_seconds %lld\n",
+	    st->reload.time);
+}
+
 int
 status_metrics(const struct status *st, FILE *f)
 {
 	metrics_backends(st, f);
+	metrics_admin(st, f);
 	metrics_services(st, f);
 	metrics_workers(st, f);
 	family(f, "lbd_workers", "gauge", "Worker processes serving now.");
@@ -290,6 +424,7 @@ status_metrics(const struct status *st, FILE *f)
 	family(f, "lbd_reloads_total", "counter",
 	    "Configuration reloads that took effect.");
 	fprintf(f, "lbd_reloads_total %llu\n", st->reloads);
+	metrics_reload(st, f);
 	return (ferror(f) ? -1 : 0);
 }
 
@@ -310,6 +445,16 @@ json_string(FILE *f, const char *v)
 	fputc('"', f);
 }
 
+/* Seconds, or null when unknown. */
+static void
+json_age(FILE *f, double seconds)
+{
+	if (seconds == STATUS_AGE_UNKNOWN)
+		fputs("null", f);
+	else
+		fprintf(f, "%.3f", seconds);
+}
+
 static void
 json_backend(FILE *f, const struct status_backend *b)
 {
@@ -322,9 +467,24 @@ json_backend(FILE *f, const struct status_backend *b)
 	fprintf(f, ",\"up\":%s,\"backup\":%s,\"weight\":%u,\"active\":%u,"
 	    "\"connections_total\":%llu,\"connect_failures_total\":%llu,"
 	    "\"bytes_in_total\":%llu,\"bytes_out_total\":%llu,"
-	    "\"response_time_seconds\":%.6f}", b->up ? "true" : "false",
+	    "\"response_time_seconds\":%.6f", b->up ? "true" : "false",
 	    b->backup ? "true" : "false", b->weight, b->active, b->total,
 	    b->connect_failures, b->bytes_in, b->bytes_out, b->rt_seconds);
+	fprintf(f, ",\"health\":\"%s\",\"admin\":\"%s\","
+	    "\"weight_overridden\":%s,\"admin_overridden\":%s,"
+	    "\"peak_active\":%u,\"connections_per_second\":%.3f,"
+	    "\"state_age_seconds\":", b->health, b->admin,
+	    b->weight_set ? "true" : "false", b->admin_set ? "true" : "false",
+	    b->peak, b->rate);
+	json_age(f, b->state_age);
+	fputs(",\"last_check\":", f);
+	if (b->check_age == STATUS_AGE_UNKNOWN)
+		fputs("null", f);
+	else
+		json_string(f, b->check);
+	fputs(",\"last_check_age_seconds\":", f);
+	json_age(f, b->check_age);
+	fputc('}', f);
 }
 
 static void
@@ -334,8 +494,12 @@ json_service(FILE *f, const struct status_service *s)
 	json_string(f, s->name);
 	fprintf(f, ",\"mode\":\"%s\",\"balance\":\"%s\",\"active\":%u,"
 	    "\"connections_total\":%llu,\"rejected_total\":%llu,"
+	    "\"timeouts_total\":%llu,\"resets_total\":%llu,"
+	    "\"backends_up\":%zu,\"backends_total\":%zu,\"alarm\":%s,"
+	    "\"peak_active\":%u,\"connections_per_second\":%.3f,"
 	    "\"backends\":[", s->mode, s->balance, s->active, s->total,
-	    s->rejected);
+	    s->rejected, s->timeouts, s->resets, s->nup, s->nbackends,
+	    s->alarm ? "true" : "false", s->peak, s->rate);
 	for (size_t j = 0; j < s->nbackends; j++) {
 		if (j > 0)
 			fputc(',', f);
@@ -344,10 +508,26 @@ json_service(FILE *f, const struct status_service *s)
 	fputs("]}", f);
 }
 
+/* ,"reload":{...}, as SPEC words it. */
+static void
+json_reload(const struct status_reload *r, FILE *f)
+{
+	fprintf(f, ",\"reload\":{\"generation\":%u,\"time\":%lld,"
+	    "\"result\":\"%s\",\"error\":", r->generation, r->time,
+	    r->failed ? "failed" : "ok");
+	json_string(f, r->error);
+	fputc('}', f);
+}
+
 int
 status_json(const struct status *st, FILE *f)
 {
-	fprintf(f, "{\"generation\":%u,\"workers\":%u,"
+	fprintf(f, "{\"version\":\"%s\",\"pid\":%d,\"uptime_seconds\":",
+	    LBD_VERSION, st->pid);
+	json_age(f, st->uptime);
+	fprintf(f, ",\"time\":%lld,\"alarm\":%s,", st->time,
+	    st->alarm ? "true" : "false");
+	fprintf(f, "\"generation\":%u,\"workers\":%u,"
 	    "\"worker_restarts_total\":%llu,\"reloads_total\":%llu,"
 	    "\"worker_list\":[", st->generation, st->workers, st->restarts,
 	    st->reloads);
@@ -362,87 +542,40 @@ status_json(const struct status *st, FILE *f)
 			fputc(',', f);
 		json_service(f, &st->services[i]);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	json_reload(&st->reload, f);
+	fputs("}\n", f);
 	return (ferror(f) ? -1 : 0);
 }
 
-static void
-html_text(FILE *f, const char *v)
+void
+status_duration(double seconds, char *buf, size_t len)
 {
-	for (; *v != '\0'; v++)
-		switch (*v) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*v, f);
-		}
+	long long	s = (long long)seconds;
+
+	if (seconds == STATUS_AGE_UNKNOWN)
+		snprintf(buf, len, "-");
+	else if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
 }
 
-static void
-html_backend(FILE *f, const struct status_backend *b)
+void
+status_check_text(const struct status_backend *b, char *buf, size_t len)
 {
-	fprintf(f, "<tr class=\"%s\"><td>", b->state);
-	html_text(f, b->name);
-	fputs("</td><td>", f);
-	html_text(f, b->address);
-	fprintf(f, "</td><td>%s%s</td><td>%u</td><td>%u</td><td>%llu</td>"
-	    "<td>%llu</td><td>%.1f</td><td>%llu</td><td>%llu</td></tr>\n",
-	    b->state, b->backup ? " (backup)" : "", b->weight, b->active,
-	    b->total, b->connect_failures, b->rt_seconds * 1000, b->bytes_in,
-	    b->bytes_out);
-}
+	char	ago[32];
 
-static void
-html_service(FILE *f, const struct status_service *s)
-{
-	fputs("<h2>", f);
-	html_text(f, s->name);
-	fprintf(f, "</h2>\n<p>%s, %s &middot; active %u &middot; total %llu "
-	    "&middot; rejected %llu</p>\n<table>\n<tr><th>backend</th>"
-	    "<th>address</th><th>state</th><th>weight</th><th>active</th>"
-	    "<th>total</th><th>failures</th><th>resp. ms</th>"
-	    "<th>bytes in</th><th>bytes out</th></tr>\n", s->mode,
-	    s->balance, s->active, s->total, s->rejected);
-	for (size_t j = 0; j < s->nbackends; j++)
-		html_backend(f, &s->backends[j]);
-	fputs("</table>\n", f);
-}
-
-int
-status_html(const struct status *st, FILE *f)
-{
-	fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-	    "<meta http-equiv=\"refresh\" content=\"5\"><title>lbd</title>"
-	    "<style>body{font-family:sans-serif}table{border-collapse:"
-	    "collapse}td,th{padding:2px 10px;text-align:right}"
-	    "td:first-child,th:first-child{text-align:left}"
-	    ".down,.paused{background:#fcc}.disabled{background:#ddd}"
-	    ".up{background:#cfc}</style></head><body>\n"
-	    "<h1>lbd</h1>\n<p>generation %u &middot; workers %u &middot; "
-	    "restarts %llu &middot; reloads %llu &middot; "
-	    "<a href=\"/metrics\">metrics</a> &middot; "
-	    "<a href=\"/status.json\">json</a></p>\n", st->generation,
-	    st->workers, st->restarts, st->reloads);
-	for (size_t i = 0; i < st->nservices; i++)
-		html_service(f, &st->services[i]);
-	fputs("<h2>workers</h2>\n<table>\n<tr><th>worker</th>"
-	    "<th>generation</th><th>active</th><th>accepted</th></tr>\n", f);
-	for (size_t i = 0; i < st->nprocs; i++)
-		fprintf(f, "<tr><td>%u</td><td>%u</td><td>%u</td><td>%llu</td>"
-		    "</tr>\n", st->procs[i].id, st->procs[i].generation,
-		    st->procs[i].active, st->procs[i].accepted);
-	fputs("</table>\n</body></html>\n", f);
-	return (ferror(f) ? -1 : 0);
+	if (!b->checked || b->check_age == STATUS_AGE_UNKNOWN) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	status_duration(b->check_age, ago, sizeof(ago));
+	snprintf(buf, len, "%s %s ago", b->check, ago);
 }
 
 int
@@ -466,9 +599,9 @@ status_services_text(const struct status *st, FILE *f)
 int
 status_backends_text(const struct status *st, const char *service, FILE *f)
 {
-	fprintf(f, "%-16s %-16s %-22s %-8s %6s %8s %10s %8s %8s\n",
+	fprintf(f, "%-16s %-16s %-22s %-8s %6s %8s %10s %8s %8s %-6s %s\n",
 	    "service", "backend", "address", "state", "weight", "active",
-	    "total", "failures", "resp_ms");
+	    "total", "failures", "resp_ms", "health", "last_check");
 	for (size_t i = 0; i < st->nservices; i++) {
 		const struct status_service	*s = &st->services[i];
 
@@ -476,12 +609,21 @@ status_backends_text(const struct status *st, const char *service, FILE *f)
 			continue;
 		for (size_t j = 0; j < s->nbackends; j++) {
 			const struct status_backend *b = &s->backends[j];
+			char	state[16], weight[16], check[96];
 
-			fprintf(f, "%-16s %-16s %-22s %-8s %6u %8u %10llu "
-			    "%8llu %8.1f\n", s->name, b->name, b->address,
-			    b->state, b->weight, b->active, b->total,
-			    b->connect_failures, b->rt_seconds * 1000);
+			snprintf(state, sizeof(state), "%s%s", b->state,
+			    b->admin_set ? "*" : "");
+			snprintf(weight, sizeof(weight), "%u%s", b->weight,
+			    b->weight_set ? "*" : "");
+			status_check_text(b, check, sizeof(check));
+			fprintf(f, "%-16s %-16s %-22s %-8s %6s %8u %10llu "
+			    "%8llu %8.1f %-6s %s\n", s->name, b->name,
+			    b->address, state, weight, b->active, b->total,
+			    b->connect_failures, b->rt_seconds * 1000,
+			    b->health, check);
 		}
 	}
+	fputs("* set at runtime: kept across reloads until the file "
+	    "changes the backend\n", f);
 	return (ferror(f) ? -1 : 0);
 }

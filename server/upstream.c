@@ -30,6 +30,7 @@
 #include "lbd.h"
 #include "log.h"
 #include "net.h"
+#include "proxyproto.h"
 #include "pool.h"
 #include "runtime.h"
 #include "shm.h"
@@ -147,6 +148,14 @@ upstream_init(struct upstream *u, struct upstream_ctx *x, struct service *svc,
 		.be = -1
 	};
 	evtimer_init(&u->timer, on_timeout, u);
+}
+
+void
+upstream_set_origin(struct upstream *u, const struct net_addr *src,
+    const struct net_addr *dst)
+{
+	u->src = src;
+	u->dst = dst;
 }
 
 int
@@ -509,6 +518,34 @@ connect_failed(struct upstream *u, int err)
 	connect_next(u);
 }
 
+/*
+ * A fresh connection to a backend with send_proxy: the PROXY header goes
+ * first.  It is small and the socket's buffer empty, so a short write
+ * means the connection is already broken: it fails like a connect.
+ * 0, or -1 with errno set.
+ */
+static int
+send_proxy_header(struct upstream *u)
+{
+	static const struct net_addr	 none;
+	enum proxy_version		 v = backend_conf(u, u->be)->send_proxy;
+	unsigned char			 buf[PROXY_MAX];
+	size_t				 n;
+	ssize_t				 sent;
+
+	if (v == PROXY_NONE)
+		return (0);
+	n = proxy_encode(v, u->src != NULL ? u->src : &none,
+	    u->dst != NULL ? u->dst : &none, buf, sizeof(buf));
+	if ((sent = send(u->fd, buf, n, MSG_NOSIGNAL)) == -1)
+		return (-1);
+	if ((size_t)sent != n) {
+		errno = EAGAIN;
+		return (-1);
+	}
+	return (0);
+}
+
 static void
 on_connect(struct evloop *loop, int fd, int events, void *arg)
 {
@@ -519,6 +556,8 @@ on_connect(struct evloop *loop, int fd, int events, void *arg)
 	/* Writable without an error condition: connected, nothing to ask. */
 	if ((events & EV_ERROR) &&
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err == 0 && send_proxy_header(u) == -1)
 		err = errno;
 	if (err != 0) {
 		connect_failed(u, err);

@@ -23,6 +23,7 @@
 #include "lbd_limits.h"
 
 struct lbd;
+struct net_addr;
 struct service;
 struct upstream;
 struct upstream_ctx;
@@ -60,6 +61,8 @@ struct upstream {
 	struct upstream_ctx	*ctx;
 	struct service		*svc;
 	const char		*client;	/* for log lines */
+	const struct net_addr	*src;		/* for the PROXY header: the */
+	const struct net_addr	*dst;		/* client, and where it came */
 	uint64_t		 hash;		/* source balancing */
 	upstream_fn		 fn;
 	void			*arg;
@@ -68,14 +71,13 @@ struct upstream {
 	int			 be;		/* index in service, -1 none */
 	unsigned		 attempts;	/* connects started */
 	uint64_t		 tried[LBD_MAX_BACKENDS / 64];
+	bool			 reused;	/* fd came from the pool */
+	bool			 no_reuse;	/* owner: connect anew (HTTP) */
 	struct evtimer		 timer;		/* connect or queue deadline */
 	TAILQ_ENTRY(upstream)	 qentry;	/* in the queue when queued */
 	TAILQ_ENTRY(upstream)	 dentry;	/* bytes not yet in shm */
 	bool			 dirty;		/* on that list */
 	bool			 measured;	/* response time sampled */
-	bool			 reused;	/* fd came from the pool */
-	bool			 no_reuse;	/* caller: connect anew, */
-						/* no pooled fd (a resend) */
 	uint64_t		 connect_us;	/* when connect(2) began */
 	uint64_t		 connected_us;	/* when it completed */
 	uint64_t		 sent_us;	/* first byte sent to it */
@@ -120,6 +122,15 @@ const char		*upstream_result_name(enum upstream_result res);
 void	upstream_init(struct upstream *u, struct upstream_ctx *x,
 	    struct service *svc, uint64_t hash, const char *client,
 	    upstream_fn fn, void *arg);
+
+/*
+ * The client's address and the one it connected to (both outliving u),
+ * for the PROXY header sent first on a fresh connection to a backend with
+ * send_proxy.  Call after each upstream_init(); without it the header
+ * says UNKNOWN (v1) or LOCAL (v2).
+ */
+void	upstream_set_origin(struct upstream *u, const struct net_addr *src,
+	    const struct net_addr *dst);
 
 /*
  * Pick, connect, retry (up to the service's retries) or queue, then call

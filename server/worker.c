@@ -149,6 +149,7 @@ accept_failed(struct worker *w, int err)
 
 static bool	may_accept(struct worker *, uint64_t);
 static bool	over_share(struct worker *);
+static bool	may_take_woken(struct worker *, uint64_t);
 
 /*
  * Listener readable: take clients until the backlog is empty (EAGAIN), a
@@ -171,7 +172,8 @@ on_accept(struct evloop *loop, int fd, int events, void *arg)
 	(void)loop;
 	(void)events;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		if (!may_accept(w, clock_ms()) || (i > 0 && over_share(w)))
+		if (i == 0 ? !may_take_woken(w, clock_ms()) :
+		    !may_accept(w, clock_ms()) || over_share(w))
 			return;
 		if (!shm_conn_reserve(w->env->shm, w->wslot,
 		    w->env->conf->maxconn))
@@ -222,6 +224,23 @@ may_accept(struct worker *w, uint64_t now)
 	if (shm_global_generation(g) != w->env->generation)
 		return (false);
 	return (shm_global_conns(g) < w->env->conf->maxconn);
+}
+
+/*
+ * Woken for a connection, may it take that one?  Only running short (of
+ * descriptors, or at maxconn) says no.  With EPOLLEXCLUSIVE the kernel
+ * woke this worker instead of another, and nothing wakes another one for
+ * a connection already queued: a worker that a reload made old, or that
+ * drains, still takes the one it was woken for (and serves it to the end
+ * like the others it holds), then stops listening in take_turn().
+ */
+static bool
+may_take_woken(struct worker *w, uint64_t now)
+{
+	if (now < w->paused_until)
+		return (false);
+	return (shm_global_conns(shm_global(w->env->shm)) <
+	    w->env->conf->maxconn);
 }
 
 /*

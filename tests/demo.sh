@@ -13,11 +13,12 @@ trap stop INT TERM EXIT
 
 for n in 1 2 3; do
 	name=$(echo abc | cut -c$n)
-	build/backends/http -l 127.0.0.1:900$n -n "$name" >/dev/null &
+	build/backends/origin -l 127.0.0.1:900$n -n "$name" >/dev/null &
 	pids="$pids $!"
 done
 echo "backends a, b, c on 127.0.0.1:9001-9003 answer \"backend NAME\""
-echo "try:  curl http://127.0.0.1:8080/        (again and again: a, b, c)"
+echo "try:  curl http://127.0.0.1:8080/ http://127.0.0.1:8080/ http://127.0.0.1:8080/"
+echo "      (one keep-alive connection, each request balanced: a, b, c)"
 echo "      curl http://127.0.0.1:9100/metrics (or open http://127.0.0.1:9100/)"
 echo "      build/lbd -c etc/demo.conf -x 'show backends'"
 echo "Ctrl-C stops everything."

@@ -33,6 +33,9 @@ run "integration tests" LBD_BIN=build/lbd LBD_BACKEND_DIR=build/backends \
 run "integration tests (asan+ubsan)" LBD_ASAN=1 LBD_BIN=build/asan/lbd \
     LBD_BACKEND_DIR=build/asan/backends build/asan/integration_tests
 run "manual pages" sh tests/man.sh
+run "make install" sh tests/install.sh
+# The status page photographed by headless Chromium (skipped without it).
+run "status page screenshot" bash tests/screenshot.sh
 
 # Fuzzing, a little on every run: each libFuzzer target for
 # LBD_FUZZ_SECONDS (default 10), one pass or failure each.  "make check"
@@ -42,7 +45,7 @@ echo "=== fuzzing"
 if [ -x build/fuzz/fuzz_request ]; then
 	sh tests/fuzz/run.sh "${LBD_FUZZ_SECONDS:-10}" || status=1
 else
-	echo "clang with libFuzzer not installed: 4 fuzz targets skipped"
+	echo "clang with libFuzzer not installed: 5 fuzz targets skipped"
 	echo "0 0 4" >> "$results"
 fi
 

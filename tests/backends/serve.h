@@ -1,5 +1,6 @@
 /*
- * The engine shared by the test backends (echo, identity, slow, silent): one
+ * The engine shared by the test backends (echo, identity, slow, silent,
+ * http, proxy): one
  * listening socket and a non-blocking poll(2) loop over every accepted
  * connection.  Each backend is a single .c file whose main() sets a mode and
  * calls serve_main().  The Makefile links one source file per backend, so
@@ -29,6 +30,7 @@
 
 #include "clock.h"
 #include "net.h"
+#include "proxyproto.h"
 
 #define SERVE_BUFSZ	(32 * 1024)	/* per connection: bounded */
 #define SERVE_ACCEPTS	64		/* per turn: others still move */
@@ -39,7 +41,8 @@ enum serve_mode {
 	SERVE_IDENTITY,		/* "NAME\n" after DELAY, then echo */
 	SERVE_SLOW,		/* echo, each chunk held DELAY */
 	SERVE_SILENT,		/* never read nor write */
-	SERVE_HTTP		/* answer one HTTP request, then close */
+	SERVE_HTTP,		/* answer one HTTP request, then close */
+	SERVE_PROXY		/* PROXY header -> "proxy_src=ADDR\n", echo */
 };
 
 struct serve_conn {
@@ -48,6 +51,7 @@ struct serve_conn {
 	size_t		len;	/* end of the bytes held in buf */
 	uint64_t	due;	/* clock_ms() before which no write */
 	bool		eof;	/* the peer shut down its writing */
+	bool		proxied; /* proxy: its header was read */
 	char		buf[SERVE_BUFSZ];
 };
 
@@ -260,6 +264,43 @@ serve_http_answer(const struct serve *s, struct serve_conn *c, uint64_t now)
 	c->eof = true;
 }
 
+/*
+ * proxy: once the PROXY header is in, replace it with the line naming the
+ * source it carried ("proxy_src=none" when it carried none); a malformed
+ * one is answered "proxy_error" and the connection ends.
+ */
+static void
+serve_proxy_header(struct serve_conn *c)
+{
+	struct proxy_header	h;
+	char			line[2 * NET_ADDRSTRLEN + 32], src[NET_ADDRSTRLEN];
+	size_t			n;
+
+	switch (proxy_decode(c->buf, c->len, &h)) {
+	case PROXY_NEED_MORE:
+		if (c->eof)		/* it never came whole: just end */
+			c->len = 0;
+		c->proxied = c->eof;
+		return;
+	case PROXY_ERROR:
+		c->len = (size_t)snprintf(c->buf, sizeof(c->buf),
+		    "proxy_error\n");
+		c->eof = c->proxied = true;
+		return;
+	case PROXY_OK:
+		break;
+	}
+	n = (size_t)snprintf(line, sizeof(line), "proxy_src=%s v%d\n",
+	    h.has_addr ? net_addr_format(&h.src, src, sizeof(src)) : "none",
+	    h.version == PROXY_V1 ? 1 : 2);
+	if (c->len - h.len + n > sizeof(c->buf))
+		n = 0;		/* a full buffer: no room for the line */
+	memmove(c->buf + n, c->buf + h.len, c->len - h.len);
+	memcpy(c->buf, line, n);
+	c->len = c->len - h.len + n;
+	c->proxied = true;
+}
+
 /* Read while there is room; a slow backend reads only into an empty buf. */
 static bool
 serve_wants_read(const struct serve *s, const struct serve_conn *c)
@@ -292,15 +333,19 @@ serve_read(struct serve *s, struct serve_conn *c, uint64_t now)
 	c->len += (size_t)n;
 	if (s->mode == SERVE_HTTP)
 		serve_http_answer(s, c, now);
+	if (s->mode == SERVE_PROXY && !c->proxied)
+		serve_proxy_header(c);
 	return (0);
 }
 
 /* Write what is due; 0, or -1 when the connection failed. */
 static int
-serve_write(struct serve_conn *c, uint64_t now)
+serve_write(struct serve *s, struct serve_conn *c, uint64_t now)
 {
 	ssize_t	n;
 
+	if (s->mode == SERVE_PROXY && !c->proxied)
+		return (0);
 	if (c->off == c->len || now < c->due)
 		return (0);
 	n = send(c->fd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL);
@@ -324,7 +369,7 @@ serve_step(struct serve *s, struct serve_conn *c, short rev, uint64_t now)
 		return ((rev & (POLLRDHUP | POLLHUP | POLLERR)) == 0);
 	if ((rev & (POLLIN | POLLHUP | POLLERR)) && serve_read(s, c, now) == -1)
 		return (false);
-	if (serve_write(c, now) == -1)
+	if (serve_write(s, c, now) == -1)
 		return (false);
 	if (c->eof && c->off == c->len) {
 		(void)shutdown(c->fd, SHUT_WR);
@@ -349,6 +394,8 @@ serve_prepare(struct serve *s, uint64_t now)
 		s->pfd[i + 1].fd = c->fd;
 		s->pfd[i + 1].events = s->mode == SERVE_SILENT ? POLLRDHUP :
 		    serve_wants_read(s, c) ? POLLIN : 0;
+		if (s->mode == SERVE_PROXY && !c->proxied)
+			continue;	/* nothing to write before the header */
 		if (c->off < c->len && now >= c->due)
 			s->pfd[i + 1].events |= POLLOUT;
 		else if (c->off < c->len && c->due - now < wait)

@@ -224,6 +224,12 @@ int		 harness_tally(const struct harness *h, int n, int counts[]);
  */
 int		 harness_free_port(void);
 
+/*
+ * A listening socket on 127.0.0.1 at a port the kernel picks, for a
+ * backend the test serves itself; the fd with *port set, or -1.
+ */
+int		 harness_listen(int *port);
+
 /* True when LBD_ASAN=1: memory bounds are then looser. */
 bool		 harness_asan(void);
 
@@ -310,11 +316,15 @@ int		 t_slowstart_register(void);
 int		 t_metrics_register(void);
 int		 t_status_register(void);
 int		 t_control_register(void);
+int		 t_admin_register(void);
 int		 t_access_register(void);
 int		 t_stats_lockout_register(void);
 int		 t_origin_register(void);
 int		 t_reload_burst_register(void);
 int		 t_reload_parse_register(void);
 int		 t_bigconf_register(void);
+int		 t_titles_register(void);
+int		 t_reload_answer_register(void);
+int		 t_proxy_register(void);
 
 #endif /* LBD_HARNESS_H */

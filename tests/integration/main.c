@@ -48,6 +48,7 @@ static const struct {
 	{ "metrics",		t_metrics_register },
 	{ "status",		t_status_register },
 	{ "control",		t_control_register },
+	{ "admin",		t_admin_register },
 	{ "access",		t_access_register },
 	{ "stats_lockout",	t_stats_lockout_register },
 	{ "origin",		t_origin_register },
@@ -57,6 +58,9 @@ static const struct {
 	{ "reload_burst",	t_reload_burst_register },
 	{ "reload_parse",	t_reload_parse_register },
 	{ "bigconf",		t_bigconf_register },
+	{ "titles",		t_titles_register },
+	{ "reload_answer",	t_reload_answer_register },
+	{ "proxy",		t_proxy_register },
 };
 
 /* Register the suites $LBD_SUITE selects (all when unset); the count. */

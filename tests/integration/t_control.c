@@ -4,11 +4,11 @@
  * Config: identity backends "a" and "b" (weight 1, roundrobin), control
  * socket DIR/ctl.sock.  Client and expectations:
  *  - an open connection to a; "disable web/a": 20 new connections all go
- *    to b, the open one still echoes, lbd_backend_up of a reads 0 and
- *    "show backends" says disabled; "enable web/a": 20 connections split
- *    10/10 again;
+ *    to b, the open one still echoes, lbd_backend_up of a stays 1 (health
+ *    only) and "show backends" says maint* (set at runtime); "enable
+ *    web/a": 20 connections split 10/10 again;
  *  - "set weight web/b 3": 40 connections split exactly 10/30, "show
- *    backends" shows weight 3; weight 0: b gets none;
+ *    backends" shows weight 3* (set at runtime); weight 0: b gets none;
  *  - unknown, malformed and out-of-range commands each get one reply
  *    starting "error:" and change nothing; an overlong line does not
  *    kill the master;
@@ -242,8 +242,9 @@ test_disable_enable(void)
 		CU_FAIL_FATAL("lbd did not start");
 	CU_ASSERT((fd = connect_to_a(h)) != -1);
 	CU_ASSERT(ctl_ok(h, "disable web/a"));
-	CU_ASSERT(state_is(h, "a", "disabled"));
-	CU_ASSERT_EQUAL(harness_metric(h, UP_A), 0);
+	CU_ASSERT(state_is(h, "a", "maint*"));
+	/* Health only: maintenance is not an outage. */
+	CU_ASSERT_EQUAL(harness_metric(h, UP_A), 1);
 	CU_ASSERT_EQUAL(harness_tally(h, 20, counts), 0);
 	CU_ASSERT_EQUAL(counts[0], 0);
 	CU_ASSERT_EQUAL(counts[1], 20);
@@ -274,7 +275,7 @@ test_weight(void)
 		CU_FAIL_FATAL("lbd did not start");
 	CU_ASSERT(ctl_ok(h, "set weight web/b 3"));
 	CU_ASSERT(backend_column(h, "b", 4, w, sizeof(w)) &&
-	    strcmp(w, "3") == 0);
+	    strcmp(w, "3*") == 0);
 	CU_ASSERT(backend_column(h, "a", 4, w, sizeof(w)) &&
 	    strcmp(w, "1") == 0);
 	CU_ASSERT_EQUAL(harness_tally(h, 40, counts), 0);
@@ -545,7 +546,7 @@ test_disabled_across_reload(void)
 		CU_FAIL_FATAL("lbd did not start");
 	CU_ASSERT(ctl_ok(h, "disable web/a"));
 	CU_ASSERT_EQUAL_FATAL(harness_hup(h), 0);
-	CU_ASSERT(state_is(h, "a", "disabled"));
+	CU_ASSERT(state_is(h, "a", "maint*"));
 	CU_ASSERT_EQUAL(harness_tally(h, 20, counts), 0);
 	CU_ASSERT_EQUAL(counts[0], 0);
 	CU_ASSERT_EQUAL(counts[1], 20);

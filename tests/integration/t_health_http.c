@@ -65,29 +65,6 @@ struct responder {
 	struct http_state	*st;
 };
 
-/* A 127.0.0.1 listener on a kernel-chosen port; the fd, or -1. */
-static int
-listen_any(int *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-	int			s;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(s, 64) == -1 ||
-	    getsockname(s, (struct sockaddr *)&sin, &len) == -1) {
-		close(s);
-		return (-1);
-	}
-	*port = ntohs(sin.sin_port);
-	return (s);
-}
-
 /* Read a request head (up to a blank line) within READ_MS; its length. */
 static size_t
 read_request(int fd, char *buf, size_t cap)
@@ -177,7 +154,7 @@ responder_start(struct responder *r)
 	memset(r->st, 0, sizeof(*r->st));
 	for (; n < NRESP; n++) {
 		atomic_store(&r->st->status[n], 200);
-		if ((r->lfd[n] = listen_any(&r->port[n])) == -1)
+		if ((r->lfd[n] = harness_listen(&r->port[n])) == -1)
 			break;
 	}
 	if (n == NRESP && (r->pid = fork()) == 0) {

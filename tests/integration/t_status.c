@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
@@ -207,6 +208,112 @@ test_json(void)
 	json_free(j);
 	httpc_resp_free(&r);
 	httpc_resp_free(&m);
+	harness_free(h);
+}
+
+/* GET /status.json parsed, or NULL. */
+static struct json *
+get_json(const struct harness *h)
+{
+	struct httpc_resp	 r;
+	struct json		*j = NULL;
+	char			 err[256];
+
+	if (httpc_get(h->stats_port, "GET", "/status.json", &r) == 0 &&
+	    r.body != NULL)
+		j = json_parse(r.body, r.bodylen, err, sizeof(err));
+	httpc_resp_free(&r);
+	return (j);
+}
+
+static double
+num(const struct json *o, const char *key)
+{
+	const struct json	*m = json_get(o, key);
+
+	return (m != NULL && m->type == JSON_NUMBER ? m->num : -1);
+}
+
+/*
+ * Who and when: version, the master's pid, uptime and the time of the
+ * snapshot; and, after connections spread over two sampling steps (2 s
+ * each), a rate above zero and a peak, with the page's chart.
+ */
+static void
+test_header_and_rates(void)
+{
+	struct harness		*h;
+	struct json		*j = NULL;
+	struct httpc_resp	 r;
+	const struct json	*web = NULL, *v;
+	int			 counts[2] = { 0 }, fd;
+	double			 rate = 0;
+
+	if ((h = start()) == NULL)
+		CU_FAIL_FATAL("lbd did not start");
+	CU_ASSERT_FATAL((j = get_json(h)) != NULL);
+	v = json_get(j, "version");
+	CU_ASSERT(v != NULL && v->type == JSON_STRING && v->str[0] != '\0');
+	CU_ASSERT_EQUAL(num(j, "pid"), h->lbd);
+	CU_ASSERT(num(j, "uptime_seconds") >= 0);
+	CU_ASSERT(num(j, "time") > (double)time(NULL) - 60 &&
+	    num(j, "time") < (double)time(NULL) + 60);
+	json_free(j);
+	CU_ASSERT((fd = harness_connect(h->port)) != -1);
+	/* Traffic until a sample sees it (a step is 2 s: 10 s bound). */
+	for (int i = 0; i < 50 && rate <= 0; i++) {
+		CU_ASSERT_EQUAL(harness_tally(h, 2, counts), 0);
+		harness_sleep_ms(200);
+		j = get_json(h);
+		web = json_find(json_get(j, "services"), "name", "web");
+		rate = num(web, "connections_per_second");
+		json_free(j);
+	}
+	CU_ASSERT(rate > 0);
+	CU_ASSERT_FATAL((j = get_json(h)) != NULL);
+	web = json_find(json_get(j, "services"), "name", "web");
+	CU_ASSERT(num(web, "peak_active") >= 1);
+	json_free(j);
+	if (fd != -1)
+		close(fd);
+	CU_ASSERT_EQUAL(httpc_get(h->stats_port, "GET", "/", &r), 0);
+	CU_ASSERT(r.body != NULL && strstr(r.body, "<polyline") != NULL);
+	CU_ASSERT(r.body != NULL && strstr(r.body, "<h1>lbd ") != NULL);
+	httpc_resp_free(&r);
+	harness_free(h);
+}
+
+/*
+ * A connection to a silent backend ended by the 1 s server timeout is
+ * counted in lbd_service_timeouts_total and the JSON's timeouts_total;
+ * resets stay 0.
+ */
+static void
+test_timeouts_counted(void)
+{
+	struct harness		*h = harness_new();
+	struct json		*j;
+	const struct json	*web;
+	int			 fd;
+
+	harness_backend(h, "a", 1, "silent", NULL);
+	if (harness_start(h, "timeouts = { connect = \"1s\"; "
+	    "client = \"10s\"; server = \"1s\"; };") == -1)
+		CU_FAIL_FATAL("lbd did not start");
+	CU_ASSERT((fd = harness_connect(h->port)) != -1);
+	CU_ASSERT(fd != -1 && harness_write(fd, "request\n", 8) == 0);
+	CU_ASSERT(fd != -1 && harness_wait_closed(fd, 5000) != -1);
+	if (fd != -1)
+		close(fd);
+	CU_ASSERT_EQUAL(harness_metric_wait(h, "lbd_service_timeouts_total"
+	    "{service=\"web\"}", 1, 5000), 1);
+	CU_ASSERT_EQUAL(harness_metric(h, "lbd_service_resets_total"
+	    "{service=\"web\"}"), 0);
+	CU_ASSERT_FATAL((j = get_json(h)) != NULL);
+	web = json_find(json_get(j, "services"), "name", "web");
+	CU_ASSERT_EQUAL(num(web, "timeouts_total"), 1);
+	CU_ASSERT_EQUAL(num(web, "resets_total"), 0);
+	json_free(j);
 	harness_free(h);
 }
 
@@ -434,6 +541,10 @@ t_status_register(void)
 	    CU_add_test(s, "keep-alive, pipelining and close",
 	    test_keep_alive) == NULL ||
 	    CU_add_test(s, "HEAD gives headers only", test_head) == NULL ||
+	    CU_add_test(s, "version, pid, uptime, time; rates and chart",
+	    test_header_and_rates) == NULL ||
+	    CU_add_test(s, "a server timeout is counted",
+	    test_timeouts_counted) == NULL ||
 	    CU_add_test(s, "the JSON parser fails bad documents",
 	    test_json_checker_can_fail) == NULL)
 		return (-1);

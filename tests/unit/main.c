@@ -30,6 +30,8 @@ static int (*const suites[])(void) = {
 	test_config_pack_register,
 	test_proc_register,
 	test_http1_register,
+	test_proxyproto_register,
+	test_relay_http_head_register,
 };
 
 int

@@ -228,6 +228,38 @@ test_backends_all(void)
 	CU_ASSERT_EQUAL(count_lines(err), 1);
 }
 
+/*
+ * Check the warnings of good file path: err holds exactly one line for
+ * each "# expect-warning: LINE: message" line at the head of the file,
+ * and nothing when there is none.
+ */
+static void
+check_warnings(const char *path, const char *err)
+{
+	FILE		*f;
+	char		 buf[1024];
+	unsigned	 line, n = 0;
+	int		 off;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(path, "r"));
+	while (fgets(buf, sizeof(buf), f) != NULL &&
+	    strncmp(buf, "# expect-warning: ", 18) == 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		off = 0;
+		CU_ASSERT_EQUAL(sscanf(buf + 18, "%u: %n", &line, &off), 1);
+		CU_ASSERT(has_error(err, path, line, buf + 18 + off));
+		if (!has_error(err, path, line, buf + 18 + off))
+			fprintf(stderr, "\n%s: expected %s\ngot:\n%s", path,
+			    buf + 18, err);
+		n++;
+	}
+	fclose(f);
+	CU_ASSERT_EQUAL(count_lines(err), n);
+	if (count_lines(err) != n)
+		fprintf(stderr, "\n%s: expected %u warnings, got:\n%s", path,
+		    n, err);
+}
+
 static void
 test_good_files(void)
 {
@@ -243,12 +275,13 @@ test_good_files(void)
 		strcpy(err, "untouched");
 		conf = config_load(names[i]->d_name, err, sizeof(err));
 		CU_ASSERT_PTR_NOT_NULL(conf);
-		CU_ASSERT_STRING_EQUAL(err, "");
 		if (conf == NULL)
 			fprintf(stderr, "\n%s/%s should load:\n%s", dir,
 			    names[i]->d_name, err);
-		else
+		else {
 			CU_ASSERT(conf->nservices >= 1);
+			check_warnings(names[i]->d_name, err);
+		}
 		config_free(conf);
 	}
 	leave_dir(back);
@@ -882,6 +915,8 @@ test_example_files(void)
 	c = config_load(path, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(c->workers, 2);
+	/* Two descriptors each fit a login shell's ulimit -n of 4096. */
+	CU_ASSERT(c->maxconn <= 1000);
 	CU_ASSERT_STRING_EQUAL(c->pidfile, "");
 	CU_ASSERT_STRING_EQUAL(c->stats_text, "127.0.0.1:9100");
 	CU_ASSERT_EQUAL_FATAL(c->nservices, 1);
@@ -898,6 +933,44 @@ test_example_files(void)
 		CU_ASSERT_STRING_EQUAL(s->backends[i].address, addr);
 	}
 	config_free(c);
+}
+
+/*
+ * etc/lbd.conf says its values are the defaults unless marked as
+ * examples: compare each with what a file without the key gives.
+ */
+static void
+test_example_defaults(void)
+{
+	char				 path[PATH_MAX], tmp[PATH_MAX];
+	char				 err[LBD_ERRLEN];
+	struct config			*ex, *def;
+	const struct service_config	*e, *d;
+
+	snprintf(path, sizeof(path), "%s/../../etc/lbd.conf", configs_dir());
+	ex = config_load(path, err, sizeof(err));
+	def = load_text(ONE_SERVICE("health = { type = \"http\"; };"), tmp,
+	    sizeof(tmp), err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(def);
+	CU_ASSERT_EQUAL(ex->workers, def->workers);
+	CU_ASSERT_EQUAL(ex->maxconn, def->maxconn);
+	CU_ASSERT_STRING_EQUAL(ex->pidfile, def->pidfile);
+	CU_ASSERT_EQUAL(ex->shutdown_timeout_ms, def->shutdown_timeout_ms);
+	CU_ASSERT_EQUAL(memcmp(&ex->log, &def->log, sizeof(ex->log)), 0);
+	e = &ex->services[0];
+	d = &def->services[0];
+	CU_ASSERT_EQUAL(e->mode, d->mode);
+	CU_ASSERT_EQUAL(e->balance, d->balance);
+	CU_ASSERT_EQUAL(e->retries, d->retries);
+	CU_ASSERT_EQUAL(memcmp(&e->timeouts, &d->timeouts,
+	    sizeof(e->timeouts)), 0);
+	CU_ASSERT_EQUAL(memcmp(&e->health, &d->health, sizeof(e->health)), 0);
+	CU_ASSERT_EQUAL(e->backends[0].weight, d->backends[0].weight);
+	CU_ASSERT_EQUAL(e->backends[0].maxconn, d->backends[0].maxconn);
+	CU_ASSERT_EQUAL(e->backends[0].backup, d->backends[0].backup);
+	config_free(ex);
+	config_free(def);
 }
 
 /* Keys documented in lbd.conf(5): lines ".It Cm KEY No = ...". */
@@ -986,6 +1059,8 @@ test_config_register(void)
 	    test_long_address_needs_name) == NULL ||
 	    CU_add_test(s, "find and names", test_find_and_names) == NULL ||
 	    CU_add_test(s, "example files", test_example_files) == NULL ||
+	    CU_add_test(s, "etc/lbd.conf shows the defaults",
+	    test_example_defaults) == NULL ||
 	    CU_add_test(s, "keys documented both ways",
 	    test_keys_documented) == NULL)
 		return (-1);

@@ -136,6 +136,51 @@ test_pidfile_links(void)
 	unlink(target);
 }
 
+/*
+ * The state file round-trips whole; a link in its place or another
+ * owner's file is refused.
+ */
+static void
+test_state_file(void)
+{
+	struct reload_state	out = { .pid = 42, .started = 3, .done = 2,
+				    .generation = 5, .failures = 1,
+				    .time = 1764560000, .shutdown_ms = 2000,
+				    .failed = true };
+	struct reload_state	in;
+	char			pidfile[64], path[64], target[64], err[256];
+
+	unit_path(pidfile, sizeof(pidfile), "state.pid");
+	unit_path(path, sizeof(path), "state.pid.state");
+	unit_path(target, sizeof(target), "state.target");
+	snprintf(out.error, sizeof(out.error), "bind 127.0.0.1:1: in use");
+	CU_ASSERT_FATAL(close(open(pidfile, O_WRONLY | O_CREAT, 0600)) == 0);
+	CU_ASSERT_EQUAL(daemon_state_write(path, &out), 0);
+	CU_ASSERT_EQUAL(daemon_state_read(path, pidfile, &in, err,
+	    sizeof(err)), 0);
+	CU_ASSERT(in.pid == 42 && in.started == 3 && in.done == 2 &&
+	    in.generation == 5 && in.failures == 1 &&
+	    in.time == 1764560000 && in.shutdown_ms == 2000 && in.failed);
+	CU_ASSERT_STRING_EQUAL(in.error, out.error);
+	unlink(path);
+	CU_ASSERT_EQUAL(daemon_state_write(target, &out), 0);
+	CU_ASSERT_EQUAL(symlink(target, path), 0);
+	CU_ASSERT_EQUAL(daemon_state_read(path, pidfile, &in, err,
+	    sizeof(err)), -1);
+	unlink(path);
+	if (geteuid() == 0) {
+		CU_ASSERT_EQUAL(daemon_state_write(path, &out), 0);
+		CU_ASSERT_EQUAL(chown(path, 65534, 65534), 0);
+		CU_ASSERT_EQUAL(daemon_state_read(path, pidfile, &in, err,
+		    sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "owned by uid 65534"));
+	}
+	daemon_state_remove(path);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	unlink(pidfile);
+	unlink(target);
+}
+
 /* A pidfile replaced under a running lbd is not ours to remove. */
 static void
 test_pidfile_replaced(void)
@@ -216,6 +261,7 @@ test_daemon_register(void)
 	    CU_add_test(s, "pidfile replaced, not removed",
 	    test_pidfile_replaced) == NULL ||
 	    CU_add_test(s, "stale pidfile", test_pidfile_stale) == NULL ||
+	    CU_add_test(s, "reload state file", test_state_file) == NULL ||
 	    CU_add_test(s, "systemd notify datagram", test_notify) == NULL)
 		return (-1);
 	return (0);

@@ -292,15 +292,15 @@ test_prune(void)
 	    BACKEND_DOWN);
 	CU_ASSERT_EQUAL(wait_count(&r, 2), 2);		/* by the timer */
 	CU_ASSERT(peer_closed(c[0][1]) && peer_closed(c[2][1]));
-	shm_backend_set_disabled(shm_backend(r.env.shm, r.svc->be_slot[1]),
-	    true);
+	shm_backend_set_admin(shm_backend(r.env.shm, r.svc->be_slot[1]),
+	    ADMIN_MAINT);
 	pool_prune(r.pool, clock_ms());
 	CU_ASSERT_EQUAL(pool_count(r.pool), 0);
 	CU_ASSERT(peer_closed(c[1][1]) && peer_closed(c[3][1]));
 
 	/* b back, then a rebuilt service no longer holds its slot. */
-	shm_backend_set_disabled(shm_backend(r.env.shm, r.svc->be_slot[1]),
-	    false);
+	shm_backend_set_admin(shm_backend(r.env.shm, r.svc->be_slot[1]),
+	    ADMIN_UP);
 	CU_ASSERT_FATAL(pair(c[0]));
 	pool_put(r.pool, r.svc, 1, c[0][0], 60000, -1);
 	CU_ASSERT_EQUAL(pool_count(r.pool), 1);

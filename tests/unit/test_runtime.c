@@ -163,28 +163,42 @@ test_failed_reload_writes_nothing(void)
 	env_close(&env);
 }
 
-/* A weight set over control outlives a reload; a new backend's does not. */
+/*
+ * A weight and maint set over control outlive a reload that leaves the
+ * backend's keys in the file as they were; a new backend's do not; and a
+ * reload that changes the backend's weight in the file drops both.
+ */
 static void
 test_control_weight_kept(void)
 {
 	struct lbd	 env;
-	struct config	*next;
+	struct config	*same, *changed;
 	char		 err[LBD_ERRLEN];
 
-	CU_ASSERT_FATAL((next = make_config(3, HEALTH_NONE, "a", 2)) != NULL);
+	CU_ASSERT_FATAL((same = make_config(1, HEALTH_NONE, "a", 2)) != NULL);
+	CU_ASSERT_FATAL((changed = make_config(3, HEALTH_NONE, "a",
+	    2)) != NULL);
 	CU_ASSERT_FATAL(env_open(&env, make_config(1, HEALTH_NONE, "a",
 	    2)) == 0);
 	runtime_set_weight(&env, &env.services[0], 0, 9);
-	runtime_set_disabled(&env, &env.services[0], 0, true);
+	runtime_set_admin(&env, &env.services[0], 0, ADMIN_MAINT);
 	CU_ASSERT_EQUAL(shm_backend_weight(keep_slot(&env)), 9);
 	CU_ASSERT_EQUAL(shm_service_weights_gen(shm_service(env.shm,
 	    env.services[0].slot)), 1);
-	CU_ASSERT_FATAL(runtime_swap(&env, next, 1, err, sizeof(err)) == 0);
+	CU_ASSERT_FATAL(runtime_swap(&env, same, 1, err, sizeof(err)) == 0);
 	CU_ASSERT_EQUAL(shm_backend_weight(keep_slot(&env)), 9);
 	CU_ASSERT_TRUE(shm_backend_is_disabled(keep_slot(&env)));
 	CU_ASSERT_EQUAL(runtime_weight(&env, &env.services[0], 0), 9);
+	CU_ASSERT_TRUE(runtime_weight_is_set(&env, &env.services[0], 0));
+	CU_ASSERT_EQUAL(runtime_admin(&env, &env.services[0], 0), ADMIN_MAINT);
 	CU_ASSERT_EQUAL(shm_backend_state(keep_slot(&env)), BACKEND_UP);
 	CU_ASSERT_EQUAL(runtime_weight(&env, &env.services[1], 1), 1);
+	CU_ASSERT_FATAL(runtime_swap(&env, changed, 2, err, sizeof(err)) ==
+	    0);
+	CU_ASSERT_EQUAL(shm_backend_weight(keep_slot(&env)), 3);
+	CU_ASSERT_FALSE(shm_backend_is_disabled(keep_slot(&env)));
+	CU_ASSERT_FALSE(runtime_weight_is_set(&env, &env.services[0], 0));
+	CU_ASSERT_EQUAL(runtime_admin(&env, &env.services[0], 0), ADMIN_UP);
 	env_close(&env);
 }
 
