@@ -70,8 +70,10 @@ pool_new(struct lbd *env, struct evloop *loop, unsigned wslot)
 	p->loop = loop;
 	p->wslot = wslot;
 	evtimer_init(&p->prune, on_prune, p);
-	for (size_t i = 0; i < LBD_SHM_BACKENDS; i++)
-		TAILQ_INIT(&p->lists[i].head);
+	/*
+	 * Lists are set up at their first put (link_idle): a worker that
+	 * keeps nothing, as in tcp mode, never touches their pages.
+	 */
 	return (p);
 }
 
@@ -228,6 +230,8 @@ link_idle(struct pool *p, struct idle *i, struct service *svc, unsigned be,
 	if (!evtimer_is_armed(&p->prune) &&
 	    evloop_timer_add(p->loop, &p->prune, now + PRUNE_MS) == -1)
 		log_warn("%s: evloop_timer_add", __func__);
+	if (l->n == 0)
+		TAILQ_INIT(&l->head);	/* zeroed at first: empty for FIRST */
 	TAILQ_INSERT_HEAD(&l->head, i, entry);
 	l->n++;
 	l->svc = (unsigned)(svc - p->env->services);

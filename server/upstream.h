@@ -7,8 +7,8 @@
  * the client; HTTP will answer 503).
  *
  * A per-worker context holds what the worker's upstreams share: the
- * queue, the balancers' random state, and the batching of byte counts
- * into the shared region.
+ * queue, the balancers' random state, the batching of byte counts into
+ * the shared region, and the pool of idle HTTP backend connections.
  */
 #ifndef LBD_UPSTREAM_H
 #define LBD_UPSTREAM_H

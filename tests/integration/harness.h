@@ -287,6 +287,7 @@ bool		 harness_pid_alive(pid_t pid);
 int		 t_relay_register(void);
 int		 t_http_register(void);
 int		 t_http_answers_register(void);
+int		 t_http_pool_register(void);
 int		 t_distribution_register(void);
 int		 t_failover_register(void);
 int		 t_halfclose_register(void);

@@ -54,6 +54,7 @@ static const struct {
 	{ "origin",		t_origin_register },
 	{ "http",		t_http_register },
 	{ "http_answers",	t_http_answers_register },
+	{ "http_pool",		t_http_pool_register },
 	{ "reload_burst",	t_reload_burst_register },
 	{ "reload_parse",	t_reload_parse_register },
 	{ "bigconf",		t_bigconf_register },
