@@ -20,7 +20,10 @@
 #include <CUnit/CUnit.h>
 
 #include "../cunit_run.h"
+#include "clock.h"
 #include "harness.h"
+
+#define DROP_MS		2000	/* for a worker to drop its privileges */
 
 /* True when all four ids on the line of /proc/PID/status equal want. */
 static bool
@@ -47,6 +50,23 @@ ids_are(pid_t pid, const char *field, long want)
 		    strstr(status, key) + 1);
 	free(status);
 	return (ok);
+}
+
+/*
+ * ids_are(), waiting up to DROP_MS: "ready" comes once the workers are
+ * forked, and a worker drops its privileges just after.
+ */
+static bool
+ids_become(pid_t pid, const char *field, long want)
+{
+	uint64_t	end = clock_ms() + DROP_MS;
+
+	while (!ids_are(pid, field, want)) {
+		if (clock_ms() >= end)
+			return (false);
+		harness_sleep_ms(10);
+	}
+	return (true);
 }
 
 /* Kill the master; true when each of the n workers logged the TERM. */
@@ -94,8 +114,8 @@ test_privdrop(void)
 	n = harness_workers(h, pids, 16);
 	CU_ASSERT_EQUAL(n, 2);
 	for (size_t i = 0; i < n; i++) {
-		CU_ASSERT(ids_are(pids[i], "Uid:", uid));
-		CU_ASSERT(ids_are(pids[i], "Gid:", gid));
+		CU_ASSERT(ids_become(pids[i], "Uid:", uid));
+		CU_ASSERT(ids_become(pids[i], "Gid:", gid));
 	}
 	CU_ASSERT(ids_are(h->lbd, "Uid:", 0));
 	CU_ASSERT(!harness_log_has(h, "ignored"));
