@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "clock.h"
 #include "config.h"
+#include "httpstat.h"
 #include "lbd.h"
 #include "runtime.h"
 #include "shm.h"
@@ -30,6 +31,35 @@ backend_state(struct lbd *env, const struct service *s, unsigned j)
 	if (clock_ms() < shm_backend_paused_until(sb))
 		return ("paused");	/* by connect failures */
 	return ("up");
+}
+
+/* A backend's HTTP counters, when its service is in http mode. */
+static void
+take_http_backend(struct status_http_backend *h, const struct service *s,
+    struct shm_backend *sb)
+{
+	if (!(h->on = s->conf->mode == MODE_HTTP))
+		return;
+	for (unsigned c = 0; c < LBD_SHM_HTTP_CLASSES; c++)
+		h->responses[c] = shm_backend_http_responses(sb, c);
+	h->reuses = shm_backend_http_reuses(sb);
+	h->idle = shm_backend_http_idle(sb);
+}
+
+/* A service's HTTP counters and histogram, when it is in http mode. */
+static void
+take_http_service(struct status_http_service *h, const struct service *s,
+    struct shm_service *sh)
+{
+	if (!(h->on = s->conf->mode == MODE_HTTP))
+		return;
+	h->requests = shm_service_http_requests(sh);
+	h->retries = shm_service_http_retries(sh);
+	for (unsigned c = 0; c < LBD_SHM_HTTP_CLASSES; c++)
+		h->responses[c] = shm_service_http_responses(sh, c);
+	for (unsigned i = 0; i < LBD_SHM_HTTP_BUCKETS; i++)
+		h->buckets[i] = shm_service_http_bucket(sh, i);
+	h->duration_us = shm_service_http_duration_us(sh);
 }
 
 static void
@@ -51,6 +81,7 @@ take_backend(struct status_backend *b, struct lbd *env,
 	b->bytes_in = shm_backend_bytes_in(sb);
 	b->bytes_out = shm_backend_bytes_out(sb);
 	b->rt_seconds = shm_backend_rt(sb) / 1e6;
+	take_http_backend(&b->http, s, sb);
 }
 
 static int
@@ -65,6 +96,7 @@ take_service(struct status_service *ss, struct lbd *env,
 	ss->active = shm_service_active(sh);
 	ss->total = shm_service_total(sh);
 	ss->rejected = shm_service_rejected(sh);
+	take_http_service(&ss->http, s, sh);
 	ss->nbackends = s->conf->nbackends;
 	if ((ss->backends = calloc(ss->nbackends,
 	    sizeof(*ss->backends))) == NULL)
@@ -276,12 +308,163 @@ metrics_workers(const struct status *st, FILE *f)
 		    st->procs[i].generation, st->procs[i].active);
 }
 
+/*
+ * HTTP mode's families, for the http-mode services only; none at all
+ * when no service is in http mode.
+ */
+static bool
+has_http(const struct status *st)
+{
+	for (size_t i = 0; i < st->nservices; i++)
+		if (st->services[i].http.on)
+			return (true);
+	return (false);
+}
+
+/* name{service="S"[,backend="B"] and the opening of the next label. */
+static void
+http_series(FILE *f, const char *name, const struct status_service *s,
+    const struct status_backend *b)
+{
+	fprintf(f, "%s{service=\"", name);
+	label(f, s->name);
+	if (b != NULL) {
+		fputs("\",backend=\"", f);
+		label(f, b->name);
+	}
+	fputc('"', f);
+}
+
+static void
+http_classes(FILE *f, const char *name, const struct status_service *s,
+    const struct status_backend *b, const unsigned long long *counts)
+{
+	for (unsigned c = 0; c < LBD_SHM_HTTP_CLASSES; c++) {
+		http_series(f, name, s, b);
+		fprintf(f, ",code=\"%uxx\"} %llu\n", c + 1, counts[c]);
+	}
+}
+
+/* The buckets are kept each alone; Prometheus wants them cumulative. */
+static void
+http_histogram(FILE *f, const struct status_service *s)
+{
+	const struct status_http_service	*h = &s->http;
+	unsigned long long			 sum = 0;
+
+	for (unsigned i = 0; i < LBD_SHM_HTTP_BUCKETS; i++) {
+		sum += h->buckets[i];
+		http_series(f, "lbd_http_request_duration_seconds_bucket", s,
+		    NULL);
+		fprintf(f, ",le=\"%s\"} %llu\n", httpstat_bucket_le(i), sum);
+	}
+	http_series(f, "lbd_http_request_duration_seconds_sum", s, NULL);
+	fprintf(f, "} %.6f\n", h->duration_us / 1e6);
+	http_series(f, "lbd_http_request_duration_seconds_count", s, NULL);
+	fprintf(f, "} %llu\n", sum);
+}
+
+static void
+metrics_http_services(const struct status *st, FILE *f)
+{
+	family(f, "lbd_http_requests_total", "counter",
+	    "HTTP requests received, rejected ones included.");
+	for (size_t i = 0; i < st->nservices; i++)
+		if (st->services[i].http.on) {
+			http_series(f, "lbd_http_requests_total",
+			    &st->services[i], NULL);
+			fprintf(f, "} %llu\n", st->services[i].http.requests);
+		}
+	family(f, "lbd_http_responses_total", "counter",
+	    "Final HTTP responses sent to clients, by class.");
+	for (size_t i = 0; i < st->nservices; i++)
+		if (st->services[i].http.on)
+			http_classes(f, "lbd_http_responses_total",
+			    &st->services[i], NULL,
+			    st->services[i].http.responses);
+	family(f, "lbd_http_request_duration_seconds", "histogram",
+	    "First byte of a request to the last byte of its response.");
+	for (size_t i = 0; i < st->nservices; i++)
+		if (st->services[i].http.on)
+			http_histogram(f, &st->services[i]);
+	family(f, "lbd_http_retries_total", "counter",
+	    "HTTP requests sent again after a reused connection closed.");
+	for (size_t i = 0; i < st->nservices; i++)
+		if (st->services[i].http.on) {
+			http_series(f, "lbd_http_retries_total",
+			    &st->services[i], NULL);
+			fprintf(f, "} %llu\n", st->services[i].http.retries);
+		}
+}
+
+enum http_backend_metric {
+	HB_RESPONSES = 0,
+	HB_REUSES,
+	HB_IDLE,
+	HB_COUNT
+};
+
+static void
+http_backend_value(FILE *f, const struct status_service *s,
+    const struct status_backend *b, enum http_backend_metric m)
+{
+	switch (m) {
+	case HB_RESPONSES:
+		http_classes(f, "lbd_backend_http_responses_total", s, b,
+		    b->http.responses);
+		break;
+	case HB_REUSES:
+		http_series(f, "lbd_backend_connection_reuses_total", s, b);
+		fprintf(f, "} %llu\n", b->http.reuses);
+		break;
+	default:
+		http_series(f, "lbd_backend_idle_connections", s, b);
+		fprintf(f, "} %u\n", b->http.idle);
+		break;
+	}
+}
+
+static void
+metrics_http_backends(const struct status *st, FILE *f)
+{
+	static const char *const name[HB_COUNT] = {
+		"lbd_backend_http_responses_total",
+		"lbd_backend_connection_reuses_total",
+		"lbd_backend_idle_connections"
+	}, *const type[HB_COUNT] = { "counter", "counter", "gauge" },
+	*const help[HB_COUNT] = {
+		"HTTP response heads from the backend, by class.",
+		"Requests sent on a pooled backend connection.",
+		"Idle pooled connections to the backend, all workers."
+	};
+
+	for (int m = 0; m < HB_COUNT; m++) {
+		family(f, name[m], type[m], help[m]);
+		for (size_t i = 0; i < st->nservices; i++) {
+			const struct status_service *s = &st->services[i];
+
+			for (size_t j = 0; s->http.on && j < s->nbackends; j++)
+				http_backend_value(f, s, &s->backends[j], m);
+		}
+	}
+}
+
+static void
+metrics_http(const struct status *st, FILE *f)
+{
+	if (!has_http(st))
+		return;
+	metrics_http_services(st, f);
+	metrics_http_backends(st, f);
+}
+
 int
 status_metrics(const struct status *st, FILE *f)
 {
 	metrics_backends(st, f);
 	metrics_services(st, f);
 	metrics_workers(st, f);
+	metrics_http(st, f);
 	family(f, "lbd_workers", "gauge", "Worker processes serving now.");
 	fprintf(f, "lbd_workers %u\n", st->workers);
 	family(f, "lbd_worker_restarts_total", "counter",
@@ -310,6 +493,46 @@ json_string(FILE *f, const char *v)
 	fputc('"', f);
 }
 
+/* {"1xx":N,...,"5xx":N} */
+static void
+json_classes(FILE *f, const unsigned long long *counts)
+{
+	for (unsigned c = 0; c < LBD_SHM_HTTP_CLASSES; c++)
+		fprintf(f, "%s\"%uxx\":%llu", c == 0 ? "{" : ",", c + 1,
+		    counts[c]);
+	fputc('}', f);
+}
+
+/* ,"http":{...} for a backend of an http-mode service, else nothing. */
+static void
+json_http_backend(FILE *f, const struct status_http_backend *h)
+{
+	if (!h->on)
+		return;
+	fputs(",\"http\":{\"responses_total\":", f);
+	json_classes(f, h->responses);
+	fprintf(f, ",\"connection_reuses_total\":%llu,"
+	    "\"idle_connections\":%u}", h->reuses, h->idle);
+}
+
+/* ,"http":{...} for an http-mode service, else nothing. */
+static void
+json_http_service(FILE *f, const struct status_http_service *h)
+{
+	unsigned long long	count = 0;
+
+	if (!h->on)
+		return;
+	for (unsigned i = 0; i < LBD_SHM_HTTP_BUCKETS; i++)
+		count += h->buckets[i];
+	fprintf(f, ",\"http\":{\"requests_total\":%llu,"
+	    "\"retries_total\":%llu,\"responses_total\":", h->requests,
+	    h->retries);
+	json_classes(f, h->responses);
+	fprintf(f, ",\"request_duration_seconds\":{\"sum\":%.6f,"
+	    "\"count\":%llu}}", h->duration_us / 1e6, count);
+}
+
 static void
 json_backend(FILE *f, const struct status_backend *b)
 {
@@ -322,9 +545,11 @@ json_backend(FILE *f, const struct status_backend *b)
 	fprintf(f, ",\"up\":%s,\"backup\":%s,\"weight\":%u,\"active\":%u,"
 	    "\"connections_total\":%llu,\"connect_failures_total\":%llu,"
 	    "\"bytes_in_total\":%llu,\"bytes_out_total\":%llu,"
-	    "\"response_time_seconds\":%.6f}", b->up ? "true" : "false",
+	    "\"response_time_seconds\":%.6f", b->up ? "true" : "false",
 	    b->backup ? "true" : "false", b->weight, b->active, b->total,
 	    b->connect_failures, b->bytes_in, b->bytes_out, b->rt_seconds);
+	json_http_backend(f, &b->http);
+	fputc('}', f);
 }
 
 static void
@@ -333,9 +558,10 @@ json_service(FILE *f, const struct status_service *s)
 	fputs("{\"name\":", f);
 	json_string(f, s->name);
 	fprintf(f, ",\"mode\":\"%s\",\"balance\":\"%s\",\"active\":%u,"
-	    "\"connections_total\":%llu,\"rejected_total\":%llu,"
-	    "\"backends\":[", s->mode, s->balance, s->active, s->total,
-	    s->rejected);
+	    "\"connections_total\":%llu,\"rejected_total\":%llu",
+	    s->mode, s->balance, s->active, s->total, s->rejected);
+	json_http_service(f, &s->http);
+	fputs(",\"backends\":[", f);
 	for (size_t j = 0; j < s->nbackends; j++) {
 		if (j > 0)
 			fputc(',', f);
@@ -403,6 +629,41 @@ html_backend(FILE *f, const struct status_backend *b)
 }
 
 static void
+html_classes(FILE *f, const unsigned long long *counts)
+{
+	for (unsigned c = 0; c < LBD_SHM_HTTP_CLASSES; c++)
+		fprintf(f, "<td>%llu</td>", counts[c]);
+}
+
+/* An http-mode service's requests, then its backends' answers. */
+static void
+html_http(FILE *f, const struct status_service *s)
+{
+	const struct status_http_service	*h = &s->http;
+
+	if (!h->on)
+		return;
+	fprintf(f, "<p>HTTP: requests %llu &middot; retries %llu</p>\n"
+	    "<table>\n<tr><th>responses</th><th>1xx</th><th>2xx</th>"
+	    "<th>3xx</th><th>4xx</th><th>5xx</th><th>reused</th>"
+	    "<th>idle</th></tr>\n<tr><td>to clients</td>", h->requests,
+	    h->retries);
+	html_classes(f, h->responses);
+	fputs("<td></td><td></td></tr>\n", f);
+	for (size_t j = 0; j < s->nbackends; j++) {
+		const struct status_backend	*b = &s->backends[j];
+
+		fputs("<tr><td>from ", f);
+		html_text(f, b->name);
+		fputs("</td>", f);
+		html_classes(f, b->http.responses);
+		fprintf(f, "<td>%llu</td><td>%u</td></tr>\n", b->http.reuses,
+		    b->http.idle);
+	}
+	fputs("</table>\n", f);
+}
+
+static void
 html_service(FILE *f, const struct status_service *s)
 {
 	fputs("<h2>", f);
@@ -416,6 +677,7 @@ html_service(FILE *f, const struct status_service *s)
 	for (size_t j = 0; j < s->nbackends; j++)
 		html_backend(f, &s->backends[j]);
 	fputs("</table>\n", f);
+	html_http(f, s);
 }
 
 int
@@ -481,6 +743,37 @@ status_backends_text(const struct status *st, const char *service, FILE *f)
 			    "%8llu %8.1f\n", s->name, b->name, b->address,
 			    b->state, b->weight, b->active, b->total,
 			    b->connect_failures, b->rt_seconds * 1000);
+		}
+	}
+	return (ferror(f) ? -1 : 0);
+}
+
+int
+status_http_backends_text(const struct status *st, const char *service,
+    FILE *f)
+{
+	bool	header = false;
+
+	for (size_t i = 0; i < st->nservices; i++) {
+		const struct status_service	*s = &st->services[i];
+
+		if (!s->http.on || (service != NULL &&
+		    strcmp(service, s->name) != 0))
+			continue;
+		if (!header)
+			fprintf(f, "\n%-16s %-16s %10s %10s %10s %10s %10s "
+			    "%10s %6s\n", "service", "backend", "1xx", "2xx",
+			    "3xx", "4xx", "5xx", "reused", "idle");
+		header = true;
+		for (size_t j = 0; j < s->nbackends; j++) {
+			const struct status_http_backend *h =
+			    &s->backends[j].http;
+
+			fprintf(f, "%-16s %-16s %10llu %10llu %10llu %10llu "
+			    "%10llu %10llu %6u\n", s->name,
+			    s->backends[j].name, h->responses[0],
+			    h->responses[1], h->responses[2], h->responses[3],
+			    h->responses[4], h->reuses, h->idle);
 		}
 	}
 	return (ferror(f) ? -1 : 0);

@@ -10,8 +10,28 @@
 #include <stdio.h>
 
 #include "lbd_limits.h"
+#include "shm.h"
 
 struct lbd;
+
+/* HTTP mode's counters of a backend; on is false in tcp mode. */
+struct status_http_backend {
+	bool			on;
+	unsigned long long	responses[LBD_SHM_HTTP_CLASSES]; /* 1xx.. */
+	unsigned long long	reuses;
+	unsigned		idle;		/* pooled connections now */
+};
+
+/* HTTP mode's counters of a service; on is false in tcp mode. */
+struct status_http_service {
+	bool			on;
+	unsigned long long	requests;
+	unsigned long long	retries;
+	unsigned long long	responses[LBD_SHM_HTTP_CLASSES]; /* 1xx.. */
+	unsigned long long	buckets[LBD_SHM_HTTP_BUCKETS];	/* each
+								   alone */
+	unsigned long long	duration_us;	/* sum of the samples */
+};
 
 struct status_backend {
 	char			name[LBD_NAMELEN];
@@ -26,6 +46,7 @@ struct status_backend {
 	unsigned long long	bytes_in;	/* client -> backend */
 	unsigned long long	bytes_out;	/* backend -> client */
 	double			rt_seconds;	/* moving average, 0 = none */
+	struct status_http_backend http;
 };
 
 struct status_service {
@@ -37,6 +58,7 @@ struct status_service {
 	unsigned long long	 rejected;
 	size_t			 nbackends;
 	struct status_backend	*backends;
+	struct status_http_service http;
 };
 
 struct status_worker {
@@ -69,6 +91,14 @@ int		 status_html(const struct status *st, FILE *f);
 /* The control socket's "show services" and "show backends [SERVICE]". */
 int		 status_services_text(const struct status *st, FILE *f);
 int		 status_backends_text(const struct status *st,
+		    const char *service, FILE *f);
+
+/*
+ * "show backends [SERVICE]"'s second table: HTTP response classes, reuses
+ * and idle pooled connections of the http-mode services' backends.
+ * Writes nothing when no service shown is in http mode.
+ */
+int		 status_http_backends_text(const struct status *st,
 		    const char *service, FILE *f);
 
 #endif /* LBD_STATUS_H */

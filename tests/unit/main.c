@@ -29,6 +29,7 @@ static int (*const suites[])(void) = {
 	test_config_pack_register,
 	test_proc_register,
 	test_http1_register,
+	test_httpstat_register,
 };
 
 int

@@ -23,5 +23,6 @@ int	test_upstream_register(void);
 int	test_config_pack_register(void);
 int	test_proc_register(void);
 int	test_http1_register(void);
+int	test_httpstat_register(void);
 
 #endif /* LBD_UNIT_H */
