@@ -500,9 +500,9 @@ int			 shm_worker_alloc(struct shm *shm);
 
 /*
  * Master, after reaping the worker of wslot: take its ledger (connections
- * and idle pooled connections it still held) off every shared count, give back the accept turn if it
- * held it, and free the slot.  Its loops are fixed by the capacities,
- * whatever the ledger says.
+ * and idle pooled connections it still held) off every shared count,
+ * give back the accept turn if it held it, and free the slot.  Its loops
+ * are fixed by the capacities, whatever the ledger says.
  */
 void			 shm_reclaim_worker(struct shm *shm, unsigned wslot);
 

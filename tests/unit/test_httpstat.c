@@ -263,8 +263,8 @@ test_render(void)
 		    "0.608000\n",
 		"lbd_http_request_duration_seconds_count{service=\"web\"} 2\n",
 		"lbd_http_retries_total{service=\"web\"} 1\n",
-		"lbd_backend_http_responses_total{service=\"web\",backend=\"b\","
-		    "code=\"3xx\"} 1\n",
+		"lbd_backend_http_responses_total{service=\"web\","
+		    "backend=\"b\",code=\"3xx\"} 1\n",
 		"lbd_backend_connection_reuses_total{service=\"web\","
 		    "backend=\"a\"} 2\n",
 		"lbd_backend_idle_connections{service=\"web\",backend=\"a\"} "
