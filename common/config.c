@@ -24,6 +24,7 @@
 #include "config.h"
 #include "config_files.h"
 #include "config_health.h"
+#include "config_http.h"
 #include "config_parser.h"
 #include "config_service.h"
 #include "log.h"
@@ -299,7 +300,8 @@ config_keys(void)
 {
 	static const char *const *const tables[] = {
 		top_keys, log_keys, stats_keys, config_service_keys,
-		config_timeout_keys, config_health_keys, config_backend_keys
+		config_timeout_keys, config_health_keys, config_backend_keys,
+		config_http_keys
 	};
 	static const char	*keys[128];
 	size_t			 n = 0, k;

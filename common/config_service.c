@@ -4,9 +4,7 @@
  * config_health.c's).  One of the parts of config_load(); errors are
  * reported through config_parser.c.
  *
- * A value planned for later work (mode = "http") is rejected as "not
- * supported yet" rather than ignored: a silently ignored setting would
- * look like a working one.
+ * HTTP mode's own settings are config_http.c's.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -19,6 +17,7 @@
 
 #include "config.h"
 #include "config_health.h"
+#include "config_http.h"
 #include "config_parser.h"
 #include "config_service.h"
 #include "net.h"
@@ -29,10 +28,11 @@
 
 const char *const config_service_keys[] = {
 	"name", "listen", "mode", "balance", "retries", "timeouts",
-	"health", "backends", NULL
+	"health", "backends", "http", NULL
 };
 const char *const config_timeout_keys[] = {
-	"connect", "client", "server", "queue", NULL
+	"connect", "client", "server", "queue", "http_request",
+	"http_keepalive", "backend_keepalive", "tunnel", NULL
 };
 const char *const config_backend_keys[] = {
 	"name", "address", "weight", "maxconn", "backup", NULL
@@ -202,7 +202,7 @@ parse_mode(struct parser *p, const config_setting_t *g,
 		return;
 	v = config_setting_get_string(s);
 	if (strcmp(v, "http") == 0)
-		parser_report(p, s, "mode \"http\": not supported yet");
+		svc->mode = MODE_HTTP;
 	else if (strcmp(v, "tcp") != 0)
 		parser_report(p, s, "unknown mode \"%s\": expected tcp or "
 		    "http", v);
@@ -449,6 +449,7 @@ parse_service(struct parser *p, const config_setting_t *g, size_t i)
 	svc->retries = DEF_RETRIES;
 	parser_get_uint(p, g, "retries", 0, LBD_MAX_RETRIES, &svc->retries);
 	parse_timeouts(p, g, &svc->timeouts);
+	config_http_parse(p, g, svc);
 	config_health_parse(p, g, &svc->health);
 	parse_backends(p, g, svc, what);
 }

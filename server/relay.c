@@ -24,7 +24,9 @@
 #include "log.h"
 #include "net.h"
 #include "pump.h"
+#include "pool.h"
 #include "relay.h"
+#include "relay_http.h"
 #include "relay_tcp.h"
 #include "shm.h"
 #include "splice.h"
@@ -38,6 +40,7 @@ struct relay {
 	struct evloop		*loop;
 	struct pump_pools	 pools;		/* on loan to pumps */
 	struct upstream_ctx	*ups;
+	struct pool		*pool;		/* idle backend connections */
 	unsigned		 wslot;
 	unsigned		 count;
 	TAILQ_HEAD(, conn)	 conns;
@@ -51,7 +54,9 @@ relay_new(struct lbd *env, struct evloop *loop, unsigned wslot)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (NULL);
 	if ((r->pools.bufs = buf_pool_new(POOL_KEEP)) == NULL ||
-	    (r->ups = upstream_ctx_new(env, loop, wslot)) == NULL) {
+	    (r->ups = upstream_ctx_new(env, loop, wslot)) == NULL ||
+	    (r->pool = pool_new(env, loop, wslot)) == NULL) {
+		upstream_ctx_free(r->ups);
 		buf_pool_free(r->pools.bufs);
 		free(r);
 		return (NULL);
@@ -90,11 +95,38 @@ relay_upstreams(struct relay *r)
 	return (r->ups);
 }
 
-/* One access line per closed connection, when log.access is on. */
+struct lbd *
+relay_env(struct relay *r)
+{
+	return (r->env);
+}
+
+struct pool *
+relay_pool(struct relay *r)
+{
+	return (r->pool);
+}
+
+void
+relay_drain(struct relay *r)
+{
+	struct conn	*c, *next;
+
+	for (c = TAILQ_FIRST(&r->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->proto->drain != NULL)
+			c->proto->drain(c);
+	}
+}
+
+/*
+ * One access line per closed connection, when log.access is on; http
+ * mode writes one per request instead.
+ */
 static void
 log_access(const struct conn *c, const char *result)
 {
-	if (!c->r->env->conf->log.access)
+	if (!c->r->env->conf->log.access || c->svc->conf->mode == MODE_HTTP)
 		return;
 	log_info("access service=%s client=%s backend=%s duration_ms=%llu "
 	    "bytes_in=%llu bytes_out=%llu result=%s",
@@ -133,12 +165,11 @@ hash_client(const struct net_addr *peer)
 	return (balance_hash(&s4->sin_addr, sizeof(s4->sin_addr)));
 }
 
-/* The protocol of a service's mode; tcp is the only one so far. */
+/* The protocol of a service's mode. */
 static const struct relay_proto *
 proto_of(const struct service *s)
 {
-	(void)s;
-	return (&relay_tcp);
+	return (s->conf->mode == MODE_HTTP ? &relay_http : &relay_tcp);
 }
 
 void
@@ -190,6 +221,7 @@ relay_free(struct relay *r)
 		return;
 	while ((c = TAILQ_FIRST(&r->conns)) != NULL)
 		relay_close(c, "reset");
+	pool_free(r->pool);
 	upstream_ctx_free(r->ups);
 	buf_pool_free(r->pools.bufs);
 	splice_pool_free(r->pools.pipes);

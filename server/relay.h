@@ -1,7 +1,8 @@
 /*
  * Client connections inside one worker: take an accepted client, account
- * for it in the shared region, hand it to its service's protocol (tcp;
- * http next), and write its access line when it closes.  How a backend is
+ * for it in the shared region, hand it to its service's protocol (tcp or
+ * http), and write its access line when it closes (tcp; http writes one
+ * per request).  How a backend is
  * chosen and connected is upstream.c's; how bytes move is pump.c's.
  */
 #ifndef LBD_RELAY_H
@@ -17,6 +18,7 @@
 
 struct evloop;
 struct lbd;
+struct pool;
 struct pump_pools;
 struct relay;
 struct relay_proto;
@@ -53,6 +55,8 @@ struct relay_proto {
 	/* Has nothing moved either way for idle_ms (a stop's second TERM)? */
 	bool	(*is_idle)(const struct conn *c, uint64_t now_ms,
 		    uint64_t idle_ms);
+	/* A stop began: finish what is in flight, then close (or NULL). */
+	void	(*drain)(struct conn *c);
 };
 
 /*
@@ -81,6 +85,18 @@ void		 relay_close(struct conn *c, const char *result);
 
 /* The buffers and pipes the worker's pumps borrow. */
 struct pump_pools	*relay_pools(struct relay *r);
+
+/* The daemon's environment. */
+struct lbd		*relay_env(struct relay *r);
+
+/* The worker's idle backend connections (HTTP mode). */
+struct pool		*relay_pool(struct relay *r);
+
+/*
+ * The worker stops: each connection whose protocol can end early (an
+ * idle HTTP keep-alive client) is told to, the others go on.
+ */
+void		 relay_drain(struct relay *r);
 
 /* The worker's upstream context (queue, counts). */
 struct upstream_ctx	*relay_upstreams(struct relay *r);

@@ -71,6 +71,9 @@ struct upstream {
 	TAILQ_ENTRY(upstream)	 dentry;	/* bytes not yet in shm */
 	bool			 dirty;		/* on that list */
 	bool			 measured;	/* response time sampled */
+	bool			 reused;	/* fd came from the pool */
+	bool			 no_reuse;	/* caller: connect anew, */
+						/* no pooled fd (a resend) */
 	uint64_t		 connect_us;	/* when connect(2) began */
 	uint64_t		 connected_us;	/* when it completed */
 	uint64_t		 sent_us;	/* first byte sent to it */

@@ -312,6 +312,7 @@ drain_start(struct worker *w)
 	take_turn(w, clock_ms());
 	/* Our copies of the listeners must not keep the ports open. */
 	runtime_close_listeners(w->env);
+	relay_drain(w->relay);	/* idle HTTP keep-alive clients go now */
 	log_info("worker draining worker=%u pid=%d connections=%u", w->id,
 	    (int)getpid(), relay_count(w->relay));
 }

@@ -374,10 +374,10 @@ write_config(const struct harness *h, const char *opts)
 	    "%s\nlog = { level = \"%s\"; %s};\n"
 	    "stats = { listen = \"127.0.0.1:%d\"; };\n"
 	    "services = ( {\n  name = \"web\"; listen = \"127.0.0.1:%d\";\n"
-	    "  mode = \"tcp\"; balance = \"%s\";\n  %s\n"
+	    "  mode = \"%s\"; balance = \"%s\";\n  %s\n"
 	    "  backends = (\n", h->top[0] != '\0' ? h->top : HARNESS_TOP,
 	    env_or("LBD_LOG_LEVEL", "info"), h->logopts,
-	    h->stats_port, h->port,
+	    h->stats_port, h->port, h->mode[0] != '\0' ? h->mode : "tcp",
 	    h->balance[0] != '\0' ? h->balance : "roundrobin",
 	    opts != NULL ? opts : HARNESS_OPTS);
 	for (size_t i = 0; i < h->nbackends; i++)

@@ -56,6 +56,7 @@ struct harness {
 	char		logopts[64];	/* in the log group: "access = true;" */
 	char		services[1024];	/* groups after "web": "{ ... }" */
 	char		balance[16];	/* of "web"; "": roundrobin */
+	char		mode[8];	/* of "web"; "": tcp */
 	char *const	*wrap;		/* argv to run lbd under (setpriv
 					   ... --), NULL-ended; NULL: none */
 };
@@ -278,6 +279,8 @@ bool		 harness_pid_alive(pid_t pid);
 
 /* The suites, one per t_*.c; each registers itself, 0 or -1. */
 int		 t_relay_register(void);
+int		 t_http_register(void);
+int		 t_http_answers_register(void);
 int		 t_distribution_register(void);
 int		 t_failover_register(void);
 int		 t_halfclose_register(void);

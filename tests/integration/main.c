@@ -51,6 +51,8 @@ static const struct {
 	{ "access",		t_access_register },
 	{ "stats_lockout",	t_stats_lockout_register },
 	{ "origin",		t_origin_register },
+	{ "http",		t_http_register },
+	{ "http_answers",	t_http_answers_register },
 	{ "reload_burst",	t_reload_burst_register },
 	{ "reload_parse",	t_reload_parse_register },
 	{ "bigconf",		t_bigconf_register },
