@@ -27,6 +27,7 @@
 #include "http1.h"
 #include "lbd.h"
 #include "log.h"
+#include "relay_http_head.h"
 #include "stats.h"
 #include "status.h"
 
@@ -186,34 +187,19 @@ answer(struct stats_client *c)
 	    "/metrics or /status.json\n"));
 }
 
-/* The status line for a status the parser answers with. */
-static const char *
-status_line(int status)
-{
-	switch (status) {
-	case 414:
-		return ("414 URI Too Long");
-	case 431:
-		return ("431 Request Header Fields Too Large");
-	case 501:
-		return ("501 Not Implemented");
-	case 505:
-		return ("505 HTTP Version Not Supported");
-	default:
-		return ("400 Bad Request");
-	}
-}
-
 /* Answer a head the parser rejected, then close. */
 static int
 reject(struct stats_client *c)
 {
-	char	text[128];
+	char	status[64], text[128];
+	int	code = c->hreq.head.status;
 
 	c->keep_alive = false;
+	/* The parser answers 400, 414, 431, 501 or 505: all have a reason. */
+	snprintf(status, sizeof(status), "%d %s", code, http_reason(code));
 	snprintf(text, sizeof(text), "bad request: %s\n",
 	    c->hreq.head.reason != NULL ? c->hreq.head.reason : "too large");
-	return (respond_text(c, status_line(c->hreq.head.status), text));
+	return (respond_text(c, status, text));
 }
 
 /*
