@@ -8,7 +8,12 @@
  * any stray byte) is seen at once and the connection dropped.  Each
  * expires after its time to live; at most the service's http.pool are
  * kept per backend; all of a backend's are closed when it goes down, is
- * disabled or drained, or leaves the configuration.
+ * disabled or paused, or leaves the configuration.
+ *
+ * A connection passes between its owner and the pool without leaving the
+ * event loop: it stays registered for EV_READ throughout, and only the
+ * callback changes hands (evloop_set() with an unchanged mask costs no
+ * system call), so keeping and reusing one costs no epoll_ctl(2).
  */
 #ifndef LBD_POOL_H
 #define LBD_POOL_H
@@ -31,25 +36,31 @@ void		 pool_free(struct pool *p);
 
 /*
  * An idle connection to backend be (index in svc) to send a request on,
- * or -1 when there is none.  The descriptor leaves the pool and the loop:
- * the caller owns it and registers it as it needs.
+ * newest first, or -1 when there is none.  The caller owns the descriptor
+ * from now on, but it is still in the loop for EV_READ with a callback of
+ * the pool's: the caller must take it over with evloop_set() (its own
+ * mask and callback; free with EV_READ) or evloop_forget() and close it
+ * before the loop runs again.
  */
 int		 pool_take(struct pool *p, struct service *svc, unsigned be);
 
 /*
  * Keep fd, a connection to backend be of svc on which a response has just
  * ended cleanly, for reuse within ttl_ms, for at most uses_left more
- * requests (-1: no limit).  The pool owns fd from now on: it closes it at
- * once instead when ttl_ms or uses_left is 0, the backend's pool is full
- * (svc's http.pool), or the backend is not up.  fd must not be in the loop.
+ * requests (-1: no limit; what the backend's latest Keep-Alive max said).
+ * The pool owns fd from now on, in the loop or not (it takes any
+ * registration over with evloop_set(), free when the mask is EV_READ).
+ * It closes fd at once instead when ttl_ms or uses_left is 0, svc's
+ * http.pool is 0, or the backend is not up; a full pool closes its oldest.
  */
 void		 pool_put(struct pool *p, struct service *svc, unsigned be,
 		    int fd, uint64_t ttl_ms, long uses_left);
 
 /*
- * Close the idle connections to backends that are no longer up, or whose
- * service left the configuration (after a reload, svc pointers change):
- * call when backend states may have changed.
+ * Close the idle connections to backends that are no longer up, or that
+ * left the configuration (a slot no longer in env's services, or a reload
+ * made this worker's generation an old one).  The pool calls it itself
+ * every few hundred ms while it holds any; callable any time.
  */
 void		 pool_prune(struct pool *p, uint64_t now_ms);
 

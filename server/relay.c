@@ -24,7 +24,6 @@
 #include "log.h"
 #include "net.h"
 #include "pump.h"
-#include "pool.h"
 #include "relay.h"
 #include "relay_http.h"
 #include "relay_tcp.h"
@@ -40,7 +39,6 @@ struct relay {
 	struct evloop		*loop;
 	struct pump_pools	 pools;		/* on loan to pumps */
 	struct upstream_ctx	*ups;
-	struct pool		*pool;		/* idle backend connections */
 	unsigned		 wslot;
 	unsigned		 count;
 	TAILQ_HEAD(, conn)	 conns;
@@ -54,9 +52,7 @@ relay_new(struct lbd *env, struct evloop *loop, unsigned wslot)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (NULL);
 	if ((r->pools.bufs = buf_pool_new(POOL_KEEP)) == NULL ||
-	    (r->ups = upstream_ctx_new(env, loop, wslot)) == NULL ||
-	    (r->pool = pool_new(env, loop, wslot)) == NULL) {
-		upstream_ctx_free(r->ups);
+	    (r->ups = upstream_ctx_new(env, loop, wslot)) == NULL) {
 		buf_pool_free(r->pools.bufs);
 		free(r);
 		return (NULL);
@@ -99,12 +95,6 @@ struct lbd *
 relay_env(struct relay *r)
 {
 	return (r->env);
-}
-
-struct pool *
-relay_pool(struct relay *r)
-{
-	return (r->pool);
 }
 
 void
@@ -221,7 +211,6 @@ relay_free(struct relay *r)
 		return;
 	while ((c = TAILQ_FIRST(&r->conns)) != NULL)
 		relay_close(c, "reset");
-	pool_free(r->pool);
 	upstream_ctx_free(r->ups);
 	buf_pool_free(r->pools.bufs);
 	splice_pool_free(r->pools.pipes);

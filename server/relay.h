@@ -18,7 +18,6 @@
 
 struct evloop;
 struct lbd;
-struct pool;
 struct pump_pools;
 struct relay;
 struct relay_proto;
@@ -88,9 +87,6 @@ struct pump_pools	*relay_pools(struct relay *r);
 
 /* The daemon's environment. */
 struct lbd		*relay_env(struct relay *r);
-
-/* The worker's idle backend connections (HTTP mode). */
-struct pool		*relay_pool(struct relay *r);
 
 /*
  * The worker stops: each connection whose protocol can end early (an

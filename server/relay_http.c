@@ -36,98 +36,16 @@
 #include "httpstat.h"
 #include "lbd.h"
 #include "log.h"
-#include "pool.h"
 #include "pump.h"
 #include "relay.h"
 #include "relay_http.h"
 #include "relay_http_head.h"
+#include "relay_http_int.h"
 #include "upstream.h"
-
-#define RESP_HEADERS	256	/* header lines of a response head */
-#define IOV_EXTRA	8	/* iovecs beyond one per header line */
-
-enum http_phase {
-	H_HEAD = 0,		/* reading a request head */
-	H_FORWARD,		/* request and response in flight */
-	H_ANSWER,		/* writing lbd's own answer */
-	H_TUNNEL		/* after a 101: bytes both ways */
-};
-
-/* Bytes to write with writev(2), and how far it got. */
-struct out {
-	struct iovec	*iov;
-	int		 n;
-	int		 at;
-};
-
-struct http {
-	struct conn		 c;	/* first: relay.c allocates an http */
-	struct upstream		 u;
-	struct pump		 up;	/* request body, then tunnel */
-	struct pump		 down;	/* response body, then tunnel */
-	struct pump_pools	 nopipe; /* chunked bodies: no splice */
-	struct evtimer		 timer;
-	enum http_phase		 phase;
-	const char		*dead;	/* why it must close, or NULL */
-	bool			 busy;	/* in an event handler */
-	bool			 draining;
-	bool			 rd_off; /* client read interest dropped */
-
-	char			*rbuf;	/* request head, then leftovers */
-	size_t			 rlen;
-	size_t			 cap;	/* of rbuf and of sbuf */
-	char			*sbuf;	/* response head */
-	size_t			 slen;
-	struct http1_header	*rh;
-	struct http1_header	*sh;
-	struct http1_request	 req;
-	struct http1_response	 resp;
-	struct http1_chunked	 rchunk;
-	struct http1_chunked	 schunk;
-	struct out		 oq;	/* to the backend */
-	struct out		 oc;	/* to the client */
-	char			 extra[HTTP_EXTRA_MAX];
-	size_t			 extralen;
-	char			 ans[256];
-	char			 ip[NET_ADDRSTRLEN];
-
-	/* The request in flight. */
-	bool			 parsed; /* its head is complete */
-	bool			 connected;
-	bool			 req_done;	/* body all read */
-	bool			 up_on;		/* up pump in use */
-	bool			 down_on;
-	bool			 resp_head;	/* final head parsed */
-	bool			 resp_done;
-	bool			 resp_sent;	/* a byte reached the client */
-	bool			 close_after;
-	bool			 be_reusable;
-	bool			 bad_body;	/* chunked error in flight */
-	const char		*aterm;		/* term of lbd's answer */
-	size_t			 used;		/* rbuf bytes of this request */
-	size_t			 skip;		/* sbuf bytes of a 1xx sent */
-	unsigned		 status;
-	unsigned		 retries;
-	int			 be;
-	uint64_t		 started;	/* first byte of the head */
-	uint64_t		 ttfb;
-	uint64_t		 rin;
-	uint64_t		 rout;
-	uint64_t		 client_seen;
-	uint64_t		 server_seen;
-};
 
 static void	on_client(struct evloop *, int, int, void *);
 static void	on_server(struct evloop *, int, int, void *);
-static void	start_head(struct http *);
 static void	parse_head(struct http *);
-
-static bool
-is_idempotent(enum http1_method m)
-{
-	return (m == HTTP1_GET || m == HTTP1_HEAD || m == HTTP1_PUT ||
-	    m == HTTP1_DELETE || m == HTTP1_OPTIONS || m == HTTP1_TRACE);
-}
 
 /* The path for the access line, quotes and backslashes escaped. */
 static void
@@ -145,8 +63,8 @@ log_target(const struct http *t, char *out, size_t len)
 }
 
 /* The access line and the response counters of the request that ends. */
-static void
-log_request(struct http *t, const char *term)
+void
+relay_http_log(struct http *t, const char *term)
 {
 	struct lbd	*env = relay_env(t->c.r);
 	uint64_t	 now = clock_ms();
@@ -177,8 +95,8 @@ log_request(struct http *t, const char *term)
 }
 
 /* Let go of this request's backend and pumps. */
-static void
-drop_backend(struct http *t)
+void
+relay_http_drop(struct http *t)
 {
 	if (upstream_backend(&t->u) >= 0)
 		t->be = upstream_backend(&t->u);
@@ -192,20 +110,20 @@ drop_backend(struct http *t)
 }
 
 /* The connection must close: log the request in flight, if any. */
-static void
-end(struct http *t, const char *term, const char *result)
+void
+relay_http_end(struct http *t, const char *term, const char *result)
 {
 	if (t->dead != NULL)
 		return;
 	if (t->started != 0 && t->phase != H_TUNNEL)
-		log_request(t, term);
+		relay_http_log(t, term);
 	t->started = 0;
 	t->dead = result;
 }
 
 /* writev(2) what o still holds to fd.  0, or -1 on a socket error. */
-static int
-flush(struct out *o, int fd, uint64_t *count)
+int
+relay_http_flush(struct out *o, int fd, uint64_t *count)
 {
 	struct msghdr	 mh;
 	ssize_t		 n;
@@ -228,8 +146,8 @@ flush(struct out *o, int fd, uint64_t *count)
 	return (0);
 }
 
-static bool
-is_flushed(const struct out *o)
+bool
+relay_http_is_flushed(const struct out *o)
 {
 	return (o->at >= o->n);
 }
@@ -239,15 +157,15 @@ is_flushed(const struct out *o)
  * read whole, the connection closes after it (SPEC "lbd answers").  Once
  * a response byte went out, all that can be done is to close.
  */
-static void
-answer(struct http *t, unsigned code, const char *term)
+void
+relay_http_answer(struct http *t, unsigned code, const char *term)
 {
 	size_t	n;
 	bool	keep;
 
-	drop_backend(t);
+	relay_http_drop(t);
 	if (t->resp_sent) {
-		end(t, term, "reset");
+		relay_http_end(t, term, "reset");
 		return;
 	}
 	keep = (code == 502 || code == 503 || code == 504) && t->parsed &&
@@ -264,8 +182,8 @@ answer(struct http *t, unsigned code, const char *term)
 	t->oc.at = 0;
 	t->phase = H_ANSWER;
 	t->aterm = term;
-	if (flush(&t->oc, t->c.fd, &t->rout) == -1)
-		end(t, "CD", "reset");
+	if (relay_http_flush(&t->oc, t->c.fd, &t->rout) == -1)
+		relay_http_end(t, "CD", "reset");
 }
 
 /* The answer is written: log it, then the next request or close. */
@@ -274,16 +192,16 @@ answered(struct http *t)
 {
 	t->resp_sent = true;
 	if (t->close_after) {
-		end(t, t->aterm, "ok");
+		relay_http_end(t, t->aterm, "ok");
 		return;
 	}
-	log_request(t, t->aterm);
-	start_head(t);
+	relay_http_log(t, t->aterm);
+	relay_http_next(t);
 }
 
 /* Arm the one timer for the phase's deadline. */
-static void
-arm(struct http *t)
+void
+relay_http_arm(struct http *t)
 {
 	const struct service_timeouts	*to = &t->c.svc->conf->timeouts;
 	uint64_t			 when, s;
@@ -320,28 +238,40 @@ on_timer(struct evloop *loop, struct evtimer *tm, void *arg)
 
 	(void)tm;
 	t->busy = true;
-	if (t->phase == H_HEAD && t->started != 0) {
-		t->parsed = false;
-		answer(t, 408, "cR");
-	} else if (t->phase == H_HEAD)
-		end(t, "--", "client_timeout");
-	else if (t->phase == H_TUNNEL)
-		end(t, "--", "client_timeout");
-	else if (now - t->server_seen >= to->server_ms && !t->resp_head)
-		answer(t, 504, "sH");
-	else if (now - t->server_seen >= to->server_ms)
-		end(t, "sD", "server_timeout");
-	else if (now - t->client_seen >= to->client_ms)
-		end(t, "cD", "client_timeout");
-	else if (t->phase == H_ANSWER)
-		end(t, "cD", "client_timeout");
+	switch (t->phase) {
+	case H_HEAD:
+		if (t->started != 0) {
+			httpstat_request(relay_env(t->c.r), t->c.svc);
+			t->parsed = false;
+			relay_http_answer(t, 408, "cR");
+		} else
+			relay_http_end(t, "--", "client_timeout");
+		break;
+	case H_ANSWER:
+		relay_http_end(t, "cD", "client_timeout");
+		break;
+	case H_TUNNEL:
+		/* Re-armed by settle() when either side moved meanwhile. */
+		if (now - t->client_seen >= to->tunnel_ms &&
+		    now - t->server_seen >= to->tunnel_ms)
+			relay_http_end(t, "--", "client_timeout");
+		break;
+	case H_FORWARD:
+		if (now - t->server_seen >= to->server_ms && !t->resp_head)
+			relay_http_answer(t, 504, "sH");
+		else if (now - t->server_seen >= to->server_ms)
+			relay_http_end(t, "sD", "server_timeout");
+		else if (now - t->client_seen >= to->client_ms)
+			relay_http_end(t, "cD", "client_timeout");
+		break;
+	}
 	t->busy = false;
 	settle(t);
 }
 
 /* Ready for the next request head; bytes already read are parsed now. */
-static void
-start_head(struct http *t)
+void
+relay_http_next(struct http *t)
 {
 	memmove(t->rbuf, t->rbuf + t->used, t->rlen - t->used);
 	t->rlen -= t->used;
@@ -367,7 +297,7 @@ start_head(struct http *t)
 		parse_head(t);
 	}
 	if (t->dead == NULL && t->phase == H_HEAD)
-		arm(t);
+		relay_http_arm(t);
 }
 
 /* The client sent more of a request head. */
@@ -379,28 +309,28 @@ read_head(struct http *t)
 	n = recv(t->c.fd, t->rbuf + t->rlen, t->cap - t->rlen, 0);
 	if (n == -1) {
 		if (errno != EAGAIN && errno != EINTR)
-			end(t, "CR", "reset");
+			relay_http_end(t, "CR", "reset");
 		return;
 	}
 	if (n == 0) {
 		/* Between requests a close is the normal end. */
 		if (t->rlen > 0) {
 			t->parsed = false;
-			end(t, "CR", "ok");
+			relay_http_end(t, "CR", "ok");
 		} else
-			end(t, "--", "ok");
+			relay_http_end(t, "--", "ok");
 		return;
 	}
 	if (t->rlen == 0 && t->started == 0) {
 		t->started = clock_ms();
-		arm(t);		/* http_request runs from the first byte */
+		/* http_request runs from the first byte, not each one. */
+		relay_http_arm(t);
 	}
 	t->rlen += n;
 	t->client_seen = evloop_now(t->c.loop);
 	parse_head(t);
 }
 
-static void	on_upstream(struct upstream *, enum upstream_result, void *);
 
 /*
  * How much of the body came with the head, and is that all of it?  A
@@ -444,14 +374,14 @@ forward(struct http *t)
 	evloop_timer_del(t->c.loop, &t->timer);
 	if ((code = take_body(t)) != 0) {
 		t->bad_body = true;
-		answer(t, code, "PR");
+		relay_http_answer(t, code, "PR");
 		return;
 	}
 	t->phase = H_FORWARD;
 	t->client_seen = t->server_seen = evloop_now(t->c.loop);
-	arm(t);
+	relay_http_arm(t);
 	upstream_init(&t->u, relay_upstreams(t->c.r), t->c.svc, t->c.hash,
-	    t->c.client, on_upstream, t);
+	    t->c.client, relay_http_on_upstream, t);
 	upstream_connect(&t->u);
 }
 
@@ -466,7 +396,7 @@ parse_head(struct http *t)
 		log_debug("%s: client=%s status=%d reason=\"%s\"", __func__,
 		    t->c.client, t->req.head.status, t->req.head.reason);
 		t->bad_body = true;
-		answer(t, t->req.head.status, "PR");
+		relay_http_answer(t, t->req.head.status, "PR");
 		return;
 	case HTTP1_OK:
 		httpstat_request(relay_env(t->c.r), t->c.svc);
@@ -484,7 +414,7 @@ build_request(struct http *t)
 	int				 n;
 
 	t->extralen = http_request_extra(t->extra, sizeof(t->extra), h,
-	    t->ip, t->req.upgrade);
+	    t->ip, t->req.upgrade, t->req.head.version == 10);
 	n = http_request_iov(t->rbuf, &t->req, h->forwardfor, t->extra,
 	    t->extralen, t->oq.iov, h->max_headers + IOV_EXTRA - 1);
 	if (t->used > hl) {
@@ -495,14 +425,13 @@ build_request(struct http *t)
 	t->oq.at = 0;
 }
 
-static void	on_up(struct pump *, enum pump_event, size_t, void *);
-static void	on_down(struct pump *, enum pump_event, size_t, void *);
 
 /* Connected (or not) for this request: send its head. */
-static void
-on_upstream(struct upstream *u, enum upstream_result res, void *arg)
+void
+relay_http_on_upstream(struct upstream *u, enum upstream_result res, void *arg)
 {
 	struct http	*t = arg;
+	uint64_t	 sent;
 
 	(void)u;
 	switch (res) {
@@ -510,58 +439,31 @@ on_upstream(struct upstream *u, enum upstream_result res, void *arg)
 		t->connected = true;
 		t->be = upstream_backend(&t->u);
 		build_request(t);
-		if (flush(&t->oq, upstream_fd(&t->u), &t->rin) == -1)
-			answer(t, 502, "SH");
+		sent = t->rin;
+		/* On a pooled connection, a write error is the race too. */
+		if (relay_http_flush(&t->oq, upstream_fd(&t->u), &t->rin) == -1)
+			relay_http_no_response(t);
 		else
-			upstream_sent(&t->u, 1);
+			upstream_sent(&t->u, t->rin - sent);
 		t->server_seen = evloop_now(t->c.loop);
-		http1_response_init(&t->resp, t->sh, RESP_HEADERS, t->cap,
+		http1_response_init(&t->resp, t->sh, RESP_HEADERS, t->scap - 1,
 		    t->req.method);
 		t->slen = t->skip = 0;
 		break;
 	case UPSTREAM_QUEUE_TIMEOUT:
-		answer(t, 503, "sQ");
+		relay_http_answer(t, 503, "sQ");
 		break;
 	default:
-		answer(t, 503, "SC");
+		relay_http_answer(t, 503, "SC");
 		break;
 	}
 	if (!t->busy)
 		settle(t);
 }
 
-/*
- * Validate the n chunked-body bytes p just read (still in its buffer),
- * cutting the read at the body's end: what follows goes back to buf for
- * the next message (or is dropped when buf is NULL).  Returns 0 while the
- * body goes on, 1 at its end, -1 on a malformed body (nothing of the read
- * is forwarded).
- */
-static int
-check_chunked(struct pump *p, struct http1_chunked *ck, size_t n,
-    char *buf, size_t *len)
-{
-	char			*data = p->buf->data + p->buf->tail - n;
-	size_t			 used = 0;
-	enum http1_result	 r;
-
-	r = http1_chunked_feed(ck, data, n, &used);
-	if (r == HTTP1_NEED_MORE)
-		return (0);
-	if (r == HTTP1_ERROR)
-		used = 0;
-	if (buf != NULL && r == HTTP1_OK) {
-		memcpy(buf + *len, data + used, n - used);
-		*len += n - used;
-	}
-	p->buf->tail -= n - used;
-	pump_limit(p, 0);
-	return (r == HTTP1_OK ? 1 : -1);
-}
-
 /* Client to backend: the request body, or a tunnel. */
-static void
-on_up(struct pump *p, enum pump_event ev, size_t n, void *arg)
+void
+relay_http_on_up(struct pump *p, enum pump_event ev, size_t n, void *arg)
 {
 	struct http			*t = arg;
 	const struct http_config	*h = &t->c.svc->conf->http;
@@ -572,7 +474,14 @@ on_up(struct pump *p, enum pump_event ev, size_t n, void *arg)
 		if (t->phase == H_TUNNEL ||
 		    t->req.head.framing != HTTP1_BODY_CHUNKED)
 			break;
-		if (check_chunked(p, &t->rchunk, n, t->rbuf, &t->rlen) == -1)
+		/*
+		 * The body bytes that came with the head are sent: what
+		 * follows the body's end goes right after the head, kept
+		 * for the access line, so it always fits.
+		 */
+		t->rlen = t->used = t->req.head.len;
+		if (relay_http_check_chunked(p, &t->rchunk, n, t->rbuf,
+		    &t->rlen) == -1)
 			t->bad_body = true;
 		else if (h->max_body_size && t->rchunk.data >
 		    h->max_body_size) {
@@ -593,39 +502,6 @@ on_up(struct pump *p, enum pump_event ev, size_t n, void *arg)
 	}
 }
 
-/* Backend to client: the response body, or a tunnel. */
-static void
-on_down(struct pump *p, enum pump_event ev, size_t n, void *arg)
-{
-	struct http	*t = arg;
-	size_t		 before;
-
-	switch (ev) {
-	case PUMP_READ:
-		t->server_seen = evloop_now(t->c.loop);
-		if (t->phase == H_TUNNEL ||
-		    t->resp.head.framing != HTTP1_BODY_CHUNKED)
-			break;
-		before = p->buf->tail;
-		/* Bytes past the end: the backend is out of step. */
-		if (check_chunked(p, &t->schunk, n, NULL, NULL) == -1)
-			t->bad_body = true;
-		else if (p->buf->tail != before)
-			t->be_reusable = false;
-		break;
-	case PUMP_WROTE:
-		t->client_seen = evloop_now(t->c.loop);
-		t->c.bytes_out += n;
-		t->rout += n;
-		t->resp_sent = true;
-		upstream_delivered(&t->u, n);
-		break;
-	case PUMP_FIRST:
-	case PUMP_END:
-		break;
-	}
-}
-
 /* The head is out: pump the rest of the request body, if any. */
 static void
 start_up(struct http *t)
@@ -633,10 +509,10 @@ start_up(struct http *t)
 	const struct http1_head	*hd = &t->req.head;
 	bool			 chunked = hd->framing == HTTP1_BODY_CHUNKED;
 
-	if (t->up_on || t->req_done || !is_flushed(&t->oq))
+	if (t->up_on || t->req_done || !relay_http_is_flushed(&t->oq))
 		return;
 	pump_init(&t->up, chunked ? &t->nopipe : relay_pools(t->c.r),
-	    t->c.fd, upstream_fd(&t->u), on_up, t);
+	    t->c.fd, upstream_fd(&t->u), relay_http_on_up, t);
 	pump_pass_eof(&t->up, false);
 	if (!chunked)
 		pump_limit(&t->up, hd->content_length -
@@ -648,308 +524,21 @@ start_up(struct http *t)
 static void
 up_ended(struct http *t)
 {
+	uint64_t	max;
+
 	if (t->bad_body) {
-		answer(t, t->rchunk.data > t->c.svc->conf->http.max_body_size &&
-		    t->c.svc->conf->http.max_body_size ? 413 : 400, "PR");
+		max = t->c.svc->conf->http.max_body_size;
+		relay_http_answer(t, max && t->rchunk.data > max ? 413 : 400,
+		    "PR");
 		return;
 	}
 	if (pump_at_eof(&t->up)) {
-		end(t, t->resp_head ? "CD" : "CR", "reset");
+		relay_http_end(t, t->resp_head ? "CD" : "CR", "reset");
 		return;
 	}
 	pump_release(&t->up);
 	t->up_on = false;
 	t->req_done = true;
-}
-
-/*
- * The backend closed or reset before any response byte.  On a reused
- * pooled connection that is the keep-alive race: send once more on a new
- * connection if the method is idempotent and lbd still holds the request
- * whole (no body byte was pumped).  Otherwise 502.
- */
-static void
-no_response(struct http *t)
-{
-	if (t->u.reused && t->retries == 0 && t->slen == 0 &&
-	    is_idempotent(t->req.method) && !t->up_on && t->req_done) {
-		drop_backend(t);
-		t->retries++;
-		httpstat_retry(relay_env(t->c.r), t->c.svc);
-		upstream_init(&t->u, relay_upstreams(t->c.r), t->c.svc,
-		    t->c.hash, t->c.client, on_upstream, t);
-		t->u.no_reuse = true;
-		upstream_connect(&t->u);
-		return;
-	}
-	answer(t, 502, "SH");
-}
-
-/* Where a client connection stands after this response. */
-static const char *
-conn_line(struct http *t)
-{
-	t->close_after = !t->req.head.keep_alive || t->draining ||
-	    !t->req_done || t->resp.head.framing == HTTP1_BODY_CLOSE;
-	if (t->close_after)
-		return ("Connection: close\r\n");
-	return (t->req.head.version == 10 ? "Connection: keep-alive\r\n" : "");
-}
-
-/* Response body bytes that came with the head; 1 when that is all. */
-static int
-take_resp_body(struct http *t, size_t *n)
-{
-	const struct http1_head	*hd = &t->resp.head;
-	size_t			 have = t->slen - hd->len;
-	enum http1_result	 r;
-
-	*n = 0;
-	switch (hd->framing) {
-	case HTTP1_BODY_LENGTH:
-		*n = have < hd->content_length ? have :
-		    (size_t)hd->content_length;
-		t->be_reusable = have <= hd->content_length;
-		return (*n == hd->content_length);
-	case HTTP1_BODY_CHUNKED:
-		http1_chunked_init(&t->schunk);
-		r = http1_chunked_feed(&t->schunk, t->sbuf + hd->len, have, n);
-		if (r == HTTP1_ERROR)
-			return (-1);
-		t->be_reusable = *n == have;
-		return (r == HTTP1_OK);
-	case HTTP1_BODY_CLOSE:
-		*n = have;
-		t->be_reusable = false;
-		return (0);
-	default:
-		t->be_reusable = have == 0;
-		return (1);
-	}
-}
-
-/* A final response head: send it on with what body came along. */
-static void
-relay_response(struct http *t)
-{
-	size_t	n;
-	int	k, whole;
-
-	if (t->req.head.version == 10 &&
-	    t->resp.head.framing == HTTP1_BODY_CHUNKED) {
-		/* A 1.0 request line went out: chunked breaks RFC 9112. */
-		answer(t, 502, "SH");
-		return;
-	}
-	if ((whole = take_resp_body(t, &n)) == -1) {
-		answer(t, 502, "SH");
-		return;
-	}
-	t->status = t->resp.code;
-	t->resp_head = true;
-	t->resp_done = whole == 1;
-	k = http_response_iov(t->sbuf, &t->resp, conn_line(t), t->oc.iov,
-	    RESP_HEADERS + IOV_EXTRA - 1);
-	if (n > 0) {
-		t->oc.iov[k].iov_base = t->sbuf + t->resp.head.len;
-		t->oc.iov[k++].iov_len = n;
-	}
-	t->oc.n = k;
-	t->oc.at = 0;
-	t->resp_sent = true;
-	if (flush(&t->oc, t->c.fd, &t->rout) == -1)
-		end(t, "CD", "reset");
-}
-
-/* A 101 to an Upgrade request: both ways become a tunnel. */
-static void
-start_tunnel(struct http *t)
-{
-	int	k;
-
-	t->status = 101;
-	k = http_response_iov(t->sbuf, &t->resp, "", t->oc.iov,
-	    RESP_HEADERS + IOV_EXTRA - 1);
-	if (t->slen > t->resp.head.len) {
-		t->oc.iov[k].iov_base = t->sbuf + t->resp.head.len;
-		t->oc.iov[k++].iov_len = t->slen - t->resp.head.len;
-	}
-	t->oc.n = k;
-	t->oc.at = 0;
-	/* What the client sent after its head is tunnel data already. */
-	t->oq.n = t->oq.at = 0;
-	if (t->rlen > t->used) {
-		t->oq.iov[0].iov_base = t->rbuf + t->used;
-		t->oq.iov[0].iov_len = t->rlen - t->used;
-		t->oq.n = 1;
-	}
-	log_request(t, "--");
-	t->phase = H_TUNNEL;
-	pump_init(&t->up, relay_pools(t->c.r), t->c.fd, upstream_fd(&t->u),
-	    on_up, t);
-	pump_init(&t->down, relay_pools(t->c.r), upstream_fd(&t->u), t->c.fd,
-	    on_down, t);
-	t->up_on = t->down_on = true;
-	if (flush(&t->oc, t->c.fd, &t->rout) == -1 ||
-	    flush(&t->oq, upstream_fd(&t->u), &t->rin) == -1)
-		end(t, "SD", "reset");
-	arm(t);
-}
-
-/* A complete response head: 1xx, 101, or the final one. */
-static void
-on_resp_head(struct http *t)
-{
-	httpstat_backend_response(relay_env(t->c.r), t->c.svc, t->be,
-	    t->resp.code);
-	if (t->resp.code == 101 && t->resp.upgrade && t->req.upgrade) {
-		start_tunnel(t);
-		return;
-	}
-	if (t->resp.code == 101) {	/* not asked for: cannot be framed */
-		answer(t, 502, "SH");
-		return;
-	}
-	if (t->resp.code >= 200) {
-		relay_response(t);
-		return;
-	}
-	/* 1xx: on to the client (not to 1.0, RFC 9110 §15.2), then parse on. */
-	t->skip = t->resp.head.len;
-	if (t->req.head.version == 10)
-		return;
-	t->oc.n = http_response_iov(t->sbuf, &t->resp, "", t->oc.iov,
-	    RESP_HEADERS + IOV_EXTRA - 1);
-	t->oc.at = 0;
-	if (flush(&t->oc, t->c.fd, &t->rout) == -1)
-		end(t, "CD", "reset");
-}
-
-/* After a 1xx is out: the next head, maybe already read. */
-static void
-next_resp_head(struct http *t)
-{
-	memmove(t->sbuf, t->sbuf + t->skip, t->slen - t->skip);
-	t->slen -= t->skip;
-	t->skip = 0;
-	http1_response_init(&t->resp, t->sh, RESP_HEADERS, t->cap,
-	    t->req.method);
-}
-
-static void
-parse_resp(struct http *t)
-{
-	switch (http1_parse_response(&t->resp, t->sbuf, t->slen)) {
-	case HTTP1_NEED_MORE:
-		return;
-	case HTTP1_ERROR:
-		log_debug("%s: backend=%s reason=\"%s\"", __func__,
-		    t->c.svc->conf->backends[t->be].name, t->resp.head.reason);
-		answer(t, 502, "SH");
-		return;
-	case HTTP1_OK:
-		on_resp_head(t);
-		return;
-	}
-}
-
-/* The backend sent more of a response head. */
-static void
-read_resp(struct http *t)
-{
-	ssize_t	n;
-
-	if (t->skip > 0)
-		next_resp_head(t);
-	n = recv(upstream_fd(&t->u), t->sbuf + t->slen, t->cap - t->slen, 0);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		if (t->slen == 0 && t->ttfb == 0)
-			no_response(t);
-		else
-			answer(t, 502, "SH");
-		return;
-	}
-	if (t->ttfb == 0) {
-		t->ttfb = clock_ms();
-		upstream_first_byte(&t->u);
-	}
-	t->slen += n;
-	t->server_seen = evloop_now(t->c.loop);
-	parse_resp(t);
-}
-
-/* The response head is out: pump the rest of its body, if any. */
-static void
-start_down(struct http *t)
-{
-	const struct http1_head	*hd = &t->resp.head;
-	bool			 chunked = hd->framing == HTTP1_BODY_CHUNKED;
-
-	if (t->down_on || t->resp_done || !is_flushed(&t->oc))
-		return;
-	pump_init(&t->down, chunked ? &t->nopipe : relay_pools(t->c.r),
-	    upstream_fd(&t->u), t->c.fd, on_down, t);
-	pump_pass_eof(&t->down, false);
-	/* take_resp_body() sent what came along: less than the length. */
-	if (hd->framing == HTTP1_BODY_LENGTH)
-		pump_limit(&t->down, hd->content_length -
-		    (t->slen - hd->len));
-	t->down_on = true;
-}
-
-/* The down pump ended: the body is through, or the backend left. */
-static void
-down_ended(struct http *t)
-{
-	if (t->bad_body || (pump_at_eof(&t->down) &&
-	    t->resp.head.framing != HTTP1_BODY_CLOSE)) {
-		end(t, "SD", "reset");
-		return;
-	}
-	pump_release(&t->down);
-	t->down_on = false;
-	t->resp_done = true;
-}
-
-/*
- * Keep a backend connection on which a response ended cleanly, for as
- * long as both lbd's backend_keepalive and the backend's Keep-Alive
- * timeout allow and for the requests its Keep-Alive max leaves.
- */
-static void
-pool_backend(struct http *t)
-{
-	uint64_t	ttl = t->c.svc->conf->timeouts.backend_keepalive_ms;
-	int		fd;
-
-	if (t->resp.ka_timeout >= 0 &&
-	    (uint64_t)t->resp.ka_timeout * 1000 < ttl)
-		ttl = (uint64_t)t->resp.ka_timeout * 1000;
-	t->be = upstream_backend(&t->u);
-	fd = upstream_detach(&t->u);
-	(void)evloop_set(t->c.loop, fd, 0, NULL, NULL);
-	pool_put(relay_pool(t->c.r), t->c.svc, (unsigned)t->be, fd, ttl,
-	    t->resp.ka_max >= 0 ? t->resp.ka_max : -1);
-	t->connected = false;
-}
-
-/* The response is all out: log, reuse what can be, next request. */
-static void
-finish(struct http *t)
-{
-	if (t->be_reusable && t->req_done && !t->up_on &&
-	    t->resp.head.keep_alive && t->c.svc->conf->http.pool > 0)
-		pool_backend(t);
-	else
-		drop_backend(t);
-	if (t->close_after) {
-		end(t, "--", "ok");
-		return;
-	}
-	log_request(t, "--");
-	start_head(t);
 }
 
 /* Move the request on as far as it goes now. */
@@ -963,22 +552,7 @@ progress(struct http *t)
 	if (t->dead != NULL || t->phase != H_FORWARD)
 		return;
 	start_up(t);
-	if (t->skip > 0 && is_flushed(&t->oc) && t->slen > t->skip) {
-		next_resp_head(t);
-		parse_resp(t);
-		if (t->dead != NULL || t->phase != H_FORWARD)
-			return;
-	}
-	if (!t->resp_head)
-		return;
-	if (t->down_on && pump_is_done(&t->down))
-		down_ended(t);
-	if (t->dead != NULL)
-		return;
-	start_down(t);
-	if (t->resp_done && is_flushed(&t->oc) &&
-	    (t->req_done || t->close_after))
-		finish(t);
+	relay_http_resp_progress(t);
 }
 
 /* Poll each side for what this phase can do now. */
@@ -998,16 +572,17 @@ update_interest(struct http *t)
 	case H_TUNNEL:
 		/* Keep the read interest set between requests: no syscall. */
 		if ((t->up_on && pump_wants_read(&t->up) &&
-		    is_flushed(&t->oq)) || (!t->rd_off && t->phase == H_FORWARD))
+		    relay_http_is_flushed(&t->oq)) ||
+		    (!t->rd_off && t->phase == H_FORWARD))
 			cm |= EV_READ;
-		if (!is_flushed(&t->oc) ||
+		if (!relay_http_is_flushed(&t->oc) ||
 		    (t->down_on && pump_wants_write(&t->down)))
 			cm |= EV_WRITE;
 		if ((t->phase == H_FORWARD && !t->resp_head &&
-		    is_flushed(&t->oc)) || (t->down_on &&
-		    pump_wants_read(&t->down) && is_flushed(&t->oc)))
+		    relay_http_is_flushed(&t->oc)) || (t->down_on &&
+		    pump_wants_read(&t->down) && relay_http_is_flushed(&t->oc)))
 			sm |= EV_READ;
-		if (!is_flushed(&t->oq) || (t->up_on &&
+		if (!relay_http_is_flushed(&t->oq) || (t->up_on &&
 		    pump_wants_write(&t->up)))
 			sm |= EV_WRITE;
 		break;
@@ -1024,7 +599,7 @@ settle(struct http *t)
 {
 	if (t->phase == H_TUNNEL && t->dead == NULL &&
 	    pump_is_done(&t->up) && pump_is_done(&t->down))
-		end(t, "--", "ok");
+		relay_http_end(t, "--", "ok");
 	if (t->dead != NULL) {
 		relay_close(&t->c, t->dead);
 		return;
@@ -1036,7 +611,7 @@ settle(struct http *t)
 	}
 	if (t->phase != H_HEAD && t->phase != H_ANSWER &&
 	    !evtimer_is_armed(&t->timer))
-		arm(t);
+		relay_http_arm(t);
 	update_interest(t);
 }
 
@@ -1045,13 +620,13 @@ static void
 pump_failed(struct http *t, bool client)
 {
 	if (t->phase == H_TUNNEL)
-		end(t, client ? "CD" : "SD", "reset");
+		relay_http_end(t, client ? "CD" : "SD", "reset");
 	else if (client)
-		end(t, t->resp_head ? "CD" : "CR", "reset");
+		relay_http_end(t, t->resp_head ? "CD" : "CR", "reset");
 	else if (!t->resp_head)
-		answer(t, 502, "SH");
+		relay_http_answer(t, 502, "SH");
 	else
-		end(t, "SD", "reset");
+		relay_http_end(t, "SD", "reset");
 }
 
 static void
@@ -1065,21 +640,22 @@ client_event(struct http *t, int events)
 		return;
 	}
 	if (t->phase == H_ANSWER) {
-		if (flush(&t->oc, t->c.fd, &t->rout) == -1)
-			end(t, "CD", "reset");
-		else if (is_flushed(&t->oc))
+		if (relay_http_flush(&t->oc, t->c.fd, &t->rout) == -1)
+			relay_http_end(t, "CD", "reset");
+		else if (relay_http_is_flushed(&t->oc))
 			answered(t);
 		return;
 	}
-	if (rd && t->up_on && pump_wants_read(&t->up) && is_flushed(&t->oq)) {
+	if (rd && t->up_on && pump_wants_read(&t->up) &&
+	    relay_http_is_flushed(&t->oq)) {
 		if (pump_read(&t->up) == -1)
 			pump_failed(t, true);
 	} else if (rd)
 		t->rd_off = true;	/* pipelined bytes wait their turn */
 	if (t->dead != NULL || !(events & (EV_WRITE | EV_ERROR)))
 		return;
-	if (!is_flushed(&t->oc)) {
-		if (flush(&t->oc, t->c.fd, &t->rout) == -1)
+	if (!relay_http_is_flushed(&t->oc)) {
+		if (relay_http_flush(&t->oc, t->c.fd, &t->rout) == -1)
 			pump_failed(t, true);
 	} else if (t->down_on && pump_write(&t->down) == -1)
 		pump_failed(t, true);
@@ -1091,8 +667,8 @@ server_event(struct http *t, int events)
 	int	sfd = upstream_fd(&t->u);
 
 	if ((events & (EV_WRITE | EV_ERROR)) && t->connected) {
-		if (!is_flushed(&t->oq)) {
-			if (flush(&t->oq, sfd, &t->rin) == -1)
+		if (!relay_http_is_flushed(&t->oq)) {
+			if (relay_http_flush(&t->oq, sfd, &t->rin) == -1)
 				pump_failed(t, false);
 		} else if (t->up_on && pump_write(&t->up) == -1)
 			pump_failed(t, false);
@@ -1101,7 +677,7 @@ server_event(struct http *t, int events)
 	    !(events & (EV_READ | EV_ERROR)))
 		return;
 	if (t->phase == H_FORWARD && !t->resp_head)
-		read_resp(t);
+		relay_http_read_resp(t);
 	else if (t->down_on && pump_wants_read(&t->down) &&
 	    pump_read(&t->down) == -1)
 		pump_failed(t, false);
@@ -1141,13 +717,14 @@ http_start(struct conn *c)
 
 	evtimer_init(&t->timer, on_timer, t);
 	upstream_init(&t->u, relay_upstreams(c->r), c->svc, c->hash,
-	    c->client, on_upstream, t);
+	    c->client, relay_http_on_upstream, t);
 	t->nopipe = *relay_pools(c->r);
 	t->nopipe.pipes = NULL;
 	/* Room for a whole head and one pump read after it (chunked). */
 	t->cap = h->max_header_size + LBD_BUFSIZE;
+	t->scap = h->max_header_size;	/* response heads: the same limit */
 	t->rbuf = malloc(t->cap);
-	t->sbuf = malloc(t->cap);
+	t->sbuf = malloc(t->scap);
 	t->rh = calloc(h->max_headers, sizeof(*t->rh));
 	t->sh = calloc(RESP_HEADERS, sizeof(*t->sh));
 	t->oq.iov = calloc(h->max_headers + IOV_EXTRA, sizeof(struct iovec));
@@ -1161,7 +738,7 @@ http_start(struct conn *c)
 		return;
 	}
 	t->busy = true;
-	start_head(t);
+	relay_http_next(t);
 	t->busy = false;
 	settle(t);
 }
@@ -1172,7 +749,7 @@ http_stop(struct conn *c)
 	struct http	*t = (struct http *)c;
 
 	evloop_timer_del(c->loop, &t->timer);
-	drop_backend(t);
+	relay_http_drop(t);
 	free(t->rbuf);
 	free(t->sbuf);
 	free(t->rh);

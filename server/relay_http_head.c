@@ -50,7 +50,7 @@ add(char *out, size_t len, size_t *at, const char *fmt, const char *arg)
 
 size_t
 http_request_extra(char *out, size_t len, const struct http_config *h,
-    const char *ip, bool upgrade)
+    const char *ip, bool upgrade, bool keep10)
 {
 	size_t	at = 0;
 	bool	ok = true;
@@ -67,6 +67,8 @@ http_request_extra(char *out, size_t len, const struct http_config *h,
 		ok = add(out, len, &at, "%sVia: 1.1 lbd\r\n", "");
 	if (ok && upgrade)
 		ok = add(out, len, &at, "%sConnection: upgrade\r\n", "");
+	else if (ok && keep10)
+		ok = add(out, len, &at, "%sConnection: keep-alive\r\n", "");
 	if (ok)
 		ok = add(out, len, &at, "%s\r\n", "");
 	return (ok ? at : 0);

@@ -29,11 +29,13 @@ int	http_client_ip(const char *client, char *ip, size_t len);
  * http_client_ip() gives it), under settings h, ending with the CRLF that
  * ends the head: X-Forwarded-For and X-Forwarded-Proto (forwardfor),
  * Forwarded (forwarded), Via (via), and "Connection: upgrade" when the
- * request asks to tunnel.  Returns the length written (< len), or 0 when
- * it does not fit.
+ * request asks to tunnel, else "Connection: keep-alive" when keep10 (an
+ * HTTP/1.0 request line goes out: the backend connection stays open for
+ * the pool).  Returns the length written (< len), or 0 when it does not
+ * fit.
  */
 size_t	http_request_extra(char *out, size_t len, const struct http_config *h,
-	    const char *ip, bool upgrade);
+	    const char *ip, bool upgrade, bool keep10);
 
 /*
  * The request head to forward, as iovecs over buf (where req was parsed):

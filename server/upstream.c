@@ -6,6 +6,10 @@
  *     |       `-- all full: queue until a slot frees or timeouts.queue
  *     `-- nothing left to try: final failure, the caller answers
  *
+ * In HTTP mode the slot step may find an idle connection to the backend
+ * just picked in the worker's pool (pool.c) and skip the connect: reuse
+ * happens after the pick, so it never changes which backend is chosen.
+ *
  * Retries go to backends this upstream has not tried yet; backups are
  * picked only when no primary is left.  Byte counts reach the shared
  * region in batches (at release, and every COUNT_MS for upstreams that
@@ -26,6 +30,7 @@
 #include "lbd.h"
 #include "log.h"
 #include "net.h"
+#include "pool.h"
 #include "runtime.h"
 #include "shm.h"
 #include "upstream.h"
@@ -40,6 +45,7 @@ struct upstream_ctx {
 	unsigned		 nqueued;
 	int			 shortage;	/* see upstream_shortage() */
 	uint64_t		 rng;		/* xorshift state for random */
+	struct pool		*pool;		/* idle HTTP connections */
 	TAILQ_HEAD(, upstream)	 queue;		/* oldest first */
 	TAILQ_HEAD(, upstream)	 dirty;		/* bytes not yet counted */
 	struct evtimer		 retry;		/* looks at the queue again */
@@ -57,6 +63,10 @@ upstream_ctx_new(struct lbd *env, struct evloop *loop, unsigned wslot)
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return (NULL);
+	if ((x->pool = pool_new(env, loop, wslot)) == NULL) {
+		free(x);
+		return (NULL);
+	}
 	x->env = env;
 	x->loop = loop;
 	x->wslot = wslot;
@@ -76,7 +86,14 @@ upstream_ctx_free(struct upstream_ctx *x)
 		return;
 	evloop_timer_del(x->loop, &x->retry);
 	evloop_timer_del(x->loop, &x->count);
+	pool_free(x->pool);
 	free(x);
+}
+
+struct pool *
+upstream_pool(struct upstream_ctx *x)
+{
+	return (x->pool);
 }
 
 unsigned
@@ -269,8 +286,11 @@ drop_backend(struct upstream *u)
 
 	if (u->be < 0)
 		return;
-	/* A backend that never spoke is sampled on its connect time. */
-	if (u->state == UPSTREAM_READY && !u->measured)
+	/*
+	 * A backend that never spoke is sampled on its connect time; a
+	 * reused connection made none to sample.
+	 */
+	if (u->state == UPSTREAM_READY && !u->measured && !u->reused)
 		measure(u, u->connected_us - u->connect_us, clock_us());
 	count_bytes(u);
 	unmark_dirty(u);
@@ -322,6 +342,16 @@ upstream_detach(struct upstream *u)
 	u->fd = -1;
 	u->state = UPSTREAM_IDLE;
 	return (fd);
+}
+
+void
+upstream_keep(struct upstream *u, uint64_t ttl_ms, long uses_left)
+{
+	struct service	*s = u->svc;
+	int		 be = u->be, fd;
+
+	if ((fd = upstream_detach(u)) != -1)
+		pool_put(u->ctx->pool, s, (unsigned)be, fd, ttl_ms, uses_left);
 }
 
 /* No backend will take this client: count it, log it, tell the owner. */
@@ -517,7 +547,7 @@ on_timeout(struct evloop *loop, struct evtimer *t, void *arg)
 	}
 }
 
-enum { START_OK, START_FAILED, START_SHORT };
+enum { START_OK, START_FAILED, START_SHORT, START_REUSED };
 
 /* Arm u's timer ms from now; a failure leaves only the bound unenforced. */
 static void
@@ -529,7 +559,26 @@ arm(struct upstream *u, uint64_t ms)
 		log_warn("%s: evloop_timer_add", __func__);
 }
 
-/* Begin a non-blocking connect to be; see the START_ values. */
+/*
+ * HTTP: take an idle pooled connection to u->be, just picked and its slot
+ * taken, instead of connecting.  Its response time is sampled from the
+ * request on, as on a new connection, with no connect time.
+ */
+static bool
+take_pooled(struct upstream *u)
+{
+	u->reused = false;	/* of this connection, not an earlier one */
+	if (u->svc->conf->mode != MODE_HTTP || u->no_reuse ||
+	    (u->fd = pool_take(u->ctx->pool, u->svc, (unsigned)u->be)) == -1)
+		return (false);
+	dequeue(u);
+	u->state = UPSTREAM_READY;
+	u->reused = true;
+	u->connect_us = u->connected_us = clock_us();
+	return (true);
+}
+
+/* Begin a non-blocking connect to be, or reuse; see the START_ values. */
 static int
 start_connect(struct upstream *u, int be)
 {
@@ -543,6 +592,8 @@ start_connect(struct upstream *u, int be)
 	u->tried[be / 64] |= 1ULL << (be % 64);
 	u->be = be;
 	u->attempts++;
+	if (take_pooled(u))
+		return (START_REUSED);
 	if ((u->fd = net_connect(&backend_conf(u, be)->addr)) == -1 ||
 	    evloop_add(x->loop, u->fd, EV_WRITE, on_connect, u) == -1) {
 		err = errno;
@@ -594,6 +645,9 @@ connect_next(struct upstream *u)
 			break;
 		switch (start_connect(u, be)) {
 		case START_OK:
+			return;
+		case START_REUSED:
+			u->fn(u, UPSTREAM_CONNECTED, u->arg);
 			return;
 		case START_SHORT:
 			upstream_close(u);

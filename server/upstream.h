@@ -38,10 +38,12 @@ enum upstream_result {
 /*
  * Called once per upstream_connect() with its outcome, maybe before
  * upstream_connect() returns.  On UPSTREAM_CONNECTED the descriptor is
- * still in the loop for EV_WRITE with upstream's callback: the caller
- * takes it over with evloop_set() (one epoll_ctl, which it needs anyway)
- * before returning.  On failure the upstream holds nothing any more.
- * The callback may close or free the upstream's owner.
+ * still in the loop with a callback not the caller's: for EV_WRITE after
+ * a connect, for EV_READ when reused from the pool (u->reused).  The
+ * caller takes it over with evloop_set() before returning (one epoll_ctl
+ * after a connect, which it needs anyway; none on a reused connection
+ * when its mask is EV_READ).  On failure the upstream holds nothing any
+ * more.  The callback may close or free the upstream's owner.
  */
 typedef void	(*upstream_fn)(struct upstream *u, enum upstream_result res,
 		    void *arg);
@@ -66,14 +68,13 @@ struct upstream {
 	int			 be;		/* index in service, -1 none */
 	unsigned		 attempts;	/* connects started */
 	uint64_t		 tried[LBD_MAX_BACKENDS / 64];
+	bool			 reused;	/* fd came from the pool */
+	bool			 no_reuse;	/* owner: connect anew (HTTP) */
 	struct evtimer		 timer;		/* connect or queue deadline */
 	TAILQ_ENTRY(upstream)	 qentry;	/* in the queue when queued */
 	TAILQ_ENTRY(upstream)	 dentry;	/* bytes not yet in shm */
 	bool			 dirty;		/* on that list */
 	bool			 measured;	/* response time sampled */
-	bool			 reused;	/* fd came from the pool */
-	bool			 no_reuse;	/* caller: connect anew, */
-						/* no pooled fd (a resend) */
 	uint64_t		 connect_us;	/* when connect(2) began */
 	uint64_t		 connected_us;	/* when it completed */
 	uint64_t		 sent_us;	/* first byte sent to it */
@@ -90,6 +91,12 @@ struct upstream_ctx	*upstream_ctx_new(struct lbd *env, struct evloop *loop,
 
 /* Free the context; its upstreams must all be closed.  NULL allowed. */
 void			 upstream_ctx_free(struct upstream_ctx *x);
+
+/*
+ * The worker's pool of idle HTTP backend connections (pool.h), which
+ * upstream_connect() takes from and upstream_keep() puts into.
+ */
+struct pool		*upstream_pool(struct upstream_ctx *x);
 
 /* Upstreams waiting in the queue for a slot. */
 unsigned		 upstream_queued(const struct upstream_ctx *x);
@@ -115,7 +122,10 @@ void	upstream_init(struct upstream *u, struct upstream_ctx *x,
 
 /*
  * Pick, connect, retry (up to the service's retries) or queue, then call
- * u's callback once with the outcome.  u must hold nothing.
+ * u's callback once with the outcome.  u must hold nothing.  In HTTP mode,
+ * unless the owner set u->no_reuse after upstream_init(), an idle pooled
+ * connection to the picked backend is used instead of a connect, and
+ * u->reused says so.
  */
 void	upstream_connect(struct upstream *u);
 
@@ -147,5 +157,12 @@ void	upstream_close(struct upstream *u);
  * evloop registration).  -1 when u is not connected.
  */
 int	upstream_detach(struct upstream *u);
+
+/*
+ * HTTP: let go of a connected u like upstream_detach() and keep its
+ * connection, on which a response has just ended cleanly, in the
+ * worker's pool: pool_put() with ttl_ms and uses_left (see pool.h).
+ */
+void	upstream_keep(struct upstream *u, uint64_t ttl_ms, long uses_left);
 
 #endif /* LBD_UPSTREAM_H */

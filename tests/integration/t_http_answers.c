@@ -134,7 +134,8 @@ test_rejected(void)
 	    "Transfer-Encoding: chunked\r\n\r\n3e9\r\n", 413);
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "GET /", 5);
-	snprintf(big + 9000, sizeof(big) - 9000, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	snprintf(big + 9000, sizeof(big) - 9000,
+	    " HTTP/1.1\r\nHost: x\r\n\r\n");
 	expect_rejected(h, big, 414);
 	snprintf(big, sizeof(big), "GET / HTTP/1.1\r\nHost: x\r\n");
 	for (int i = 0; i < 11; i++)
@@ -196,7 +197,7 @@ test_slowloris(void)
 	struct httpc_resp	 r;
 	const char		*head = "GET /echo HTTP/1.1\r\nHost: x\r\nA: ";
 	uint64_t		 t0, end;
-	int			 slow, st = -1;
+	int			 slow;
 	size_t			 i = 0;
 	bool			 closed;
 
@@ -211,16 +212,17 @@ test_slowloris(void)
 			break;
 		i++;
 		/* Another client is served meanwhile. */
-		if (i == 3)
+		if (i == 3) {
 			CU_ASSERT_EQUAL(ask(h, "GET /status/200 HTTP/1.1\r\n"
 			    "Host: x\r\nConnection: close\r\n\r\n", &r,
 			    &closed), 200);
+			httpc_resp_free(&r);
+		}
 	}
 	CU_ASSERT(clock_ms() - t0 >= 900 && clock_ms() - t0 < 2500);
 	close(slow);
 	CU_ASSERT(harness_log_wait(h, "term=cR", LOG_MS));
 	CU_ASSERT(harness_log_has(h, "status=408"));
-	(void)st;
 	harness_free(h);
 }
 

@@ -26,10 +26,12 @@ static int (*const suites[])(void) = {
 	test_log_register,
 	test_pump_register,
 	test_upstream_register,
+	test_pool_register,
 	test_config_pack_register,
 	test_proc_register,
 	test_http1_register,
 	test_httpstat_register,
+	test_relay_http_head_register,
 };
 
 int

@@ -3,7 +3,8 @@
  * loop, against loopback ports that refuse and one that listens: retries
  * go round robin to untried backends, backups only after every primary,
  * the outcome comes through the callback, and a detached connection stays
- * open while its slot is given back.
+ * open while its slot is given back.  In http mode a pooled connection to
+ * the backend picked replaces the connect; the pick is the same.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -21,6 +22,7 @@
 #include "evloop.h"
 #include "lbd.h"
 #include "log.h"
+#include "pool.h"
 #include "runtime.h"
 #include "shm.h"
 #include "upstream.h"
@@ -332,6 +334,169 @@ test_queue(void)
 	rig_close(&r);
 }
 
+/* The rig's service in http mode, keeping up to n idle connections. */
+static void
+rig_http(struct rig *r, unsigned n)
+{
+	r->env.conf->services[0].mode = MODE_HTTP;
+	r->env.conf->services[0].http.pool = n;
+}
+
+/*
+ * An idle connection to backend be in the worker's pool: lbd's end of a
+ * socketpair, returned, the other end in *peer.
+ */
+static int
+pool_fake(struct rig *r, unsigned be, int *peer)
+{
+	int	sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == -1)
+		return (-1);
+	pool_put(upstream_pool(r->ctx), &r->env.services[0], be, sv[0],
+	    60000, -1);
+	*peer = sv[1];
+	return (sv[0]);
+}
+
+static unsigned
+idle(struct rig *r)
+{
+	return (pool_count(upstream_pool(r->ctx)));
+}
+
+/*
+ * a refuses, but the pick chose it and an idle connection to it is
+ * pooled: that one is used, at once, with a's slot taken, no connect.
+ */
+static void
+test_reuse_picked(void)
+{
+	struct rig	 r;
+	struct upstream	 u;
+	struct outcome	 o = { 0 };
+	int		 fd, peer;
+
+	CU_ASSERT_FATAL(rig_open(&r, 2, false));
+	rig_http(&r, 4);
+	CU_ASSERT_FATAL((fd = pool_fake(&r, 0, &peer)) >= 0);
+	CU_ASSERT_EQUAL(idle(&r), 1);
+	connect_wait(&r, &u, &o);
+	CU_ASSERT_EQUAL(o.res, UPSTREAM_CONNECTED);
+	CU_ASSERT_EQUAL(o.be, 0);
+	CU_ASSERT(u.reused);
+	CU_ASSERT_EQUAL(upstream_fd(&u), fd);
+	CU_ASSERT_EQUAL(u.attempts, 1);
+	CU_ASSERT_EQUAL(failures(&r, 0), 0);
+	CU_ASSERT_EQUAL(active(&r, 0), 1);
+	CU_ASSERT_EQUAL(idle(&r), 0);
+	upstream_close(&u);
+	CU_ASSERT_EQUAL(active(&r, 0), 0);
+	close(peer);
+	rig_close(&r);
+}
+
+/*
+ * Only c has an idle connection: the pick still goes a, b (both refuse),
+ * then c, where the pooled one is used.  Reuse never chooses.
+ */
+static void
+test_reuse_after_pick(void)
+{
+	struct rig	 r;
+	struct upstream	 u;
+	struct outcome	 o = { 0 };
+	int		 fd, peer;
+
+	CU_ASSERT_FATAL(rig_open(&r, 2, false));
+	rig_http(&r, 4);
+	CU_ASSERT_FATAL((fd = pool_fake(&r, 2, &peer)) >= 0);
+	connect_wait(&r, &u, &o);
+	CU_ASSERT_EQUAL(o.res, UPSTREAM_CONNECTED);
+	CU_ASSERT_EQUAL(o.be, 2);
+	CU_ASSERT(u.reused);
+	CU_ASSERT_EQUAL(upstream_fd(&u), fd);
+	CU_ASSERT_EQUAL(u.attempts, 3);
+	CU_ASSERT_EQUAL(failures(&r, 0), 1);
+	CU_ASSERT_EQUAL(failures(&r, 1), 1);
+	upstream_close(&u);
+	close(peer);
+	rig_close(&r);
+}
+
+/*
+ * The owner's no_reuse, or tcp mode: a's idle connection stays in the
+ * pool and a is connected to (and refuses), as without a pool.
+ */
+static void
+test_no_reuse(void)
+{
+	struct rig	 r;
+	struct upstream	 u;
+	struct outcome	 o = { 0 };
+	int		 peer;
+
+	CU_ASSERT_FATAL(rig_open(&r, 2, false));
+	rig_http(&r, 4);
+	CU_ASSERT_FATAL(pool_fake(&r, 0, &peer) >= 0);
+	for (int tcp = 0; tcp < 2; tcp++) {
+		memset(&o, 0, sizeof(o));
+		o.loop = r.loop;
+		upstream_init(&u, r.ctx, &r.env.services[0], 0, "test",
+		    on_outcome, &o);
+		if (tcp)
+			r.env.conf->services[0].mode = MODE_TCP;
+		else
+			u.no_reuse = true;
+		upstream_connect(&u);
+		wait_outcome(&r, &o);
+		CU_ASSERT_EQUAL(o.res, UPSTREAM_CONNECTED);
+		CU_ASSERT_EQUAL(o.be, 2);
+		CU_ASSERT_FALSE(u.reused);
+		CU_ASSERT_EQUAL(failures(&r, 0), 1 + (unsigned)tcp);
+		CU_ASSERT_EQUAL(idle(&r), 1);
+		upstream_close(&u);
+	}
+	close(peer);
+	rig_close(&r);
+}
+
+/*
+ * upstream_keep: c's connection goes to the pool, its slot back; the
+ * next request to c goes out on it, and c saw one connection only.
+ */
+static void
+test_keep(void)
+{
+	struct rig	 r;
+	struct upstream	 u;
+	struct outcome	 o = { 0 };
+	int		 fd, peer;
+
+	CU_ASSERT_FATAL(rig_open(&r, 2, false));
+	rig_http(&r, 4);
+	connect_wait(&r, &u, &o);
+	CU_ASSERT_EQUAL_FATAL(o.res, UPSTREAM_CONNECTED);
+	CU_ASSERT_FALSE(u.reused);
+	fd = upstream_fd(&u);
+	upstream_keep(&u, 60000, -1);
+	CU_ASSERT_EQUAL(idle(&r), 1);
+	CU_ASSERT_EQUAL(active(&r, 2), 0);
+	CU_ASSERT_EQUAL(upstream_fd(&u), -1);
+	memset(&o, 0, sizeof(o));
+	connect_wait(&r, &u, &o);
+	CU_ASSERT_EQUAL(o.res, UPSTREAM_CONNECTED);
+	CU_ASSERT_EQUAL(o.be, 2);
+	CU_ASSERT(u.reused);
+	CU_ASSERT_EQUAL(upstream_fd(&u), fd);
+	CU_ASSERT_FATAL(fcntl(r.lfd, F_SETFL, O_NONBLOCK) == 0);
+	CU_ASSERT((peer = accept(r.lfd, NULL, NULL)) >= 0);
+	CU_ASSERT_EQUAL(accept(r.lfd, NULL, NULL), -1);
+	upstream_close(&u);
+	close(peer);
+	rig_close(&r);
+}
+
 /* The suite's connect failures are expected: keep them off the output. */
 static int
 quiet(void)
@@ -364,7 +529,15 @@ test_upstream_register(void)
 	    CU_add_test(s, "the queue: served when a slot frees, or timed out",
 	    test_queue) == NULL ||
 	    CU_add_test(s, "byte counts reach the shared region in batches",
-	    test_byte_batches) == NULL)
+	    test_byte_batches) == NULL ||
+	    CU_add_test(s, "http: the picked backend's idle one is reused",
+	    test_reuse_picked) == NULL ||
+	    CU_add_test(s, "http: reuse comes after the pick, never before",
+	    test_reuse_after_pick) == NULL ||
+	    CU_add_test(s, "http: no_reuse, or tcp mode, connects anew",
+	    test_no_reuse) == NULL ||
+	    CU_add_test(s, "http: a kept connection carries the next request",
+	    test_keep) == NULL)
 		return (-1);
 	return (0);
 }

@@ -20,9 +20,11 @@ int	test_daemon_register(void);
 int	test_log_register(void);
 int	test_pump_register(void);
 int	test_upstream_register(void);
+int	test_pool_register(void);
 int	test_config_pack_register(void);
 int	test_proc_register(void);
 int	test_http1_register(void);
 int	test_httpstat_register(void);
+int	test_relay_http_head_register(void);
 
 #endif /* LBD_UNIT_H */
