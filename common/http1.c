@@ -601,7 +601,7 @@ request_facts(struct http1_request *r, const char *buf)
 		return (HTTP1_ERROR);
 	if (fx.nhost > 1)
 		return (fail(h, 400, "repeated Host"));
-	if (fx.nhost == 0 && h->version == 11)
+	if (fx.nhost == 0 && h->version == 11 && !r->host_optional)
 		return (fail(h, 400, "missing Host"));
 	if ((r->has_host = fx.nhost == 1)) {
 		r->host = h->headers[fx.host].value;

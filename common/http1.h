@@ -121,6 +121,10 @@ struct http1_request {
 	bool			expect_continue; /* 1.1 and 100-continue; */
 						/* other Expect values: forwarded */
 	bool			upgrade;	/* 1.1, Upgrade and its token */
+	bool			host_optional;	/* caller, after init: a 1.1
+						   request may lack Host (a
+						   server that only answers
+						   for itself: stats) */
 };
 
 struct http1_response {

@@ -22,17 +22,22 @@
 #include "shm.h"
 
 #define SHM_MAGIC	0x6c626431u	/* "lbd1" */
-#define SHM_VERSION	2
+#define SHM_VERSION	3
 
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic int must be lock-free");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "atomic llong must be lock-free");
 _Static_assert(sizeof(struct shm_backend) % 64 == 0, "one line per backend");
 _Static_assert(offsetof(struct shm_backend, active) == 64,
     "a backend's counters on a line of their own");
-_Static_assert(sizeof(struct shm_backend) == 128, "two lines per backend");
+_Static_assert(offsetof(struct shm_backend, http_responses) == 128,
+    "HTTP counters on a third line");
+_Static_assert(sizeof(struct shm_backend) == 192, "three lines per backend");
 _Static_assert(sizeof(struct shm_service) % 64 == 0, "one line per service");
 _Static_assert(offsetof(struct shm_service, rr_cursor) == 64,
     "a service's counters on a line of their own");
+_Static_assert(offsetof(struct shm_service, http_requests) == 128,
+    "a service's HTTP counters apart from its connection counters");
+_Static_assert(LBD_SHM_HTTP_CLASSES == 5, "classes 1xx..5xx");
 
 /* A worker's own counts: it is their only writer. */
 struct shm_worker {
@@ -48,6 +53,8 @@ struct shm_worker {
 	atomic_uint	generation;	/* likewise */
 	atomic_uint	svc_active[LBD_SHM_SERVICES];	/* its worker */
 	atomic_uint	be_active[LBD_SHM_BACKENDS];	/* its worker */
+	atomic_uint	be_idle[LBD_SHM_BACKENDS];	/* its worker; pooled
+							   HTTP connections */
 };
 
 /* The mapping.  Every child can write all of it. */
@@ -162,6 +169,8 @@ shm_reclaim_worker(struct shm *shm, unsigned wslot)
 		take_back(&w->svc_active[i], &r->services[i].active);
 	for (size_t i = 0; i < LBD_SHM_BACKENDS; i++)
 		take_back(&w->be_active[i], &r->backends[i].active);
+	for (size_t i = 0; i < LBD_SHM_BACKENDS; i++)
+		take_back(&w->be_idle[i], &r->backends[i].http_idle);
 	atomic_compare_exchange_strong(&r->global.accept_owner, &owner, 0);
 	atomic_store(&w->beat_ms, 0);
 	atomic_store(&w->id, 0);
@@ -242,6 +251,20 @@ shm_backend_release(struct shm *shm, unsigned wslot, unsigned be)
 {
 	count_down(&shm->r->backends[be].active,
 	    &shm->r->workers[wslot].be_active[be]);
+}
+
+void
+shm_backend_idle_up(struct shm *shm, unsigned wslot, unsigned be)
+{
+	count_up(&shm->r->backends[be].http_idle,
+	    &shm->r->workers[wslot].be_idle[be]);
+}
+
+void
+shm_backend_idle_down(struct shm *shm, unsigned wslot, unsigned be)
+{
+	count_down(&shm->r->backends[be].http_idle,
+	    &shm->r->workers[wslot].be_idle[be]);
 }
 
 void

@@ -51,11 +51,16 @@ enum check_result {
 	CHECK_RESULT_COUNT
 };
 
+/* HTTP response classes 1xx..5xx, and the request duration histogram. */
+#define LBD_SHM_HTTP_CLASSES	5
+#define LBD_SHM_HTTP_BUCKETS	12	/* the last one is +Inf */
+
 /*
- * A backend slot is two cache lines.  The first is read by every pick and
+ * A backend slot is three cache lines.  The first is read by every pick and
  * written seldom (a state change, a control command, a passive pause); the
  * second takes every worker's counters, so counting a connection does not
- * evict the line the other workers are picking from.  The halves are
+ * evict the line the other workers are picking from; HTTP mode's counters
+take the third, so TCP mode's never share a line with them.  The parts are
  * anonymous so that a field is still named sb->active; use the accessors.
  */
 struct shm_backend {
@@ -102,9 +107,23 @@ struct shm_backend {
 		atomic_ullong	 fail_since_ms;	/* workers; relaxed; passive
 						   window start */
 	};
+	struct {
+		_Alignas(64)
+		atomic_ullong	 http_responses[LBD_SHM_HTTP_CLASSES];
+						/* workers; relaxed; response
+						   heads by class 1xx..5xx */
+		atomic_ullong	 http_reuses;	/* workers; relaxed; requests
+						   on a pooled connection */
+		atomic_uint	 http_idle;	/* workers; relaxed; pooled
+						   connections now; master
+						   reclaims */
+	};
 };
 
-/* Like a backend: weights_gen is read per pick, the rest written per pick. */
+/*
+ * Like a backend: weights_gen is read per pick, the rest written per pick;
+ * HTTP mode's counters follow, written per request.
+ */
 struct shm_service {
 	struct {
 		_Alignas(64)
@@ -128,6 +147,22 @@ struct shm_service {
 						   timeout */
 		atomic_ullong	 resets;	/* workers; relaxed; closed by
 						   a reset or an I/O error */
+	};
+	struct {
+		_Alignas(64)
+		atomic_ullong	 http_requests;	/* workers; relaxed; heads
+						   received, rejected too */
+		atomic_ullong	 http_retries;	/* workers; relaxed; requests
+						   sent again */
+		atomic_ullong	 http_responses[LBD_SHM_HTTP_CLASSES];
+						/* workers; relaxed; final
+						   responses by class */
+		atomic_ullong	 http_duration_us; /* workers; relaxed; sum
+						   of the histogram's samples */
+		atomic_ullong	 http_buckets[LBD_SHM_HTTP_BUCKETS];
+						/* workers; relaxed; samples
+						   in each bucket alone, not
+						   cumulative: one add each */
 	};
 };
 
@@ -390,6 +425,108 @@ shm_service_rejected(struct shm_service *s)
 	return (atomic_load_explicit(&s->rejected, memory_order_relaxed));
 }
 
+/*
+ * HTTP mode's counters.  cls is a response class less one (0 = 1xx) below
+ * LBD_SHM_HTTP_CLASSES, bucket an index below LBD_SHM_HTTP_BUCKETS: the
+ * callers' own constants, never a value read from the region.
+ */
+static inline void
+shm_service_count_http_request(struct shm_service *s)
+{
+	atomic_fetch_add_explicit(&s->http_requests, 1, memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_service_http_requests(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->http_requests, memory_order_relaxed));
+}
+
+static inline void
+shm_service_count_http_retry(struct shm_service *s)
+{
+	atomic_fetch_add_explicit(&s->http_retries, 1, memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_service_http_retries(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->http_retries, memory_order_relaxed));
+}
+
+static inline void
+shm_service_count_http_response(struct shm_service *s, unsigned cls)
+{
+	atomic_fetch_add_explicit(&s->http_responses[cls], 1,
+	    memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_service_http_responses(struct shm_service *s, unsigned cls)
+{
+	return (atomic_load_explicit(&s->http_responses[cls],
+	    memory_order_relaxed));
+}
+
+/* One duration sample of us microseconds, which falls in bucket. */
+static inline void
+shm_service_count_http_duration(struct shm_service *s, unsigned bucket,
+    uint64_t us)
+{
+	atomic_fetch_add_explicit(&s->http_buckets[bucket], 1,
+	    memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->http_duration_us, us,
+	    memory_order_relaxed);
+}
+
+/* Samples in bucket alone (not cumulative). */
+static inline uint64_t
+shm_service_http_bucket(struct shm_service *s, unsigned bucket)
+{
+	return (atomic_load_explicit(&s->http_buckets[bucket],
+	    memory_order_relaxed));
+}
+
+static inline uint64_t
+shm_service_http_duration_us(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->http_duration_us,
+	    memory_order_relaxed));
+}
+
+static inline void
+shm_backend_count_http_response(struct shm_backend *b, unsigned cls)
+{
+	atomic_fetch_add_explicit(&b->http_responses[cls], 1,
+	    memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_backend_http_responses(struct shm_backend *b, unsigned cls)
+{
+	return (atomic_load_explicit(&b->http_responses[cls],
+	    memory_order_relaxed));
+}
+
+static inline void
+shm_backend_count_http_reuse(struct shm_backend *b)
+{
+	atomic_fetch_add_explicit(&b->http_reuses, 1, memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_backend_http_reuses(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->http_reuses, memory_order_relaxed));
+}
+
+/* Idle pooled connections to the backend, all workers (see below). */
+static inline unsigned
+shm_backend_http_idle(struct shm_backend *b)
+{
+	return (atomic_load_explicit(&b->http_idle, memory_order_relaxed));
+}
+
 static inline unsigned
 shm_global_generation(struct shm_global *g)
 {
@@ -468,9 +605,9 @@ int			 shm_worker_alloc(struct shm *shm);
 
 /*
  * Master, after reaping the worker of wslot: take its ledger (connections
- * it still held) off every shared count, give back the accept turn if it
- * held it, and free the slot.  Its loops are fixed by the capacities,
- * whatever the ledger says.
+ * and idle pooled connections it still held) off every shared count,
+ * give back the accept turn if it held it, and free the slot.  Its loops
+ * are fixed by the capacities, whatever the ledger says.
  */
 void			 shm_reclaim_worker(struct shm *shm, unsigned wslot);
 
@@ -489,6 +626,15 @@ void			 shm_service_close(struct shm *shm, unsigned wslot,
 bool			 shm_backend_acquire(struct shm *shm, unsigned wslot,
 			    unsigned be, unsigned maxconn);
 void			 shm_backend_release(struct shm *shm, unsigned wslot,
+			    unsigned be);
+/*
+ * The worker of wslot keeps one idle pooled connection more, or one
+ * fewer, to backend slot be: the shared gauge and its ledger move
+ * together, like a connection's.
+ */
+void			 shm_backend_idle_up(struct shm *shm, unsigned wslot,
+			    unsigned be);
+void			 shm_backend_idle_down(struct shm *shm, unsigned wslot,
 			    unsigned be);
 
 /*

@@ -114,6 +114,14 @@ cmd_weight(struct lbd *env, const char *spec, const char *value, FILE *out)
 	fprintf(out, "weight %s %lu\n", spec, w);
 }
 
+/* The backends table, then HTTP mode's counters when a service has them. */
+static void
+show_backends(const struct status *st, const char *service, FILE *out)
+{
+	if (status_backends_text(st, service, out) == 0)
+		(void)status_http_backends_text(st, service, out);
+}
+
 static void
 cmd_show(struct lbd *env, int argc, char **argv, FILE *out)
 {
@@ -129,8 +137,7 @@ cmd_show(struct lbd *env, int argc, char **argv, FILE *out)
 	    config_find_service(env->conf, argv[2]) == NULL)
 		fprintf(out, "error: no service \"%s\"\n", argv[2]);
 	else if ((argc == 2 || argc == 3) && strcmp(argv[1], "backends") == 0)
-		(void)status_backends_text(st, argc == 3 ? argv[2] : NULL,
-		    out);
+		show_backends(st, argc == 3 ? argv[2] : NULL, out);
 	else
 		fprintf(out, "error: show services | "
 		    "show backends [SERVICE]\n");

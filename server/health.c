@@ -4,7 +4,9 @@
  * down and turns up at its first passing check; after that it takes
  * `fall` failures in a row to go down and `rise` passes to come back.
  * Each transition is logged with its reason.  A pass also ends a passive
- * pause (see backend.c) early.
+ * pause (see backend.c) early.  An http check's answer is read up to the
+ * end of its head, which the proxy's strict parser (common/http1.c) must
+ * accept before its status is compared with expect.
  */
 #include <sys/socket.h>
 
@@ -20,13 +22,15 @@
 #include "config.h"
 #include "evloop.h"
 #include "health.h"
+#include "http1.h"
 #include "lbd.h"
 #include "log.h"
 #include "net.h"
 #include "proc.h"
 #include "shm.h"
 
-#define REPLY_MAX	1024	/* enough for a status line */
+#define REPLY_MAX	8192	/* the answer's head, at most */
+#define REPLY_HEADERS	100	/* header lines in the head */
 
 static volatile sig_atomic_t	got_stop;
 
@@ -49,8 +53,13 @@ struct check {
 	unsigned			 fails;		/* in a row */
 	bool				 known;		/* has had a verdict */
 	bool				 up;
+	char				 host[LBD_ADDRLEN]; /* Host value */
+	struct http1_response		 resp;
+	struct http1_header		 hdrs[REPLY_HEADERS];
 	size_t				 replen;
-	char				 reply[REPLY_MAX];
+	char				 reply[REPLY_MAX + 1];	/* one more
+						   than a head may take, so
+						   the parser sees it cross */
 };
 
 struct checker {
@@ -61,6 +70,8 @@ struct checker {
 };
 
 static void	check_done(struct check *, enum check_result, int);
+static void	check_end(struct check *, enum check_result, int,
+		    const char *);
 static void	on_writable(struct evloop *, int, int, void *);
 static void	on_readable(struct evloop *, int, int, void *);
 
@@ -74,16 +85,46 @@ health_is_needed(const struct lbd *env)
 }
 
 int
-health_http_status(const char *reply, size_t len)
+health_http_status(struct http1_response *resp, const char *reply,
+    size_t len, const char **reason)
 {
-	int	code;
-
-	if (len < 12)
-		return (memchr(reply, '\n', len) != NULL ? -1 : 0);
-	if (strncmp(reply, "HTTP/1.", 7) != 0 || reply[8] != ' ' ||
-	    sscanf(reply + 9, "%3d", &code) != 1 || code < 100 || code > 599)
+	switch (http1_parse_response(resp, reply, len)) {
+	case HTTP1_OK:
+		return ((int)resp->code);
+	case HTTP1_NEED_MORE:
+		return (0);
+	default:
+		*reason = resp->head.reason;
 		return (-1);
-	return (code);
+	}
+}
+
+/* A byte a host name or IP literal may hold (RFC 3986 reg-name subset). */
+static bool
+is_host_char(char c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == ':' || c == '[' || c == ']');
+}
+
+void
+health_host(const char *address, const struct net_addr *addr, char *out,
+    size_t len)
+{
+	char	*colon;
+	bool	 clean = true;
+
+	snprintf(out, len, "%s", address);
+	if ((colon = strrchr(out, ':')) != NULL)
+		*colon = '\0';
+	for (const char *c = out; *c != '\0'; c++)
+		clean = clean && is_host_char(*c);
+	if (clean && out[0] != '\0')
+		return;
+	net_addr_format(addr, out, len);
+	if ((colon = strrchr(out, ':')) != NULL)
+		*colon = '\0';
 }
 
 static void
@@ -181,6 +222,17 @@ verdict_fail(struct check *k, const char *reason)
 static void
 check_done(struct check *k, enum check_result result, int detail)
 {
+	check_end(k, result, detail, NULL);
+}
+
+/*
+ * check_done(), with why (when not NULL) saying more in the log line than
+ * the result's word the region keeps, such as the parser's reason.
+ */
+static void
+check_end(struct check *k, enum check_result result, int detail,
+    const char *why)
+{
 	char	reason[LOG_VALUELEN];
 
 	shm_backend_set_check(k->sb, result, detail, clock_ms());
@@ -193,6 +245,8 @@ check_done(struct check *k, enum check_result result, int detail)
 	k->next_ms = clock_ms() + k->sc->health.interval_ms;
 	if (result == CHECK_PASSED)
 		verdict_pass(k);
+	else if (why != NULL)
+		verdict_fail(k, why);
 	else {
 		health_reason(result, detail, reason, sizeof(reason));
 		verdict_fail(k, reason);
@@ -204,6 +258,8 @@ check_start(struct check *k, uint64_t now)
 {
 	k->deadline_ms = now + k->sc->health.timeout_ms;
 	k->replen = 0;
+	http1_response_init(&k->resp, k->hdrs, REPLY_HEADERS, REPLY_MAX,
+	    HTTP1_GET);
 	if ((k->fd = net_connect(&k->bc->addr)) == -1) {
 		check_done(k, CHECK_CONNECT, errno);
 		return;
@@ -215,20 +271,16 @@ check_start(struct check *k, uint64_t now)
 	k->phase = CHECK_CONNECTING;
 }
 
-/* The Host header names the backend as configured, without the port. */
+/* The path is checked at load (no space, no control byte), Host here. */
 static int
 send_request(struct check *k)
 {
-	char	req[LBD_PATHLEN + LBD_ADDRLEN + 128], host[LBD_ADDRLEN];
-	char	*colon;
+	char	req[LBD_PATHLEN + LBD_ADDRLEN + 128];
 	int	n;
 
-	snprintf(host, sizeof(host), "%s", k->bc->address);
-	if ((colon = strrchr(host, ':')) != NULL)
-		*colon = '\0';
 	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "User-Agent: lbd-health\r\nConnection: close\r\n\r\n",
-	    k->sc->health.path, host);
+	    k->sc->health.path, k->host);
 	/* A fresh socket's buffer takes a request this small whole. */
 	return (send(k->fd, req, n, MSG_NOSIGNAL) == n ? 0 : -1);
 }
@@ -260,28 +312,47 @@ on_writable(struct evloop *loop, int fd, int events, void *arg)
 	k->phase = CHECK_READING;
 }
 
+/*
+ * Why a check whose answer ended (n == 0) or failed (n == -1) before its
+ * head was whole fails.
+ */
+static const char *
+short_reason(const struct check *k)
+{
+	return (k->replen == 0 ? "closed without a response" :
+	    "closed within the response head");
+}
+
 static void
 on_readable(struct evloop *loop, int fd, int events, void *arg)
 {
 	struct check	*k = arg;
+	const char	*why = NULL;
+	char		 reason[LOG_VALUELEN];
 	ssize_t		 n;
 	int		 code;
 
 	(void)loop;
 	(void)events;
-	n = read(fd, k->reply + k->replen, sizeof(k->reply) - 1 - k->replen);
-	if (n == -1 && errno == EAGAIN)
+	n = read(fd, k->reply + k->replen, sizeof(k->reply) - k->replen);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0)
 		k->replen += n;
-	code = health_http_status(k->reply, k->replen);
-	if (code == 0 && n > 0 && k->replen < sizeof(k->reply) - 1)
-		return;			/* the status line is not all here */
-	if (code <= 0) {
-		if (n == -1)
-			check_done(k, CHECK_READ, errno);
-		else
-			check_done(k, CHECK_NOT_HTTP, 0);
+	code = health_http_status(&k->resp, k->reply, k->replen, &why);
+	if (code == 0 && n > 0)
+		return;			/* the head is not all here */
+	if (code == 0 && n == -1) {
+		check_done(k, CHECK_READ, errno);
+		return;
+	}
+	if (code == 0) {
+		check_end(k, CHECK_NOT_HTTP, 0, short_reason(k));
+		return;
+	}
+	if (code == -1) {
+		snprintf(reason, sizeof(reason), "invalid response: %s", why);
+		check_end(k, CHECK_NOT_HTTP, 0, reason);
 		return;
 	}
 	if (code >= (int)k->sc->health.expect_min &&
@@ -323,6 +394,8 @@ add_service(struct checker *ck, const struct service *s)
 		k->bc = &s->conf->backends[j];
 		k->sb = backend_shm(ck->env, s, (unsigned)j);
 		k->fd = -1;
+		health_host(k->bc->address, &k->bc->addr, k->host,
+		    sizeof(k->host));
 		/* A respawned checker picks up where the last one was. */
 		k->up = shm_backend_state(k->sb) == BACKEND_UP;
 		k->known = k->up;

@@ -8,7 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct http1_response;
 struct lbd;
+struct net_addr;
 
 /* True when some service of env has active checks (type tcp or http). */
 bool		health_is_needed(const struct lbd *env);
@@ -20,10 +22,23 @@ bool		health_is_needed(const struct lbd *env);
 _Noreturn void	health_main(struct lbd *env);
 
 /*
- * Read the status code from the start of an HTTP response.  Returns it
- * (100..599), 0 when more bytes are needed, or -1 when it is not HTTP.
+ * Parse what arrived of an http check's answer, reply[0..len), into resp
+ * (http1_response_init'ed for GET; pass it again with the grown buffer).
+ * Returns the status code (100..599) once the head is whole and valid, 0
+ * while it is not all here, or -1 with the parser's reason in *reason.
  */
-int		health_http_status(const char *reply, size_t len);
+int		health_http_status(struct http1_response *resp,
+		    const char *reply, size_t len, const char **reason);
+
+/*
+ * The check's Host value for a backend at address (as written, with its
+ * port) resolved to addr: the host part as written, or, when that holds
+ * a byte no host name or IP literal may (the resolver may accept more
+ * than the config's checks), the numeric address; never a byte that
+ * could end the header.  Written to out, len bytes at most.
+ */
+void		health_host(const char *address, const struct net_addr *addr,
+		    char *out, size_t len);
 
 /*
  * Words for a check's result and detail (enum check_result, as read from

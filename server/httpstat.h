@@ -43,4 +43,17 @@ void	httpstat_idle(struct lbd *env, unsigned wslot, const struct service *s,
 /* A request was sent again (keep-alive race): lbd_http_retries_total. */
 void	httpstat_retry(struct lbd *env, const struct service *s);
 
+/*
+ * The duration histogram's bucket for a sample of us microseconds: the
+ * first whose upper bound (inclusive, like Prometheus' le) holds it, the
+ * last (+Inf) for anything longer.
+ */
+unsigned	 httpstat_bucket(uint64_t us);
+
+/* Bucket i's upper bound as a Prometheus le label: "0.005" .. "+Inf". */
+const char	*httpstat_bucket_le(unsigned i);
+
+/* Response class index (0 = 1xx .. 4 = 5xx) of code; -1 outside 100..599. */
+int		 httpstat_class(unsigned code);
+
 #endif /* LBD_HTTPSTAT_H */

@@ -1,8 +1,12 @@
 /*
  * The stats listener: a small HTTP/1.x server in the master's event loop.
- * A request is read whole (at most STATS_REQMAX bytes of line and
- * headers), answered from a fresh snapshot, and the connection kept for
- * the next request when the client wants it.  Nothing here blocks: a slow
+ * A request head is read whole (at most STATS_REQMAX bytes of line and
+ * headers), parsed by the strict parser the proxy uses (common/http1.c),
+ * answered from a fresh snapshot, and the connection kept for the next
+ * request when the client wants it.  A head the parser rejects gets the
+ * status it names (400, 414, 431, 501, 505) and the connection closes.
+ * A 1.1 request may lack Host here (the listener answers for itself
+ * alone, and scripts long sent none).  Nothing here blocks: a slow
  * client waits in the loop like any other descriptor.
  *
  * Nor can slow clients lock the listener: a request head must be whole
@@ -16,19 +20,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "evloop.h"
 #include "history.h"
+#include "http1.h"
 #include "lbd.h"
 #include "log.h"
+#include "relay_http_head.h"
 #include "stats.h"
 #include "status.h"
 
 #define STATS_REQMAX	8192	/* request line and headers */
 #define STATS_CLIENTS	64	/* open stats connections at once */
+#define STATS_HEADERS	64	/* header lines in one request */
 
 struct stats_client {
 	struct stats	*st;
@@ -38,8 +44,14 @@ struct stats_client {
 	uint64_t	 seen_ms;	/* last byte in or out */
 	uint64_t	 head_ms;	/* first byte of a head not whole yet,
 					   0 when none is being read */
+	bool		 parsing;	/* hreq is set up for the head at
+					   req[0] */
+	struct http1_request hreq;
+	struct http1_header hdrs[STATS_HEADERS];
 	size_t		 reqlen;
-	char		 req[STATS_REQMAX + 1];
+	char		 req[STATS_REQMAX + 1];	/* one byte more than a
+						   head may take, so the
+						   parser sees it cross */
 	char		*resp;
 	size_t		 resplen;
 	size_t		 sent;
@@ -53,14 +65,6 @@ struct stats {
 	struct evtimer		 tick;		/* samples into history */
 	unsigned		 nclients;
 	struct stats_client	*clients[STATS_CLIENTS];
-};
-
-/* What a request asks for, once its line and headers are in. */
-struct request {
-	char	method[16];
-	char	path[256];
-	int	minor;		/* HTTP/1.minor */
-	bool	keep_alive;
 };
 
 static void	on_client_read(struct evloop *, int, int, void *);
@@ -77,41 +81,6 @@ client_free(struct stats_client *c)
 	st->clients[c->index]->index = c->index;
 	free(c->resp);
 	free(c);
-}
-
-/* A header's value (up to 63 bytes), by name in any case; NULL if absent. */
-static const char *
-header(const char *req, const char *name, char out[64])
-{
-	const char	*p = strchr(req, '\n');
-	size_t		 n = strlen(name);
-
-	for (; p != NULL && p[1] != '\r' && p[1] != '\n'; p = strchr(p + 1,
-	    '\n'))
-		if (strncasecmp(p + 1, name, n) == 0 && p[1 + n] == ':') {
-			if (sscanf(p + 2 + n, " %63[^\r\n]", out) != 1)
-				out[0] = '\0';
-			return (out);
-		}
-	return (NULL);
-}
-
-/* Parse the request line and the Connection header; -1 if malformed. */
-static int
-parse_request(const char *req, struct request *r)
-{
-	char	conn[64], *q;
-
-	if (sscanf(req, "%15[A-Z] %255[^ \r\n] HTTP/1.%d", r->method, r->path,
-	    &r->minor) != 3 || r->path[0] != '/')
-		return (-1);
-	if ((q = strchr(r->path, '?')) != NULL)
-		*q = '\0';
-	r->keep_alive = r->minor >= 1;
-	if (header(req, "Connection", conn) != NULL)
-		r->keep_alive = strcasecmp(conn, "keep-alive") == 0 ||
-		    (r->keep_alive && strcasecmp(conn, "close") != 0);
-	return (0);
 }
 
 /* Build the whole response: status line, headers and body. */
@@ -178,19 +147,38 @@ static const struct {
 	{ "/", "text/html; charset=utf-8", status_html },
 };
 
-static int
-answer(struct stats_client *c, const struct request *r)
+/* Does the target's path (before any query) name path exactly? */
+static bool
+path_is(const struct stats_client *c, const char *path)
 {
-	bool	head = strcmp(r->method, "HEAD") == 0;
+	const char	*t = c->req + c->hreq.target.off;
+	size_t		 n = c->hreq.target.len;
+	const char	*q = memchr(t, '?', n);
+
+	if (q != NULL)
+		n = q - t;
+	return (n == strlen(path) && memcmp(t, path, n) == 0);
+}
+
+static int
+answer(struct stats_client *c)
+{
+	bool	head = c->hreq.method == HTTP1_HEAD;
 	char	*body;
 	size_t	 len;
 	int	 rc;
 
-	if (!head && strcmp(r->method, "GET") != 0)
+	/* Origin form only: the listener serves no other host. */
+	if (c->hreq.target.len == 0 || c->req[c->hreq.target.off] != '/') {
+		c->keep_alive = false;
+		return (respond_text(c, "400 Bad Request", "bad request: "
+		    "the target must be a path\n"));
+	}
+	if (!head && c->hreq.method != HTTP1_GET)
 		return (respond_text(c, "405 Method Not Allowed",
 		    "only GET and HEAD\n"));
 	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
-		if (strcmp(r->path, pages[i].path) != 0)
+		if (!path_is(c, pages[i].path))
 			continue;
 		if ((body = render(c->st, pages[i].fn, &len)) == NULL)
 			return (respond_text(c, "500 Internal Server Error",
@@ -203,17 +191,44 @@ answer(struct stats_client *c, const struct request *r)
 	    "/metrics or /status.json\n"));
 }
 
-/* End of the request head, or NULL while it is not all here. */
-static char *
-head_end(char *req)
+/* Answer a head the parser rejected, then close. */
+static int
+reject(struct stats_client *c)
 {
-	char	*e;
+	char	status[64], text[128];
+	int	code = c->hreq.head.status;
 
-	if ((e = strstr(req, "\r\n\r\n")) != NULL)
-		return (e + 4);
-	if ((e = strstr(req, "\n\n")) != NULL)
-		return (e + 2);
-	return (NULL);
+	c->keep_alive = false;
+	/* The parser answers 400, 414, 431, 501 or 505: all have a reason. */
+	snprintf(status, sizeof(status), "%d %s", code, http_reason(code));
+	snprintf(text, sizeof(text), "bad request: %s\n",
+	    c->hreq.head.reason != NULL ? c->hreq.head.reason : "too large");
+	return (respond_text(c, status, text));
+}
+
+/*
+ * Parse what arrived of the head at the front of the buffer.  Returns
+ * HTTP1_OK when it is whole (and valid), HTTP1_NEED_MORE, or HTTP1_ERROR
+ * with hreq.head.status and reason set.
+ */
+static enum http1_result
+parse(struct stats_client *c)
+{
+	enum http1_result	rc;
+
+	if (!c->parsing) {
+		http1_request_init(&c->hreq, c->hdrs, STATS_HEADERS,
+		    STATS_REQMAX);
+		c->hreq.host_optional = true;
+		c->parsing = true;
+	}
+	rc = http1_parse_request(&c->hreq, c->req, c->reqlen);
+	if (rc == HTTP1_NEED_MORE && c->reqlen >= sizeof(c->req)) {
+		/* Cannot happen: the parser sees a full buffer cross. */
+		c->hreq.head.status = 431;
+		rc = HTTP1_ERROR;
+	}
+	return (rc);
 }
 
 /*
@@ -223,28 +238,26 @@ head_end(char *req)
 static int
 handle(struct stats_client *c)
 {
-	struct request	 r;
-	char		*end;
-	size_t		 used;
+	enum http1_result	rc;
+	size_t			used;
 
-	if ((end = head_end(c->req)) == NULL) {
-		if (c->reqlen < STATS_REQMAX)
-			return (0);
-		c->keep_alive = false;
-		return (respond_text(c, "431 Request Header Fields Too Large",
-		    "request too large\n") == -1 ? -1 : 1);
-	}
-	used = end - c->req;
-	if (parse_request(c->req, &r) == -1) {
-		c->keep_alive = false;
-		return (respond_text(c, "400 Bad Request", "bad request\n") ==
-		    -1 ? -1 : 1);
-	}
-	c->keep_alive = r.keep_alive;
+	if ((rc = parse(c)) == HTTP1_NEED_MORE)
+		return (0);
+	c->parsing = false;
+	if (rc == HTTP1_ERROR)
+		return (reject(c) == -1 ? -1 : 1);
+	/* A body is not read: answer, then close, as it is in the way. */
+	c->keep_alive = c->hreq.head.keep_alive &&
+	    (c->hreq.head.framing == HTTP1_BODY_NONE ||
+	    (c->hreq.head.framing == HTTP1_BODY_LENGTH &&
+	    c->hreq.head.content_length == 0));
+	if (answer(c) == -1)
+		return (-1);
 	/* Keep what follows (a pipelined request) for the next round. */
-	memmove(c->req, end, c->reqlen - used + 1);
+	used = c->hreq.head.len;
+	memmove(c->req, c->req + used, c->reqlen - used);
 	c->reqlen -= used;
-	return (answer(c, &r) == -1 ? -1 : 1);
+	return (1);
 }
 
 /*
@@ -311,7 +324,7 @@ on_client_read(struct evloop *loop, int fd, int events, void *arg)
 
 	(void)loop;
 	(void)events;
-	n = read(fd, c->req + c->reqlen, STATS_REQMAX - c->reqlen);
+	n = read(fd, c->req + c->reqlen, sizeof(c->req) - c->reqlen);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -319,7 +332,6 @@ on_client_read(struct evloop *loop, int fd, int events, void *arg)
 		return;
 	}
 	c->reqlen += n;
-	c->req[c->reqlen] = '\0';
 	c->seen_ms = clock_ms();
 	rc = handle(c);
 	track_head(c, rc, c->seen_ms);

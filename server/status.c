@@ -17,6 +17,7 @@
 #include "config.h"
 #include "health.h"
 #include "history.h"
+#include "httpstat.h"
 #include "lbd.h"
 #include "runtime.h"
 #include "shm.h"
@@ -63,6 +64,35 @@ take_check(struct status_backend *b, struct shm_backend *sb, uint64_t now)
 	health_reason(result, detail, b->check, sizeof(b->check));
 }
 
+/* A backend's HTTP counters, when its service is in http mode. */
+static void
+take_http_backend(struct status_http_backend *h, const struct service *s,
+    struct shm_backend *sb)
+{
+	if (!(h->on = s->conf->mode == MODE_HTTP))
+		return;
+	for (unsigned c = 0; c < LBD_SHM_HTTP_CLASSES; c++)
+		h->responses[c] = shm_backend_http_responses(sb, c);
+	h->reuses = shm_backend_http_reuses(sb);
+	h->idle = shm_backend_http_idle(sb);
+}
+
+/* A service's HTTP counters and histogram, when it is in http mode. */
+static void
+take_http_service(struct status_http_service *h, const struct service *s,
+    struct shm_service *sh)
+{
+	if (!(h->on = s->conf->mode == MODE_HTTP))
+		return;
+	h->requests = shm_service_http_requests(sh);
+	h->retries = shm_service_http_retries(sh);
+	for (unsigned c = 0; c < LBD_SHM_HTTP_CLASSES; c++)
+		h->responses[c] = shm_service_http_responses(sh, c);
+	for (unsigned i = 0; i < LBD_SHM_HTTP_BUCKETS; i++)
+		h->buckets[i] = shm_service_http_bucket(sh, i);
+	h->duration_us = shm_service_http_duration_us(sh);
+}
+
 static void
 take_backend(struct status_backend *b, struct lbd *env,
     const struct service *s, unsigned j, uint64_t now)
@@ -94,6 +124,7 @@ take_backend(struct status_backend *b, struct lbd *env,
 	b->bytes_in = shm_backend_bytes_in(sb);
 	b->bytes_out = shm_backend_bytes_out(sb);
 	b->rt_seconds = shm_backend_rt(sb) / 1e6;
+	take_http_backend(&b->http, s, sb);
 }
 
 static int
@@ -111,6 +142,7 @@ take_service(struct status_service *ss, struct lbd *env,
 	ss->timeouts = shm_service_timeouts(sh);
 	ss->resets = shm_service_resets(sh);
 	ss->slot = s->slot;
+	take_http_service(&ss->http, s, sh);
 	ss->nbackends = s->conf->nbackends;
 	if ((ss->backends = calloc(ss->nbackends,
 	    sizeof(*ss->backends))) == NULL)
@@ -409,6 +441,156 @@ metrics_reload(const struct status *st, FILE *f)
 	    st->reload.time);
 }
 
+/*
+ * HTTP mode's families, for the http-mode services only; none at all
+ * when no service is in http mode.
+ */
+static bool
+has_http(const struct status *st)
+{
+	for (size_t i = 0; i < st->nservices; i++)
+		if (st->services[i].http.on)
+			return (true);
+	return (false);
+}
+
+/* name{service="S"[,backend="B"] and the opening of the next label. */
+static void
+http_series(FILE *f, const char *name, const struct status_service *s,
+    const struct status_backend *b)
+{
+	fprintf(f, "%s{service=\"", name);
+	label(f, s->name);
+	if (b != NULL) {
+		fputs("\",backend=\"", f);
+		label(f, b->name);
+	}
+	fputc('"', f);
+}
+
+static void
+http_classes(FILE *f, const char *name, const struct status_service *s,
+    const struct status_backend *b, const unsigned long long *counts)
+{
+	for (unsigned c = 0; c < LBD_SHM_HTTP_CLASSES; c++) {
+		http_series(f, name, s, b);
+		fprintf(f, ",code=\"%uxx\"} %llu\n", c + 1, counts[c]);
+	}
+}
+
+/* The buckets are kept each alone; Prometheus wants them cumulative. */
+static void
+http_histogram(FILE *f, const struct status_service *s)
+{
+	const struct status_http_service	*h = &s->http;
+	unsigned long long			 sum = 0;
+
+	for (unsigned i = 0; i < LBD_SHM_HTTP_BUCKETS; i++) {
+		sum += h->buckets[i];
+		http_series(f, "lbd_http_request_duration_seconds_bucket", s,
+		    NULL);
+		fprintf(f, ",le=\"%s\"} %llu\n", httpstat_bucket_le(i), sum);
+	}
+	http_series(f, "lbd_http_request_duration_seconds_sum", s, NULL);
+	fprintf(f, "} %.6f\n", h->duration_us / 1e6);
+	http_series(f, "lbd_http_request_duration_seconds_count", s, NULL);
+	fprintf(f, "} %llu\n", sum);
+}
+
+static void
+metrics_http_services(const struct status *st, FILE *f)
+{
+	family(f, "lbd_http_requests_total", "counter",
+	    "HTTP requests received, rejected ones included.");
+	for (size_t i = 0; i < st->nservices; i++)
+		if (st->services[i].http.on) {
+			http_series(f, "lbd_http_requests_total",
+			    &st->services[i], NULL);
+			fprintf(f, "} %llu\n", st->services[i].http.requests);
+		}
+	family(f, "lbd_http_responses_total", "counter",
+	    "Final HTTP responses sent to clients, by class.");
+	for (size_t i = 0; i < st->nservices; i++)
+		if (st->services[i].http.on)
+			http_classes(f, "lbd_http_responses_total",
+			    &st->services[i], NULL,
+			    st->services[i].http.responses);
+	family(f, "lbd_http_request_duration_seconds", "histogram",
+	    "First byte of a request to the last byte of its response.");
+	for (size_t i = 0; i < st->nservices; i++)
+		if (st->services[i].http.on)
+			http_histogram(f, &st->services[i]);
+	family(f, "lbd_http_retries_total", "counter",
+	    "HTTP requests sent again after a reused connection closed.");
+	for (size_t i = 0; i < st->nservices; i++)
+		if (st->services[i].http.on) {
+			http_series(f, "lbd_http_retries_total",
+			    &st->services[i], NULL);
+			fprintf(f, "} %llu\n", st->services[i].http.retries);
+		}
+}
+
+enum http_backend_metric {
+	HB_RESPONSES = 0,
+	HB_REUSES,
+	HB_IDLE,
+	HB_COUNT
+};
+
+static void
+http_backend_value(FILE *f, const struct status_service *s,
+    const struct status_backend *b, enum http_backend_metric m)
+{
+	switch (m) {
+	case HB_RESPONSES:
+		http_classes(f, "lbd_backend_http_responses_total", s, b,
+		    b->http.responses);
+		break;
+	case HB_REUSES:
+		http_series(f, "lbd_backend_connection_reuses_total", s, b);
+		fprintf(f, "} %llu\n", b->http.reuses);
+		break;
+	default:
+		http_series(f, "lbd_backend_idle_connections", s, b);
+		fprintf(f, "} %u\n", b->http.idle);
+		break;
+	}
+}
+
+static void
+metrics_http_backends(const struct status *st, FILE *f)
+{
+	static const char *const name[HB_COUNT] = {
+		"lbd_backend_http_responses_total",
+		"lbd_backend_connection_reuses_total",
+		"lbd_backend_idle_connections"
+	}, *const type[HB_COUNT] = { "counter", "counter", "gauge" },
+	*const help[HB_COUNT] = {
+		"HTTP response heads from the backend, by class.",
+		"Requests sent on a pooled backend connection.",
+		"Idle pooled connections to the backend, all workers."
+	};
+
+	for (int m = 0; m < HB_COUNT; m++) {
+		family(f, name[m], type[m], help[m]);
+		for (size_t i = 0; i < st->nservices; i++) {
+			const struct status_service *s = &st->services[i];
+
+			for (size_t j = 0; s->http.on && j < s->nbackends; j++)
+				http_backend_value(f, s, &s->backends[j], m);
+		}
+	}
+}
+
+static void
+metrics_http(const struct status *st, FILE *f)
+{
+	if (!has_http(st))
+		return;
+	metrics_http_services(st, f);
+	metrics_http_backends(st, f);
+}
+
 int
 status_metrics(const struct status *st, FILE *f)
 {
@@ -416,6 +598,7 @@ status_metrics(const struct status *st, FILE *f)
 	metrics_admin(st, f);
 	metrics_services(st, f);
 	metrics_workers(st, f);
+	metrics_http(st, f);
 	family(f, "lbd_workers", "gauge", "Worker processes serving now.");
 	fprintf(f, "lbd_workers %u\n", st->workers);
 	family(f, "lbd_worker_restarts_total", "counter",
@@ -455,6 +638,46 @@ json_age(FILE *f, double seconds)
 		fprintf(f, "%.3f", seconds);
 }
 
+/* {"1xx":N,...,"5xx":N} */
+static void
+json_classes(FILE *f, const unsigned long long *counts)
+{
+	for (unsigned c = 0; c < LBD_SHM_HTTP_CLASSES; c++)
+		fprintf(f, "%s\"%uxx\":%llu", c == 0 ? "{" : ",", c + 1,
+		    counts[c]);
+	fputc('}', f);
+}
+
+/* ,"http":{...} for a backend of an http-mode service, else nothing. */
+static void
+json_http_backend(FILE *f, const struct status_http_backend *h)
+{
+	if (!h->on)
+		return;
+	fputs(",\"http\":{\"responses_total\":", f);
+	json_classes(f, h->responses);
+	fprintf(f, ",\"connection_reuses_total\":%llu,"
+	    "\"idle_connections\":%u}", h->reuses, h->idle);
+}
+
+/* ,"http":{...} for an http-mode service, else nothing. */
+static void
+json_http_service(FILE *f, const struct status_http_service *h)
+{
+	unsigned long long	count = 0;
+
+	if (!h->on)
+		return;
+	for (unsigned i = 0; i < LBD_SHM_HTTP_BUCKETS; i++)
+		count += h->buckets[i];
+	fprintf(f, ",\"http\":{\"requests_total\":%llu,"
+	    "\"retries_total\":%llu,\"responses_total\":", h->requests,
+	    h->retries);
+	json_classes(f, h->responses);
+	fprintf(f, ",\"request_duration_seconds\":{\"sum\":%.6f,"
+	    "\"count\":%llu}}", h->duration_us / 1e6, count);
+}
+
 static void
 json_backend(FILE *f, const struct status_backend *b)
 {
@@ -484,6 +707,7 @@ json_backend(FILE *f, const struct status_backend *b)
 		json_string(f, b->check);
 	fputs(",\"last_check_age_seconds\":", f);
 	json_age(f, b->check_age);
+	json_http_backend(f, &b->http);
 	fputc('}', f);
 }
 
@@ -496,10 +720,12 @@ json_service(FILE *f, const struct status_service *s)
 	    "\"connections_total\":%llu,\"rejected_total\":%llu,"
 	    "\"timeouts_total\":%llu,\"resets_total\":%llu,"
 	    "\"backends_up\":%zu,\"backends_total\":%zu,\"alarm\":%s,"
-	    "\"peak_active\":%u,\"connections_per_second\":%.3f,"
-	    "\"backends\":[", s->mode, s->balance, s->active, s->total,
-	    s->rejected, s->timeouts, s->resets, s->nup, s->nbackends,
+	    "\"peak_active\":%u,\"connections_per_second\":%.3f",
+	    s->mode, s->balance, s->active, s->total, s->rejected,
+	    s->timeouts, s->resets, s->nup, s->nbackends,
 	    s->alarm ? "true" : "false", s->peak, s->rate);
+	json_http_service(f, &s->http);
+	fputs(",\"backends\":[", f);
 	for (size_t j = 0; j < s->nbackends; j++) {
 		if (j > 0)
 			fputc(',', f);
@@ -625,5 +851,36 @@ status_backends_text(const struct status *st, const char *service, FILE *f)
 	}
 	fputs("* set at runtime: kept across reloads until the file "
 	    "changes the backend\n", f);
+	return (ferror(f) ? -1 : 0);
+}
+
+int
+status_http_backends_text(const struct status *st, const char *service,
+    FILE *f)
+{
+	bool	header = false;
+
+	for (size_t i = 0; i < st->nservices; i++) {
+		const struct status_service	*s = &st->services[i];
+
+		if (!s->http.on || (service != NULL &&
+		    strcmp(service, s->name) != 0))
+			continue;
+		if (!header)
+			fprintf(f, "\n%-16s %-16s %10s %10s %10s %10s %10s "
+			    "%10s %6s\n", "service", "backend", "1xx", "2xx",
+			    "3xx", "4xx", "5xx", "reused", "idle");
+		header = true;
+		for (size_t j = 0; j < s->nbackends; j++) {
+			const struct status_http_backend *h =
+			    &s->backends[j].http;
+
+			fprintf(f, "%-16s %-16s %10llu %10llu %10llu %10llu "
+			    "%10llu %10llu %6u\n", s->name,
+			    s->backends[j].name, h->responses[0],
+			    h->responses[1], h->responses[2], h->responses[3],
+			    h->responses[4], h->reuses, h->idle);
+		}
+	}
 	return (ferror(f) ? -1 : 0);
 }

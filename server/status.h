@@ -11,10 +11,30 @@
 
 #include "history.h"
 #include "lbd_limits.h"
+#include "shm.h"
 
 #define STATUS_AGE_UNKNOWN	(-1.0)
 
 struct lbd;
+
+/* HTTP mode's counters of a backend; on is false in tcp mode. */
+struct status_http_backend {
+	bool			on;
+	unsigned long long	responses[LBD_SHM_HTTP_CLASSES]; /* 1xx.. */
+	unsigned long long	reuses;
+	unsigned		idle;		/* pooled connections now */
+};
+
+/* HTTP mode's counters of a service; on is false in tcp mode. */
+struct status_http_service {
+	bool			on;
+	unsigned long long	requests;
+	unsigned long long	retries;
+	unsigned long long	responses[LBD_SHM_HTTP_CLASSES]; /* 1xx.. */
+	unsigned long long	buckets[LBD_SHM_HTTP_BUCKETS];	/* each
+								   alone */
+	unsigned long long	duration_us;	/* sum of the samples */
+};
 
 struct status_backend {
 	unsigned		slot;		/* shared slot: history key */
@@ -43,6 +63,7 @@ struct status_backend {
 	unsigned long long	bytes_in;	/* client -> backend */
 	unsigned long long	bytes_out;	/* backend -> client */
 	double			rt_seconds;	/* moving average, 0 = none */
+	struct status_http_backend http;
 };
 
 struct status_service {
@@ -65,6 +86,7 @@ struct status_service {
 							    first */
 	size_t			 nbackends;
 	struct status_backend	*backends;
+	struct status_http_service http;
 };
 
 struct status_worker {
@@ -123,6 +145,14 @@ void		 status_check_text(const struct status_backend *b, char *buf,
 /* The control socket's "show services" and "show backends [SERVICE]". */
 int		 status_services_text(const struct status *st, FILE *f);
 int		 status_backends_text(const struct status *st,
+		    const char *service, FILE *f);
+
+/*
+ * "show backends [SERVICE]"'s second table: HTTP response classes, reuses
+ * and idle pooled connections of the http-mode services' backends.
+ * Writes nothing when no service shown is in http mode.
+ */
+int		 status_http_backends_text(const struct status *st,
 		    const char *service, FILE *f);
 
 #endif /* LBD_STATUS_H */

@@ -294,6 +294,42 @@ html_totals(FILE *f, const struct status_service *s)
 }
 
 static void
+html_classes(FILE *f, const unsigned long long *counts)
+{
+	for (unsigned c = 0; c < LBD_SHM_HTTP_CLASSES; c++)
+		fprintf(f, "<td>%llu</td>", counts[c]);
+}
+
+/* An http-mode service's requests, then its backends' answers. */
+static void
+html_http(FILE *f, const struct status_service *s)
+{
+	const struct status_http_service	*h = &s->http;
+
+	if (!h->on)
+		return;
+	fprintf(f, "<p class=\"meta\">HTTP: requests %llu &middot; "
+	    "retries %llu</p>\n"
+	    "<table>\n<tr><th>responses</th><th>1xx</th><th>2xx</th>"
+	    "<th>3xx</th><th>4xx</th><th>5xx</th><th>reused</th>"
+	    "<th>idle</th></tr>\n<tr><td>to clients</td>", h->requests,
+	    h->retries);
+	html_classes(f, h->responses);
+	fputs("<td></td><td></td></tr>\n", f);
+	for (size_t j = 0; j < s->nbackends; j++) {
+		const struct status_backend	*b = &s->backends[j];
+
+		fputs("<tr><td>from ", f);
+		html_text(f, b->name);
+		fputs("</td>", f);
+		html_classes(f, b->http.responses);
+		fprintf(f, "<td>%llu</td><td>%u</td></tr>\n", b->http.reuses,
+		    b->http.idle);
+	}
+	fputs("</table>\n", f);
+}
+
+static void
 html_service(FILE *f, const struct status_service *s)
 {
 	fputs("<h2 id=\"svc-", f);
@@ -312,6 +348,7 @@ html_service(FILE *f, const struct status_service *s)
 		html_backend(f, &s->backends[j]);
 	html_totals(f, s);
 	fputs("</table>\n", f);
+	html_http(f, s);
 }
 
 /*

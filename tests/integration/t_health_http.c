@@ -15,7 +15,10 @@
  * "status 500"), the check was "GET /health HTTP/1.1" with a Host header,
  * and 20 client requests all reach "good".  Then 200: "sick" comes up
  * after 2 checks and gets client requests again.  With expect "200-299",
- * 302 is down (reason "status 302") and 204 brings it up.
+ * 302 is down (reason "status 302") and 204 brings it up.  A 200 whose
+ * head the strict parser refuses (two Content-Lengths) is down, reason
+ * "invalid response: repeated Content-Length", and a valid 200 brings it
+ * up.
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -49,6 +52,7 @@
 #define REQ_MAX		1024
 #define READ_MS		1000		/* bound on reading one request */
 #define CLIENTS		20
+#define INVALID		0		/* status: a head http1 refuses */
 
 /* Shared with the responder child: MAP_SHARED, lock-free atomics. */
 struct http_state {
@@ -104,8 +108,9 @@ answer(struct http_state *st, int i, int fd)
 	} else if (len > 0)
 		atomic_fetch_add(&st->clients[i], 1);
 	n = snprintf(resp, sizeof(resp), "HTTP/1.1 %d Test\r\n"
-	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n", status,
-	    strlen(names[i]) + 1, names[i]);
+	    "Content-Length: %zu\r\n%sConnection: close\r\n\r\n%s\n",
+	    status == INVALID ? 200 : status, strlen(names[i]) + 1,
+	    status == INVALID ? "Content-Length: 99\r\n" : "", names[i]);
 	(void)send(fd, resp, (size_t)n, MSG_NOSIGNAL);
 	close(fd);
 }
@@ -290,6 +295,23 @@ test_expect_range(void)
 	responder_stop(&r);
 }
 
+/* A head the parser refuses fails the check, whatever its status. */
+static void
+test_invalid_head(void)
+{
+	struct responder	 r;
+	struct harness		*h = setup(&r, "", INVALID);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT(harness_log_wait(h, "backend down service=web backend=sick "
+	    "reason=\"invalid response: repeated Content-Length\"", 2000));
+	CU_ASSERT_EQUAL(harness_backend_metric(h, UP, SICK), 0);
+	CU_ASSERT_EQUAL(harness_backend_metric(h, UP, GOOD), 1);
+	set_sick(h, &r, 200, 1);
+	harness_free(h);
+	responder_stop(&r);
+}
+
 int
 t_health_http_register(void)
 {
@@ -299,7 +321,9 @@ t_health_http_register(void)
 	    CU_add_test(s, "500 on the check path: down; 200: up again",
 	    test_status_500) == NULL ||
 	    CU_add_test(s, "expect 200-299: 302 is down, 204 up",
-	    test_expect_range) == NULL)
+	    test_expect_range) == NULL ||
+	    CU_add_test(s, "an invalid response head is down",
+	    test_invalid_head) == NULL)
 		return (-1);
 	return (0);
 }

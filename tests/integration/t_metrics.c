@@ -17,6 +17,16 @@
  * no reload.  The whole body passes the strict checker of expo.c, with
  * every series SPEC names and the type its name implies; the checker
  * itself passes good bodies and fails each of a set of bad ones.
+ *
+ * HTTP mode: service "web" in mode http before origin backend "a"; on one
+ * keep-alive connection /status/200 three times, /status/404 and
+ * /status/503, then on another a request without Host (lbd's 400).
+ * Expect lbd_http_requests_total 6, responses 2xx 3, 4xx 2, 5xx 1, the
+ * backend's 2xx 3, 4xx 1, 5xx 1, a duration histogram of count 6 whose
+ * +Inf bucket is 6, no retry, 1 to 4 requests on a reused connection
+ * and at most one idle, the same counts in /status.json, and a body
+ * that passes the checker; the tcp-mode service of the first tests has
+ * no HTTP family at all.
  */
 #include <sys/socket.h>
 
@@ -334,6 +344,8 @@ test_body_well_formed(void)
 		CU_FAIL("GET /metrics is not well-formed");
 	}
 	check_spec_series(body);
+	/* No service in http mode: no HTTP family. */
+	CU_ASSERT_PTR_NULL(strstr(body, "lbd_http_"));
 	free(body);
 	harness_free(h);
 }
@@ -408,6 +420,127 @@ test_checker_can_fail(void)
 	}
 }
 
+#define HTTP_REQS	6	/* requests http_traffic() makes */
+#define CLS	"{service=\"web\",code=\"%s\"}"
+#define BECLS	"{service=\"web\",backend=\"a\",code=\"%s\"}"
+
+/* One request on fd and its answer's status, or -1. */
+static int
+http_ask(int fd, const char *req)
+{
+	struct httpc_resp	r;
+	int			st = -1;
+
+	memset(&r, 0, sizeof(r));
+	if (harness_write(fd, req, strlen(req)) == 0 &&
+	    httpc_read(fd, &r, false) == 0)
+		st = r.status;
+	httpc_resp_free(&r);
+	return (st);
+}
+
+/* HTTP_REQS requests through lbd in http mode: 3 x 200, 404, 503, 400. */
+static void
+http_traffic(const struct harness *h)
+{
+	int	fd;
+
+	CU_ASSERT_FATAL((fd = harness_connect(h->port)) != -1);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(http_ask(fd, "GET /status/200 HTTP/1.1\r\n"
+		    "Host: x\r\n\r\n"), 200);
+	CU_ASSERT_EQUAL(http_ask(fd, "GET /status/404 HTTP/1.1\r\n"
+	    "Host: x\r\n\r\n"), 404);
+	CU_ASSERT_EQUAL(http_ask(fd, "GET /status/503 HTTP/1.1\r\n"
+	    "Host: x\r\n\r\n"), 503);
+	close(fd);
+	CU_ASSERT_FATAL((fd = harness_connect(h->port)) != -1);
+	CU_ASSERT_EQUAL(http_ask(fd, "GET / HTTP/1.1\r\n\r\n"), 400);
+	close(fd);
+}
+
+static void
+check_http_counts(const char *body)
+{
+	static const char *const cls[] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
+	static const int	svc[] = { 0, 3, 0, 2, 1 };	/* to clients */
+	static const int	be[] = { 0, 3, 0, 1, 1 };	/* from a */
+	double			reuses, idle;
+
+	CU_ASSERT_EQUAL(value(body, "lbd_http_requests_total" SVC, "web"),
+	    HTTP_REQS);
+	for (int i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL(value(body, "lbd_http_responses_total" CLS,
+		    cls[i]), svc[i]);
+		CU_ASSERT_EQUAL(value(body, "lbd_backend_http_responses_total"
+		    BECLS, cls[i]), be[i]);
+	}
+	CU_ASSERT_EQUAL(value(body, "lbd_http_request_duration_seconds_count"
+	    SVC, "web"), HTTP_REQS);
+	CU_ASSERT_EQUAL(value(body, "lbd_http_request_duration_seconds_bucket"
+	    "{service=\"web\",le=\"+Inf\"}"), HTTP_REQS);
+	CU_ASSERT(value(body, "lbd_http_request_duration_seconds_sum" SVC,
+	    "web") >= 0);
+	CU_ASSERT_EQUAL(value(body, "lbd_http_retries_total" SVC, "web"), 0);
+	/*
+	 * The 5 forwarded requests ride one pooled connection, unless one
+	 * came in before the last response's connection was back in the
+	 * pool; at most one is idle now (backend_keepalive may end it).
+	 */
+	reuses = value(body, "lbd_backend_connection_reuses_total" BE, "web",
+	    "a");
+	CU_ASSERT(reuses >= 1 && reuses <= 4);
+	idle = value(body, "lbd_backend_idle_connections" BE, "web", "a");
+	CU_ASSERT(idle == 0 || idle == 1);
+}
+
+/* The counts of the traffic above in /status.json too. */
+static void
+check_http_json(const struct harness *h)
+{
+	struct httpc_resp	r;
+
+	CU_ASSERT_FATAL(httpc_get(h->stats_port, "GET", "/status.json", &r) ==
+	    0 && r.status == 200 && r.body != NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"http\":{\"requests_total\":6,"
+	    "\"retries_total\":0,\"responses_total\":{\"1xx\":0,\"2xx\":3,"
+	    "\"3xx\":0,\"4xx\":2,\"5xx\":1}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"http\":{\"responses_total\":"
+	    "{\"1xx\":0,\"2xx\":3,\"3xx\":0,\"4xx\":1,\"5xx\":1}"));
+	httpc_resp_free(&r);
+}
+
+static void
+test_http_mode(void)
+{
+	struct harness	*h = harness_new();
+	char		*body, err[256] = "";
+
+	snprintf(h->mode, sizeof(h->mode), "http");
+	if (harness_backend(h, "a", 1, "origin", "-n", "a", NULL) == -1 ||
+	    harness_start(h, NULL) == -1) {
+		harness_free(h);
+		CU_FAIL_FATAL("lbd did not start");
+	}
+	http_traffic(h);
+	/* The last answer may reach the client before it is counted. */
+	CU_ASSERT_EQUAL(harness_metric_wait(h, "lbd_http_request_duration_"
+	    "seconds_count{service=\"web\"}", HTTP_REQS, QUIET_MS),
+	    HTTP_REQS);
+	if ((body = get_metrics(h)) == NULL) {
+		harness_free(h);
+		CU_FAIL_FATAL("GET /metrics");
+	}
+	check_http_counts(body);
+	if (expo_check(body, err, sizeof(err)) == -1) {
+		fprintf(stderr, "\nexposition check: %s\n", err);
+		CU_FAIL("GET /metrics is not well-formed");
+	}
+	free(body);
+	check_http_json(h);
+	harness_free(h);
+}
+
 int
 t_metrics_register(void)
 {
@@ -419,7 +552,9 @@ t_metrics_register(void)
 	    CU_add_test(s, "/metrics passes the strict format checker",
 	    test_body_well_formed) == NULL ||
 	    CU_add_test(s, "the checker fails bad bodies",
-	    test_checker_can_fail) == NULL)
+	    test_checker_can_fail) == NULL ||
+	    CU_add_test(s, "HTTP mode's counters equal the requests",
+	    test_http_mode) == NULL)
 		return (-1);
 	return (0);
 }

@@ -7,12 +7,15 @@
  * web, alpha and bravo, with a refresh meta; GET /status.json 200
  * application/json, valid strict JSON (json.c) whose numbers equal those
  * of GET /metrics (3 connections each); /nope 404; POST 405; a garbage
- * request line 400 and a close; a head over 8 KiB 431 and a close, one
- * under it 200; on one HTTP/1.1 connection two requests one after the
- * other, then two pipelined, all answered in order; "Connection: close"
- * and HTTP/1.0 closed after the response, HTTP/1.0 with keep-alive kept;
- * HEAD the headers of GET and no body.  The JSON parser passes good
- * documents and fails each of a set of bad ones.
+ * request line 400 and a close; heads the strict parser rejects (no
+ * colon, space before it, bare LF, obs-fold, two Hosts, two SPs, two
+ * Content-Lengths) 400 and HTTP/2.0 505, each with a close; a head over
+ * 8 KiB 431 and a close, one under it 200; on one HTTP/1.1 connection
+ * two requests one after the other, then two pipelined, all answered in
+ * order; "Connection: close" and HTTP/1.0 closed after the response,
+ * HTTP/1.0 with keep-alive kept; HEAD the headers of GET and no body.
+ * The JSON parser passes good documents and fails each of a set of bad
+ * ones.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,6 +385,43 @@ test_errors(void)
 	harness_free(h);
 }
 
+/*
+ * Heads the strict parser (http1.c) rejects, which the listener's own
+ * parsing used to answer 200: each gets its status and a close, and the
+ * listener still serves after them.
+ */
+static void
+test_malformed(void)
+{
+	static const struct {
+		const char	*req;
+		int		 status;
+	} cases[] = {
+		{ "GET /metrics HTTP/1.1\r\nHost: x\r\nno colon\r\n\r\n", 400 },
+		{ "GET /metrics HTTP/1.1\r\nHost : x\r\n\r\n", 400 },
+		{ "GET /metrics HTTP/1.1\nHost: x\n\n", 400 },
+		{ "GET /metrics HTTP/1.1\r\nX-A: 1\r\n folded\r\n\r\n", 400 },
+		{ "GET /metrics HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400 },
+		{ "GET  /metrics HTTP/1.1\r\n\r\n", 400 },
+		{ "GET /metrics HTTP/1.1\r\nContent-Length: 1\r\n"
+		    "Content-Length: 2\r\n\r\n", 400 },
+		{ "GET /metrics HTTP/2.0\r\n\r\n", 505 },
+	};
+	struct harness	*h;
+
+	if ((h = start()) == NULL)
+		CU_FAIL_FATAL("lbd did not start");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (status_of(h, cases[i].req, true) != cases[i].status) {
+			fprintf(stderr, "\nwanted %d and a close: %s\n",
+			    cases[i].status, cases[i].req);
+			CU_FAIL("a malformed request was not rejected");
+		}
+	CU_ASSERT_EQUAL(status_of(h, "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\n\r\n", true), 200);
+	harness_free(h);
+}
+
 /* One request after the other, then two pipelined, on fd; all 200/404. */
 static void
 keep_alive_rounds(int fd)
@@ -538,6 +578,8 @@ t_status_register(void)
 	    test_json) == NULL ||
 	    CU_add_test(s, "404, 405, 400, 431 and closes", test_errors) ==
 	    NULL ||
+	    CU_add_test(s, "malformed heads: 400 or 505, and a close",
+	    test_malformed) == NULL ||
 	    CU_add_test(s, "keep-alive, pipelining and close",
 	    test_keep_alive) == NULL ||
 	    CU_add_test(s, "HEAD gives headers only", test_head) == NULL ||

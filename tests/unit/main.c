@@ -31,6 +31,7 @@ static int (*const suites[])(void) = {
 	test_proc_register,
 	test_http1_register,
 	test_proxyproto_register,
+	test_httpstat_register,
 	test_relay_http_head_register,
 };
 

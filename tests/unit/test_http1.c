@@ -444,6 +444,25 @@ test_chunked_data_count(void)
 	CU_ASSERT_EQUAL(c.data, 15);
 }
 
+/* 1.1 without Host: 400, unless the caller (stats) makes Host optional. */
+static void
+test_host_optional(void)
+{
+	static const char	req[] = "GET / HTTP/1.1\r\n\r\n";
+	struct http1_request	r;
+
+	http1_request_init(&r, hdrs, DEF_HEADERS, DEF_SIZE);
+	CU_ASSERT_EQUAL(http1_parse_request(&r, req, sizeof(req) - 1),
+	    HTTP1_ERROR);
+	CU_ASSERT_EQUAL(r.head.status, 400);
+	http1_request_init(&r, hdrs, DEF_HEADERS, DEF_SIZE);
+	r.host_optional = true;
+	CU_ASSERT_EQUAL(http1_parse_request(&r, req, sizeof(req) - 1),
+	    HTTP1_OK);
+	CU_ASSERT_FALSE(r.has_host);
+	CU_ASSERT_TRUE(r.head.keep_alive);
+}
+
 int
 test_http1_register(void)
 {
@@ -461,7 +480,8 @@ test_http1_register(void)
 	    CU_add_test(s, "response fields", test_response_fields) == NULL ||
 	    CU_add_test(s, "value bytes", test_value_bytes) == NULL ||
 	    CU_add_test(s, "chunk line limit", test_chunked_line_limit) == NULL ||
-	    CU_add_test(s, "chunk data count", test_chunked_data_count) == NULL)
+	    CU_add_test(s, "chunk data count", test_chunked_data_count) == NULL ||
+	    CU_add_test(s, "host optional", test_host_optional) == NULL)
 		return (-1);
 	return (0);
 }

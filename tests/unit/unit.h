@@ -25,6 +25,7 @@ int	test_config_pack_register(void);
 int	test_proc_register(void);
 int	test_http1_register(void);
 int	test_proxyproto_register(void);
+int	test_httpstat_register(void);
 int	test_relay_http_head_register(void);
 
 #endif /* LBD_UNIT_H */
