@@ -172,6 +172,7 @@ relay_close(struct conn *c, const char *result)
 	shm_conn_release(r->env->shm, r->wslot);
 	TAILQ_REMOVE(&r->conns, c, entry);
 	r->count--;
+	free(c->addrs);
 	free(c);
 }
 
@@ -209,11 +210,44 @@ sends_proxy(const struct service_config *s)
 
 /* Who the client is, from src: its text, and its hash for balancing. */
 static void
-set_client(struct conn *c)
+set_client(struct conn *c, const struct net_addr *src)
 {
 	if (c->svc->conf->balance == BALANCE_SOURCE)
-		c->hash = hash_client(&c->src);
-	net_addr_format(&c->src, c->client, sizeof(c->client));
+		c->hash = hash_client(src);
+	net_addr_format(src, c->client, sizeof(c->client));
+}
+
+void
+relay_set_origin(const struct conn *c, struct upstream *u)
+{
+	if (c->addrs != NULL)
+		upstream_set_origin(u, &c->addrs->src, &c->addrs->dst);
+	else
+		upstream_set_origin(u, NULL, NULL);
+}
+
+/*
+ * Keep the addresses when the PROXY header needs them: peer, and the
+ * address it connected to when a backend is sent the header.  0, or -1
+ * when memory runs out.
+ */
+static int
+keep_addrs(struct conn *c, const struct net_addr *peer)
+{
+	const struct service_config	*sc = c->svc->conf;
+	struct conn_addrs		*a;
+
+	if (!sc->accept_proxy && !sends_proxy(sc))
+		return (0);
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return (-1);
+	a->src = *peer;
+	a->dst.len = sizeof(a->dst.ss);
+	if (!sends_proxy(sc) || getsockname(c->fd,
+	    (struct sockaddr *)&a->dst.ss, &a->dst.len) == -1)
+		a->dst.len = 0;
+	c->addrs = a;
+	return (0);
 }
 
 /* A header (or its absence) that closes the client: counted, logged. */
@@ -233,9 +267,9 @@ take_header(struct conn *c, const struct proxy_header *h)
 	free(c->pw);
 	c->pw = NULL;
 	if (h->has_addr) {
-		c->src = h->src;
-		c->dst = h->dst;
-		set_client(c);
+		c->addrs->src = h->src;
+		c->addrs->dst = h->dst;
+		set_client(c, &c->addrs->src);
 	}
 	c->proto->start(c);	/* may close c */
 }
@@ -332,12 +366,14 @@ relay_start(struct relay *r, int fd, unsigned svc, const struct net_addr *peer)
 	c->fd = fd;
 	c->be = -1;
 	c->start_ms = clock_ms();
-	c->src = *peer;
-	c->dst.len = sizeof(c->dst.ss);
-	if (!sends_proxy(c->svc->conf) || getsockname(fd,
-	    (struct sockaddr *)&c->dst.ss, &c->dst.len) == -1)
-		c->dst.len = 0;
-	set_client(c);
+	if (keep_addrs(c, peer) == -1) {
+		log_warn("%s: calloc", __func__);
+		free(c);
+		close(fd);
+		shm_conn_release(r->env->shm, r->wslot);
+		return;
+	}
+	set_client(c, peer);
 	TAILQ_INSERT_TAIL(&r->conns, c, entry);
 	r->count++;
 	shm_service_open(r->env->shm, r->wslot, c->svc->slot);

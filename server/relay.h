@@ -23,6 +23,7 @@ struct pump_pools;
 struct relay;
 struct relay_proto;
 struct service;
+struct upstream;
 struct upstream_ctx;
 
 /*
@@ -43,14 +44,20 @@ struct conn {
 	uint64_t		 bytes_in;	/* client -> backend */
 	uint64_t		 bytes_out;	/* backend -> client */
 	char			 client[NET_ADDRSTRLEN];
-	/*
-	 * relay.c: the client's address and the one it connected to, from
-	 * the socket or its PROXY header; dst only when a backend of the
-	 * service is sent the header (len 0 otherwise).
-	 */
+	struct conn_addrs	*addrs;		/* relay.c; see below */
+	struct proxy_wait	*pw;		/* accept_proxy: header to come */
+};
+
+/*
+ * The client's address and the one it connected to, from the socket or
+ * its PROXY header (dst only when a backend of the service is sent the
+ * header: len 0 otherwise).  Kept apart, and only for a service that sends
+ * or accepts the PROXY header: 272 bytes each idle connection would
+ * otherwise carry for nothing.
+ */
+struct conn_addrs {
 	struct net_addr		 src;
 	struct net_addr		 dst;
-	struct proxy_wait	*pw;		/* accept_proxy: header to come */
 };
 
 /* A protocol: what relay.c calls on a connection of its mode. */
@@ -84,6 +91,12 @@ void		 relay_free(struct relay *r);
  */
 void		 relay_start(struct relay *r, int fd, unsigned svc,
 		    const struct net_addr *peer);
+
+/*
+ * Give u c's addresses for the PROXY header it may send (none when the
+ * service sends none).  Call after each upstream_init().
+ */
+void		 relay_set_origin(const struct conn *c, struct upstream *u);
 
 /*
  * End c with result (the access line's word): the protocol lets go of

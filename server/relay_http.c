@@ -389,7 +389,7 @@ relay_http_upstream_init(struct http *t)
 {
 	upstream_init(&t->u, relay_upstreams(t->c.r), t->c.svc, t->c.hash,
 	    t->c.client, relay_http_on_upstream, t);
-	upstream_set_origin(&t->u, &t->c.src, &t->c.dst);
+	relay_set_origin(&t->c, &t->u);
 }
 
 static void

@@ -215,7 +215,7 @@ tcp_start(struct conn *c)
 	evtimer_init(&t->idle, on_idle, t);
 	upstream_init(&t->u, relay_upstreams(c->r), c->svc, c->hash,
 	    c->client, on_upstream, t);
-	upstream_set_origin(&t->u, &c->src, &c->dst);
+	relay_set_origin(c, &t->u);
 	upstream_connect(&t->u);
 }
 
