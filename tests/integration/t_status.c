@@ -15,8 +15,8 @@
  * order; "Connection: close" and HTTP/1.0 closed after the response,
  * HTTP/1.0 with keep-alive kept; HEAD the headers of GET and no body.
  * The JSON parser passes good documents and fails each of a set of bad
- * ones.  The queue (maxconn 1) and retries (a dead backend first in the
- * rotation) are counted in /metrics, /status.json and on the page.
+ * ones.  Retries (a dead backend first in the rotation) are counted in
+ * /metrics and /status.json.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,45 +321,7 @@ test_timeouts_counted(void)
 	harness_free(h);
 }
 
-#define QUEUED		"lbd_service_queued_connections{service=\"web\"}"
-#define QTIMEOUTS	"lbd_service_queue_timeouts_total{service=\"web\"}"
 #define RETRIES		"lbd_service_retries_total{service=\"web\"}"
-#define NQUEUED		3
-
-/* One identity backend "a" with maxconn = 1, this queue timeout; or NULL. */
-static struct harness *
-start_queue(const char *queue)
-{
-	struct harness	*h = harness_new();
-	char		 opts[256];
-
-	harness_backend(h, "a", 1, "identity", "-n", "a", NULL);
-	harness_backend_opts(h, 0, "maxconn = 1;");
-	snprintf(opts, sizeof(opts), "timeouts = { connect = \"1s\"; "
-	    "client = \"10s\"; server = \"10s\"; queue = \"%s\"; };", queue);
-	if (harness_start(h, opts) == -1) {
-		harness_free(h);
-		return (NULL);
-	}
-	return (h);
-}
-
-/* A connection that got backend a's greeting; -1 otherwise. */
-static int
-greeted(const struct harness *h)
-{
-	char	line[32];
-	int	fd;
-
-	if ((fd = harness_connect(h->port)) == -1)
-		return (-1);
-	if (harness_read_line(fd, line, sizeof(line)) != 1 ||
-	    strcmp(line, "a") != 0) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
-}
 
 /* The service web of /status.json: member key, or -1. */
 static double
@@ -374,114 +336,55 @@ web_num(const struct harness *h, const char *key)
 }
 
 /*
- * maxconn 1 held by one client, queue 3s: a second client waits, and
- * lbd_service_queued_connections, the JSON's "queued" and the page's
- * column say 1; once the first closes, the second is served and the
- * gauge is back to 0, with no queue timeout counted and a peak of 1.
- */
-static void
-test_queue_served_counted(void)
-{
-	struct harness		*h = start_queue("3s");
-	struct httpc_resp	 r;
-	char			 line[32];
-	int			 first, second = -1;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	if ((first = greeted(h)) == -1 ||
-	    (second = harness_connect(h->port)) == -1) {
-		CU_FAIL("the first client was not served, or the second "
-		    "could not connect");
-		goto out;
-	}
-	CU_ASSERT_EQUAL(harness_metric_wait(h, QUEUED, 1, 2000), 1);
-	CU_ASSERT_EQUAL(web_num(h, "queued"), 1);
-	CU_ASSERT_EQUAL(httpc_get(h->stats_port, "GET", "/", &r), 0);
-	CU_ASSERT(r.body != NULL && strstr(r.body, "<th>queued</th>") !=
-	    NULL && strstr(r.body, "<td class=\"warn\">1 ") != NULL);
-	httpc_resp_free(&r);
-	close(first);
-	first = -1;
-	CU_ASSERT(harness_read_line(second, line, sizeof(line)) == 1 &&
-	    strcmp(line, "a") == 0);
-	CU_ASSERT_EQUAL(harness_metric_wait(h, QUEUED, 0, 2000), 0);
-	CU_ASSERT_EQUAL(web_num(h, "queued"), 0);
-	CU_ASSERT_EQUAL(web_num(h, "queued_peak"), 1);
-	CU_ASSERT_EQUAL(harness_metric(h, QTIMEOUTS), 0);
-out:
-	if (first != -1)
-		close(first);
-	if (second != -1)
-		close(second);
-	harness_free(h);
-}
-
-/*
- * maxconn 1 held, queue 2s: NQUEUED clients wait, across both workers,
- * and the gauge says NQUEUED in /metrics and /status.json; each is
- * closed unserved at the queue timeout, after which the gauge is 0 and
- * NQUEUED queue timeouts (and rejections) are counted.
- */
-static void
-test_queue_timeouts_counted(void)
-{
-	struct harness	*h = start_queue("2s");
-	int		 first, fds[NQUEUED];
-	size_t		 n = 0;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	CU_ASSERT_FATAL((first = greeted(h)) != -1);
-	for (; n < NQUEUED; n++)
-		if ((fds[n] = harness_connect(h->port)) == -1)
-			break;
-	CU_ASSERT_EQUAL(n, NQUEUED);
-	CU_ASSERT_EQUAL(harness_metric_wait(h, QUEUED, NQUEUED, 1500),
-	    NQUEUED);
-	CU_ASSERT_EQUAL(web_num(h, "queued"), NQUEUED);
-	for (size_t i = 0; i < n; i++) {
-		CU_ASSERT(harness_wait_closed(fds[i], 5000) >= 0);
-		close(fds[i]);
-	}
-	CU_ASSERT_EQUAL(harness_metric_wait(h, QUEUED, 0, 2000), 0);
-	CU_ASSERT_EQUAL(harness_metric_wait(h, QTIMEOUTS, NQUEUED, 2000),
-	    NQUEUED);
-	CU_ASSERT_EQUAL(harness_metric(h, "lbd_service_rejected_total"
-	    "{service=\"web\"}"), NQUEUED);
-	CU_ASSERT_EQUAL(web_num(h, "queue_timeouts_total"), NQUEUED);
-	CU_ASSERT_EQUAL(web_num(h, "queued_peak"), NQUEUED);
-	CU_ASSERT(harness_echo(first, "still served\n"));
-	close(first);
-	harness_free(h);
-}
-
-/*
  * Round robin over "dead" (nothing listens) then "live", retries = 2,
  * passive and active checks off: each of NCONN clients in turn is tried
  * on dead first and retried on live, so lbd_service_retries_total and
  * the JSON's retries_total are NCONN, as many as dead's failures.
+ * In http mode (NCONN requests, each on its own connection), the same,
+ * and lbd_http_retries_total, the keep-alive race's resends, stays 0.
  */
 static void
-test_retries_counted(void)
+retries_in(const char *mode)
 {
-	struct harness	*h = harness_new();
-	int		 counts[2] = { 0 };
+	struct harness		*h = harness_new();
+	struct httpc_resp	 r;
+	int			 counts[2] = { 0 }, served = 0;
+	bool			 http = strcmp(mode, "http") == 0;
 
+	snprintf(h->mode, sizeof(h->mode), "%s", mode);
 	harness_dead_backend(h, "dead", 1);
-	harness_backend(h, "live", 1, "identity", "-n", "live", NULL);
+	harness_backend(h, "live", 1, http ? "http" : "identity", "-n",
+	    "live", NULL);
 	if (harness_start(h, HARNESS_OPTS " health = { type = \"none\"; "
 	    "max_fails = 0; };") == -1) {
 		harness_free(h);
 		CU_FAIL_FATAL("lbd did not start");
 	}
 	CU_ASSERT_EQUAL(harness_metric(h, RETRIES), 0);
-	CU_ASSERT_EQUAL(harness_tally(h, NCONN, counts), 0);
-	CU_ASSERT_EQUAL(counts[1], NCONN);
+	if (!http && harness_tally(h, NCONN, counts) == 0)
+		served = counts[1];
+	for (int i = 0; http && i < NCONN; i++) {
+		if (httpc_get(h->port, "GET", "/", &r) == 0 && r.status == 200)
+			served++;
+		httpc_resp_free(&r);
+	}
+	CU_ASSERT_EQUAL(served, NCONN);
 	CU_ASSERT_EQUAL(harness_metric(h, "lbd_backend_connect_failures_total"
 	    "{service=\"web\",backend=\"dead\"}"), NCONN);
 	CU_ASSERT_EQUAL(harness_metric(h, RETRIES), NCONN);
 	CU_ASSERT_EQUAL(web_num(h, "retries_total"), NCONN);
-	CU_ASSERT_EQUAL(harness_metric(h, QUEUED), 0);
+	CU_ASSERT_EQUAL(harness_metric(h, "lbd_http_retries_total"
+	    "{service=\"web\"}"), http ? 0 : -1);
+	CU_ASSERT_EQUAL(harness_metric(h, "lbd_service_queued_connections"
+	    "{service=\"web\"}"), 0);
 	harness_free(h);
+}
+
+static void
+test_retries_counted(void)
+{
+	retries_in("tcp");
+	retries_in("http");
 }
 
 /*
@@ -751,10 +654,6 @@ t_status_register(void)
 	    test_header_and_rates) == NULL ||
 	    CU_add_test(s, "a server timeout is counted",
 	    test_timeouts_counted) == NULL ||
-	    CU_add_test(s, "a queued client is counted until served",
-	    test_queue_served_counted) == NULL ||
-	    CU_add_test(s, "queued clients are counted until they time out",
-	    test_queue_timeouts_counted) == NULL ||
 	    CU_add_test(s, "connects retried on another backend are counted",
 	    test_retries_counted) == NULL ||
 	    CU_add_test(s, "the JSON parser fails bad documents",
