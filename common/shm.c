@@ -22,7 +22,7 @@
 #include "shm.h"
 
 #define SHM_MAGIC	0x6c626431u	/* "lbd1" */
-#define SHM_VERSION	3
+#define SHM_VERSION	4
 
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic int must be lock-free");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "atomic llong must be lock-free");
@@ -37,6 +37,8 @@ _Static_assert(offsetof(struct shm_service, rr_cursor) == 64,
     "a service's counters on a line of their own");
 _Static_assert(offsetof(struct shm_service, http_requests) == 128,
     "a service's HTTP counters apart from its connection counters");
+_Static_assert(offsetof(struct shm_service, queued_peak) % 64 == 0,
+    "the queue's rare counters apart from the HTTP ones");
 _Static_assert(LBD_SHM_HTTP_CLASSES == 5, "classes 1xx..5xx");
 
 /* A worker's own counts: it is their only writer. */
@@ -52,6 +54,7 @@ struct shm_worker {
 					   stale count, never read back */
 	atomic_uint	generation;	/* likewise */
 	atomic_uint	svc_active[LBD_SHM_SERVICES];	/* its worker */
+	atomic_uint	svc_queued[LBD_SHM_SERVICES];	/* its worker */
 	atomic_uint	be_active[LBD_SHM_BACKENDS];	/* its worker */
 	atomic_uint	be_idle[LBD_SHM_BACKENDS];	/* its worker; pooled
 							   HTTP connections */
@@ -167,6 +170,8 @@ shm_reclaim_worker(struct shm *shm, unsigned wslot)
 	take_back(&w->conns, &r->global.conns);
 	for (size_t i = 0; i < LBD_SHM_SERVICES; i++)
 		take_back(&w->svc_active[i], &r->services[i].active);
+	for (size_t i = 0; i < LBD_SHM_SERVICES; i++)
+		take_back(&w->svc_queued[i], &r->services[i].queued);
 	for (size_t i = 0; i < LBD_SHM_BACKENDS; i++)
 		take_back(&w->be_active[i], &r->backends[i].active);
 	for (size_t i = 0; i < LBD_SHM_BACKENDS; i++)
@@ -236,6 +241,33 @@ shm_service_close(struct shm *shm, unsigned wslot, unsigned svc)
 {
 	count_down(&shm->r->services[svc].active,
 	    &shm->r->workers[wslot].svc_active[svc]);
+}
+
+/* Raise peak to at least n. */
+static void
+raise_peak(atomic_uint *peak, unsigned n)
+{
+	unsigned	cur = atomic_load_explicit(peak, memory_order_relaxed);
+
+	while (cur < n && !atomic_compare_exchange_weak_explicit(peak, &cur,
+	    n, memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+void
+shm_service_queue_up(struct shm *shm, unsigned wslot, unsigned svc)
+{
+	struct shm_service	*s = &shm->r->services[svc];
+
+	count_up(&s->queued, &shm->r->workers[wslot].svc_queued[svc]);
+	raise_peak(&s->queued_peak, shm_service_queued(s));
+}
+
+void
+shm_service_queue_down(struct shm *shm, unsigned wslot, unsigned svc)
+{
+	count_down(&shm->r->services[svc].queued,
+	    &shm->r->workers[wslot].svc_queued[svc]);
 }
 
 bool

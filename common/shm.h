@@ -122,7 +122,8 @@ struct shm_backend {
 
 /*
  * Like a backend: weights_gen is read per pick, the rest written per pick;
- * HTTP mode's counters follow, written per request.
+ * HTTP mode's counters follow, written per request; then the queue's
+ * peak and timeouts, written only when clients wait.
  */
 struct shm_service {
 	struct {
@@ -139,6 +140,9 @@ struct shm_service {
 						   WRR */
 		atomic_uint	 active;	/* workers; relaxed; master
 						   reclaims */
+		atomic_uint	 queued;	/* workers; relaxed; waiting
+						   for a backend slot now;
+						   master reclaims */
 		atomic_ullong	 total;		/* workers; relaxed; accepted */
 		atomic_ullong	 rejected;	/* workers; relaxed; no
 						   backend */
@@ -147,6 +151,8 @@ struct shm_service {
 						   timeout */
 		atomic_ullong	 resets;	/* workers; relaxed; closed by
 						   a reset or an I/O error */
+		atomic_ullong	 retries;	/* workers; relaxed; connects
+						   after a failed one */
 	};
 	struct {
 		_Alignas(64)
@@ -163,6 +169,13 @@ struct shm_service {
 						/* workers; relaxed; samples
 						   in each bucket alone, not
 						   cumulative: one add each */
+	};
+	struct {
+		_Alignas(64)
+		atomic_uint	 queued_peak;	/* workers; relaxed; most
+						   queued at once */
+		atomic_ullong	 queue_timeouts; /* workers; relaxed; waited
+						   timeouts.queue in vain */
 	};
 };
 
@@ -407,6 +420,44 @@ shm_service_resets(struct shm_service *s)
 	return (atomic_load_explicit(&s->resets, memory_order_relaxed));
 }
 
+static inline void
+shm_service_count_retry(struct shm_service *s)
+{
+	atomic_fetch_add_explicit(&s->retries, 1, memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_service_retries(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->retries, memory_order_relaxed));
+}
+
+static inline void
+shm_service_count_queue_timeout(struct shm_service *s)
+{
+	atomic_fetch_add_explicit(&s->queue_timeouts, 1, memory_order_relaxed);
+}
+
+static inline uint64_t
+shm_service_queue_timeouts(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->queue_timeouts,
+	    memory_order_relaxed));
+}
+
+/* Clients queued now, all workers (see shm_service_queue_up below). */
+static inline unsigned
+shm_service_queued(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->queued, memory_order_relaxed));
+}
+
+static inline unsigned
+shm_service_queued_peak(struct shm_service *s)
+{
+	return (atomic_load_explicit(&s->queued_peak, memory_order_relaxed));
+}
+
 static inline unsigned
 shm_service_active(struct shm_service *s)
 {
@@ -604,10 +655,10 @@ struct shm_backend	*shm_backend(struct shm *shm, unsigned slot);
 int			 shm_worker_alloc(struct shm *shm);
 
 /*
- * Master, after reaping the worker of wslot: take its ledger (connections
- * and idle pooled connections it still held) off every shared count,
- * give back the accept turn if it held it, and free the slot.  Its loops
- * are fixed by the capacities, whatever the ledger says.
+ * Master, after reaping the worker of wslot: take its ledger (connections,
+ * queued clients and idle pooled connections it still held) off every
+ * shared count, give back the accept turn if it held it, and free the
+ * slot.  Its loops are fixed by the capacities, whatever the ledger says.
  */
 void			 shm_reclaim_worker(struct shm *shm, unsigned wslot);
 
@@ -622,6 +673,15 @@ void			 shm_service_open(struct shm *shm, unsigned wslot,
 			    unsigned svc);
 void			 shm_service_close(struct shm *shm, unsigned wslot,
 			    unsigned svc);
+/*
+ * A client of the worker of wslot starts or stops waiting in service
+ * svc's queue: the shared gauge and the ledger move together, and up
+ * raises the service's peak.
+ */
+void			 shm_service_queue_up(struct shm *shm, unsigned wslot,
+			    unsigned svc);
+void			 shm_service_queue_down(struct shm *shm,
+			    unsigned wslot, unsigned svc);
 /* Take a connection slot on a backend; false when it is at maxconn. */
 bool			 shm_backend_acquire(struct shm *shm, unsigned wslot,
 			    unsigned be, unsigned maxconn);

@@ -141,6 +141,10 @@ take_service(struct status_service *ss, struct lbd *env,
 	ss->rejected = shm_service_rejected(sh);
 	ss->timeouts = shm_service_timeouts(sh);
 	ss->resets = shm_service_resets(sh);
+	ss->queued = shm_service_queued(sh);
+	ss->queued_peak = shm_service_queued_peak(sh);
+	ss->queue_timeouts = shm_service_queue_timeouts(sh);
+	ss->retries = shm_service_retries(sh);
 	ss->slot = s->slot;
 	take_http_service(&ss->http, s, sh);
 	ss->nbackends = s->conf->nbackends;
@@ -375,7 +379,7 @@ static unsigned long long
 service_value(const struct status_service *s, int m)
 {
 	const unsigned long long v[] = { s->active, s->total, s->rejected,
-	    s->timeouts, s->resets };
+	    s->timeouts, s->resets, s->queued, s->queue_timeouts, s->retries };
 
 	return (v[m]);
 }
@@ -396,6 +400,12 @@ metrics_services(const struct status *st, FILE *f)
 		    "Connections ended by a client, server or queue timeout." },
 		{ "lbd_service_resets_total", "counter",
 		    "Connections ended by a reset or an I/O error." },
+		{ "lbd_service_queued_connections", "gauge",
+		    "Clients waiting for a backend slot now, all workers." },
+		{ "lbd_service_queue_timeouts_total", "counter",
+		    "Clients that waited timeouts.queue for a slot in vain." },
+		{ "lbd_service_retries_total", "counter",
+		    "Connects retried on another backend after one failed." },
 	};
 
 	for (int m = 0; m < (int)(sizeof(sm) / sizeof(sm[0])); m++) {
@@ -724,6 +734,9 @@ json_service(FILE *f, const struct status_service *s)
 	    s->mode, s->balance, s->active, s->total, s->rejected,
 	    s->timeouts, s->resets, s->nup, s->nbackends,
 	    s->alarm ? "true" : "false", s->peak, s->rate);
+	fprintf(f, ",\"queued\":%u,\"queued_peak\":%u,"
+	    "\"queue_timeouts_total\":%llu,\"retries_total\":%llu",
+	    s->queued, s->queued_peak, s->queue_timeouts, s->retries);
 	json_http_service(f, &s->http);
 	fputs(",\"backends\":[", f);
 	for (size_t j = 0; j < s->nbackends; j++) {

@@ -75,6 +75,11 @@ struct status_service {
 	unsigned long long	 rejected;
 	unsigned long long	 timeouts;	/* client, server, queue */
 	unsigned long long	 resets;
+	unsigned		 queued;	/* waiting for a slot now */
+	unsigned		 queued_peak;	/* most at once, since start */
+	unsigned long long	 queue_timeouts; /* also in rejected */
+	unsigned long long	 retries;	/* connects after a failed
+						   one */
 	unsigned		 slot;		/* shared slot: history key */
 	size_t			 nup;		/* backends that may be
 						   chosen */

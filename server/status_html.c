@@ -198,6 +198,18 @@ up_class(const struct status_service *s)
 	return (s->nup < s->nbackends ? "warn" : "ok");
 }
 
+/* Clients waiting now, amber while any do; the most at once, dim. */
+static void
+queued(FILE *f, const struct status_service *s)
+{
+	fprintf(f, "<td%s>%u", s->queued > 0 ? " class=\"warn\"" : "",
+	    s->queued);
+	if (s->queued_peak > 0)
+		fprintf(f, " <span class=\"dim\">(max %u)</span>",
+		    s->queued_peak);
+	fputs("</td>", f);
+}
+
 static void
 summary_row(FILE *f, const struct status_service *s)
 {
@@ -209,9 +221,11 @@ summary_row(FILE *f, const struct status_service *s)
 	    "%zu/%zu</td><td>%u</td><td>%u</td><td>%.1f</td><td>%llu</td>",
 	    s->mode, s->balance, up_class(s), s->nup, s->nbackends, s->active,
 	    s->peak, s->rate, s->total);
+	queued(f, s);
 	count(f, s->rejected);
 	count(f, s->timeouts);
 	count(f, s->resets);
+	count(f, s->retries);
 	fputs("<td>", f);
 	chart(f, s);
 	fputs("</td></tr>\n", f);
@@ -222,8 +236,8 @@ html_summary(FILE *f, const struct status *st)
 {
 	fputs("<h2>services</h2>\n<table>\n<tr><th>service</th>"
 	    "<th class=\"l\">mode</th><th>backends up</th><th>active</th>"
-	    "<th>peak</th><th>conn/s</th><th>total</th><th>rejected</th>"
-	    "<th>timeouts</th><th>resets</th>"
+	    "<th>peak</th><th>conn/s</th><th>total</th><th>queued</th>"
+	    "<th>rejected</th><th>timeouts</th><th>resets</th><th>retries</th>"
 	    "<th class=\"l\">conn/s, last 5 min</th></tr>\n", f);
 	for (size_t i = 0; i < st->nservices; i++)
 		summary_row(f, &st->services[i]);

@@ -311,10 +311,13 @@ drop_backend(struct upstream *u)
 static void
 dequeue(struct upstream *u)
 {
+	struct upstream_ctx	*x = u->ctx;
+
 	if (u->state != UPSTREAM_QUEUED)
 		return;
-	TAILQ_REMOVE(&u->ctx->queue, u, qentry);
-	u->ctx->nqueued--;
+	TAILQ_REMOVE(&x->queue, u, qentry);
+	x->nqueued--;
+	shm_service_queue_down(x->env->shm, x->wslot, u->svc->slot);
 	u->state = UPSTREAM_IDLE;
 }
 
@@ -582,6 +585,8 @@ on_timeout(struct evloop *loop, struct evtimer *t, void *arg)
 		connect_failed(u, ETIMEDOUT);
 	else if (u->state == UPSTREAM_QUEUED) {
 		dequeue(u);
+		shm_service_count_queue_timeout(shm_service(u->ctx->env->shm,
+		    u->svc->slot));
 		give_up(u, UPSTREAM_QUEUE_TIMEOUT);
 	}
 }
@@ -630,7 +635,10 @@ start_connect(struct upstream *u, int be)
 		return (START_FAILED);
 	u->tried[be / 64] |= 1ULL << (be % 64);
 	u->be = be;
-	u->attempts++;
+	/* A slot taken after a failed connect: that is a retry. */
+	if (u->attempts++ > 0)
+		shm_service_count_retry(shm_service(x->env->shm,
+		    u->svc->slot));
 	if (take_pooled(u))
 		return (START_REUSED);
 	if ((u->fd = net_connect(&backend_conf(u, be)->addr)) == -1 ||
@@ -666,6 +674,7 @@ enqueue(struct upstream *u)
 	arm(u, u->svc->conf->timeouts.queue_ms);
 	TAILQ_INSERT_TAIL(&x->queue, u, qentry);
 	x->nqueued++;
+	shm_service_queue_up(x->env->shm, x->wslot, u->svc->slot);
 	if (!evtimer_is_armed(&x->retry) && evloop_timer_add(x->loop,
 	    &x->retry, evloop_now(x->loop) + QUEUE_RETRY_MS) == -1)
 		log_warn("%s: evloop_timer_add", __func__);

@@ -13,6 +13,12 @@
  * timeout) once the first closes.  With queue = "500ms", the second is
  * closed after about 500 ms without a byte and counted in
  * lbd_service_rejected_total.
+ *
+ * Queue counts: while a client waits, lbd_service_queued_connections,
+ * the JSON's "queued" and the page's column say 1, and 0 once it is
+ * served.  With queue = "2s", NQUEUED clients wait (whichever worker
+ * took each) and are counted so until each is closed unserved; then the
+ * gauge is 0 and NQUEUED queue timeouts and rejections are counted.
  */
 #include <sys/socket.h>
 
@@ -26,6 +32,8 @@
 
 #include "clock.h"
 #include "harness.h"
+#include "httpc.h"
+#include "json.h"
 
 #define HEALTH_OPTS	"retries = 2; timeouts = { connect = \"1s\"; " \
 			"client = \"10s\"; server = \"10s\"; }; " \
@@ -36,7 +44,10 @@
 #define UP		"lbd_backend_up"
 #define ACTIVE		"lbd_backend_active_connections"
 #define REJECTED	"lbd_service_rejected_total{service=\"web\"}"
+#define QUEUED		"lbd_service_queued_connections{service=\"web\"}"
+#define QTIMEOUTS	"lbd_service_queue_timeouts_total{service=\"web\"}"
 #define SPARE		2
+#define NQUEUED		3
 
 /* Wait until backend i is up (1) or down (0); true when it is. */
 static bool
@@ -117,6 +128,42 @@ served(const struct harness *h)
 	return (fd);
 }
 
+/* Number key of the service web in /status.json; -1 when absent. */
+static double
+web_json(const struct harness *h, const char *key)
+{
+	struct httpc_resp	 r;
+	struct json		*j = NULL;
+	const struct json	*m;
+	double			 v = -1;
+
+	if (httpc_get(h->stats_port, "GET", "/status.json", &r) == 0 &&
+	    r.body != NULL)
+		j = json_parse(r.body, r.bodylen, NULL, 0);
+	m = json_get(json_find(json_get(j, "services"), "name", "web"), key);
+	if (m != NULL && m->type == JSON_NUMBER)
+		v = m->num;
+	json_free(j);
+	httpc_resp_free(&r);
+	return (v);
+}
+
+/* The page's services table has a queued column, which says n > 0. */
+static bool
+page_queued(const struct harness *h, unsigned n)
+{
+	struct httpc_resp	r;
+	char			cell[64];
+	bool			ok;
+
+	snprintf(cell, sizeof(cell), "<td class=\"warn\">%u ", n);
+	ok = httpc_get(h->stats_port, "GET", "/", &r) == 0 && r.body != NULL &&
+	    strstr(r.body, "<th>queued</th>") != NULL &&
+	    strstr(r.body, cell) != NULL;
+	httpc_resp_free(&r);
+	return (ok);
+}
+
 /* True when fd stays without a byte or EOF for ms. */
 static bool
 quiet(int fd, int ms)
@@ -143,6 +190,9 @@ test_queue_served(void)
 	}
 	CU_ASSERT(quiet(second, 500));
 	CU_ASSERT_EQUAL(harness_backend_metric(h, ACTIVE, 0), 1);
+	CU_ASSERT_EQUAL(harness_metric_wait(h, QUEUED, 1, 1000), 1);
+	CU_ASSERT_EQUAL(web_json(h, "queued"), 1);
+	CU_ASSERT(page_queued(h, 1));
 	close(first);
 	first = -1;
 	start = clock_ms();
@@ -151,6 +201,10 @@ test_queue_served(void)
 	CU_ASSERT(clock_ms() - start < 1000);
 	CU_ASSERT(harness_echo(second, "served\n"));
 	CU_ASSERT_EQUAL(harness_metric(h, REJECTED), 0);
+	CU_ASSERT_EQUAL(harness_metric_wait(h, QUEUED, 0, 1000), 0);
+	CU_ASSERT_EQUAL(web_json(h, "queued"), 0);
+	CU_ASSERT_EQUAL(web_json(h, "queued_peak"), 1);
+	CU_ASSERT_EQUAL(harness_metric(h, QTIMEOUTS), 0);
 out:
 	if (first != -1)
 		close(first);
@@ -203,6 +257,37 @@ out:
 	harness_free(h);
 }
 
+static void
+test_queue_counted(void)
+{
+	struct harness	*h = setup_queue("2s");
+	int		 first, fds[NQUEUED];
+	size_t		 n = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_FATAL((first = served(h)) != -1);
+	for (; n < NQUEUED; n++)
+		if ((fds[n] = harness_connect(h->port)) == -1)
+			break;
+	CU_ASSERT_EQUAL(n, NQUEUED);
+	CU_ASSERT_EQUAL(harness_metric_wait(h, QUEUED, NQUEUED, 1500),
+	    NQUEUED);
+	CU_ASSERT_EQUAL(web_json(h, "queued"), NQUEUED);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT(closed_unread(fds[i]) >= 0);
+		close(fds[i]);
+	}
+	CU_ASSERT_EQUAL(harness_metric_wait(h, QUEUED, 0, 1000), 0);
+	CU_ASSERT_EQUAL(harness_metric_wait(h, QTIMEOUTS, NQUEUED, 1000),
+	    NQUEUED);
+	CU_ASSERT_EQUAL(harness_metric(h, REJECTED), NQUEUED);
+	CU_ASSERT_EQUAL(web_json(h, "queue_timeouts_total"), NQUEUED);
+	CU_ASSERT_EQUAL(web_json(h, "queued_peak"), NQUEUED);
+	CU_ASSERT(harness_echo(first, "still served\n"));
+	close(first);
+	harness_free(h);
+}
+
 int
 t_backup_queue_register(void)
 {
@@ -214,7 +299,9 @@ t_backup_queue_register(void)
 	    CU_add_test(s, "maxconn 1: a queued client is served when a slot "
 	    "frees", test_queue_served) == NULL ||
 	    CU_add_test(s, "maxconn 1, queue 500ms: closed and rejected",
-	    test_queue_timeout) == NULL)
+	    test_queue_timeout) == NULL ||
+	    CU_add_test(s, "queued clients counted until they time out",
+	    test_queue_counted) == NULL)
 		return (-1);
 	return (0);
 }

@@ -15,7 +15,8 @@
  * order; "Connection: close" and HTTP/1.0 closed after the response,
  * HTTP/1.0 with keep-alive kept; HEAD the headers of GET and no body.
  * The JSON parser passes good documents and fails each of a set of bad
- * ones.
+ * ones.  Retries (a dead backend first in the rotation) are counted in
+ * /metrics and /status.json.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +321,72 @@ test_timeouts_counted(void)
 	harness_free(h);
 }
 
+#define RETRIES		"lbd_service_retries_total{service=\"web\"}"
+
+/* The service web of /status.json: member key, or -1. */
+static double
+web_num(const struct harness *h, const char *key)
+{
+	struct json	*j = get_json(h);
+	double		 v;
+
+	v = num(json_find(json_get(j, "services"), "name", "web"), key);
+	json_free(j);
+	return (v);
+}
+
+/*
+ * Round robin over "dead" (nothing listens) then "live", retries = 2,
+ * passive and active checks off: each of NCONN clients in turn is tried
+ * on dead first and retried on live, so lbd_service_retries_total and
+ * the JSON's retries_total are NCONN, as many as dead's failures.
+ * In http mode (NCONN requests, each on its own connection), the same,
+ * and lbd_http_retries_total, the keep-alive race's resends, stays 0.
+ */
+static void
+retries_in(const char *mode)
+{
+	struct harness		*h = harness_new();
+	struct httpc_resp	 r;
+	int			 counts[2] = { 0 }, served = 0;
+	bool			 http = strcmp(mode, "http") == 0;
+
+	snprintf(h->mode, sizeof(h->mode), "%s", mode);
+	harness_dead_backend(h, "dead", 1);
+	harness_backend(h, "live", 1, http ? "http" : "identity", "-n",
+	    "live", NULL);
+	if (harness_start(h, HARNESS_OPTS " health = { type = \"none\"; "
+	    "max_fails = 0; };") == -1) {
+		harness_free(h);
+		CU_FAIL_FATAL("lbd did not start");
+	}
+	CU_ASSERT_EQUAL(harness_metric(h, RETRIES), 0);
+	if (!http && harness_tally(h, NCONN, counts) == 0)
+		served = counts[1];
+	for (int i = 0; http && i < NCONN; i++) {
+		if (httpc_get(h->port, "GET", "/", &r) == 0 && r.status == 200)
+			served++;
+		httpc_resp_free(&r);
+	}
+	CU_ASSERT_EQUAL(served, NCONN);
+	CU_ASSERT_EQUAL(harness_metric(h, "lbd_backend_connect_failures_total"
+	    "{service=\"web\",backend=\"dead\"}"), NCONN);
+	CU_ASSERT_EQUAL(harness_metric(h, RETRIES), NCONN);
+	CU_ASSERT_EQUAL(web_num(h, "retries_total"), NCONN);
+	CU_ASSERT_EQUAL(harness_metric(h, "lbd_http_retries_total"
+	    "{service=\"web\"}"), http ? 0 : -1);
+	CU_ASSERT_EQUAL(harness_metric(h, "lbd_service_queued_connections"
+	    "{service=\"web\"}"), 0);
+	harness_free(h);
+}
+
+static void
+test_retries_counted(void)
+{
+	retries_in("tcp");
+	retries_in("http");
+}
+
 /*
  * Send req on a new connection: the status of the response, which must
  * be followed by lbd's close when closes is set; -1 on failure.
@@ -587,6 +654,8 @@ t_status_register(void)
 	    test_header_and_rates) == NULL ||
 	    CU_add_test(s, "a server timeout is counted",
 	    test_timeouts_counted) == NULL ||
+	    CU_add_test(s, "connects retried on another backend are counted",
+	    test_retries_counted) == NULL ||
 	    CU_add_test(s, "the JSON parser fails bad documents",
 	    test_json_checker_can_fail) == NULL)
 		return (-1);

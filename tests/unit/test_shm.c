@@ -47,6 +47,44 @@ test_reclaim_dead_worker(void)
 	shm_destroy(shm);
 }
 
+/*
+ * Queued clients: the gauge sums every worker's, the peak keeps the
+ * most at once, and a dead worker's queued clients are taken back at
+ * reclaim while the living one's stay.
+ */
+static void
+test_reclaim_queued(void)
+{
+	struct shm		*shm = shm_create();
+	struct shm_service	*s;
+	int			 w1, w2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(shm);
+	s = shm_service(shm, 4);
+	w1 = shm_worker_alloc(shm);
+	w2 = shm_worker_alloc(shm);
+	CU_ASSERT_TRUE_FATAL(w1 >= 0 && w2 >= 0 && w1 != w2);
+	for (int i = 0; i < 3; i++)
+		shm_service_queue_up(shm, w1, 4);
+	shm_service_queue_up(shm, w2, 4);
+	shm_service_queue_up(shm, w2, 4);
+	CU_ASSERT_EQUAL(shm_service_queued(s), 5);
+	shm_service_queue_down(shm, w2, 4);
+	CU_ASSERT_EQUAL(shm_service_queued(s), 4);
+	CU_ASSERT_EQUAL(shm_service_queued(shm_service(shm, 3)), 0);
+	shm_reclaim_worker(shm, w1);
+	CU_ASSERT_EQUAL(shm_service_queued(s), 1);
+	CU_ASSERT_EQUAL(shm_service_queued_peak(s), 5);
+	shm_service_queue_down(shm, w2, 4);
+	CU_ASSERT_EQUAL(shm_service_queued(s), 0);
+	/* The reclaimed slot's ledger starts again from nothing. */
+	CU_ASSERT_EQUAL(shm_worker_alloc(shm), w1);
+	shm_service_queue_up(shm, w1, 4);
+	shm_reclaim_worker(shm, w1);
+	CU_ASSERT_EQUAL(shm_service_queued(s), 0);
+	shm_destroy(shm);
+}
+
 /* The mapping that holds addr, from /proc/self/maps; its length or 0. */
 static size_t
 mapping_of(const void *addr, char **start)
@@ -208,6 +246,8 @@ test_shm_register(void)
 		return (-1);
 	if (CU_add_test(s, "reclaim a dead worker's ledger",
 	    test_reclaim_dead_worker) == NULL ||
+	    CU_add_test(s, "reclaim a dead worker's queued clients",
+	    test_reclaim_queued) == NULL ||
 	    CU_add_test(s, "master records out of the region",
 	    test_master_records_private) == NULL ||
 	    CU_add_test(s, "maxconn limits", test_limits) == NULL ||
