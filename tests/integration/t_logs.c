@@ -398,6 +398,21 @@ pid_uid(pid_t pid)
 	return (uid);
 }
 
+/*
+ * pid's real uid once it is not root, waiting up to 2 s: "ready" comes
+ * once the workers are forked, and a worker drops to user just after.
+ */
+static long
+dropped_uid(pid_t pid)
+{
+	uint64_t	end = clock_ms() + 2000;
+	long		uid;
+
+	while ((uid = pid_uid(pid)) == 0 && clock_ms() < end)
+		harness_sleep_ms(10);
+	return (uid);
+}
+
 static void
 test_reopen_unprivileged(void)
 {
@@ -418,7 +433,7 @@ test_reopen_unprivileged(void)
 	n = children(t.h->lbd, pids, 16);
 	CU_ASSERT(n >= 2);
 	for (size_t i = 0; i < n; i++)
-		CU_ASSERT(pid_uid(pids[i]) > 0);
+		CU_ASSERT(dropped_uid(pids[i]) > 0);
 	reopen_run(&t);
 done:
 	teardown(&t);
