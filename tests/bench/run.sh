@@ -486,32 +486,28 @@ lbd_notes() {
 	grep -E ' (warning|error): ' "$RAW/lbd.log" 2>/dev/null |
 	    sed 's/^[^ ]* [^ ]* [^ ]* //' | sort | uniq -c | sort -rn |
 	    head -5 | sed 's/^/    /'
-	http_notes
+	last=$RAW/$ROUNDS-lbd-http-metrics.txt
+	if [ -f "$last" ]; then
+		metric_line "lbd-http responses (last round, all workloads):" \
+		    "$last" lbd_http_responses_total code
+		metric_line "lbd-http backend connection reuses (last round):" \
+		    "$last" lbd_backend_connection_reuses_total backend
+	fi
 	last=$RAW/$ROUNDS-lbd-metrics.txt
 	[ -f "$last" ] || return 0
-	echo
-	echo "lbd connections per backend (last round, all workloads):" \
-	    "$(grep '^lbd_backend_connections_total' "$last" |
-	    sed 's/.*backend="\([^"]*\)"} */\1=/' | tr '\n' ' ')"
-	echo
-	echo "lbd connections accepted per worker (last round):" \
-	    "$(grep '^lbd_worker_connections_total' "$last" |
-	    sed 's/.*worker="\([^"]*\)".*} */worker \1=/' | tr '\n' ' ')"
+	metric_line "lbd connections per backend (last round, all workloads):" \
+	    "$last" lbd_backend_connections_total backend
+	metric_line "lbd connections accepted per worker (last round):" \
+	    "$last" lbd_worker_connections_total worker "worker "
 	echo
 }
 
-# lbd-http's answers by class and its backend connection reuses, last round.
-http_notes() {
-	last=$RAW/$ROUNDS-lbd-http-metrics.txt
-	[ -f "$last" ] || return 0
+# metric_line TEXT FILE METRIC LABEL [PREFIX]: TEXT, then PREFIX
+# LABEL's value = the value, for each series of METRIC in FILE.
+metric_line() {
 	echo
-	echo "lbd-http responses (last round, all workloads):" \
-	    "$(grep '^lbd_http_responses_total' "$last" |
-	    sed 's/.*code="\([^"]*\)".*} */\1=/' | tr '\n' ' ')"
-	echo
-	echo "lbd-http backend connection reuses (last round):" \
-	    "$(grep '^lbd_backend_connection_reuses_total' "$last" |
-	    sed 's/.*backend="\([^"]*\)".*} */\1=/' | tr '\n' ' ')"
+	echo "$1" "$(grep "^$3{" "$2" |
+	    sed "s/.*$4=\"\([^\"]*\)\".*} */${5:-}\1=/" | tr '\n' ' ')"
 }
 
 # What one wait costs as idle descriptors pile up: poll(2) against epoll(7),
