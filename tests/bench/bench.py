@@ -3,12 +3,14 @@
 
   wait PORT SECONDS [PATH..]  until GET /small (or each PATH) answers 200
   tree PID                    PID and all its descendants, one a line
-  idle PORT N PID BPORTS      RSS growth of PID's tree per idle connection
+  idle PORT N PID BPORTS [http]  RSS growth of PID's tree per idle
+                              connection (http: after one request each)
   hold PORT N BPORTS CMD..    run CMD while N idle connections are held
   cpu PID                     CPU seconds of each process (or thread) of PID
   cputotal PID                CPU seconds of PID's whole tree, one number
   record ROUND TARGET WORKLOAD FILE   wrk's BENCH line -> results.tsv row
-  report TSV CPU_TSV          the markdown table and the CPU split
+  report TSV CPU_TSV          the markdown table, the system call samples
+                              (strace-* beside TSV) and the CPU split
   scale DIR                   the scale table from DIR/scale-*.txt
 
 Only the standard library is used, so a stock python3 runs it.
@@ -28,10 +30,32 @@ WORKLOADS = [
     ("keepalive", "keep-alive small requests", "rps"),
     ("close", "new connection per request", "rps"),
     ("big", "1 MiB responses", "mbps"),
+    ("upload", "1 MiB uploads", "mbps"),
     ("idle", "idle connections held open", "rss"),
 ]
-TARGETS = ["lbd", "lbd-poll", "haproxy", "nginx", "direct"]
-PEERS = ["haproxy", "nginx"]
+UPLOAD_BYTES = 1048576                  # upload.lua's body
+# Each mode: its targets in table order, the peers lbd's row is judged
+# against, and lbd's row.  direct, the ceiling, is listed in both.
+MODES = [
+    ("tcp", ["lbd", "lbd-poll", "haproxy", "nginx", "direct"],
+     ["haproxy", "nginx"], "lbd"),
+    ("http", ["lbd-http", "haproxy-http", "nginx-http", "direct"],
+     ["haproxy-http", "nginx-http"], "lbd-http"),
+]
+# The targets lbd's row must meet, per mode and workload, as ratios to
+# the better peer: req/s (or MB/s) at least "rate" x, CPU us/request at
+# most "cpu" x, p99 no worse ("p99"), no errors ("errors"); for idle
+# connections at most "rss_kib" KiB each.
+GOALS = {
+    ("tcp", "keepalive"): {"rate": 0.97, "cpu": 0.9},
+    ("tcp", "close"): {"rate": 0.97, "cpu": 0.9},
+    ("http", "keepalive"): {"rate": 1.05, "cpu": 0.85, "p99": 1,
+                            "errors": 1},
+    ("http", "close"): {"rate": 1.10, "cpu": 0.85, "p99": 1, "errors": 1},
+    ("http", "big"): {"rate": 1.2, "p99": 1, "errors": 1},
+    ("http", "upload"): {"rate": 1.2, "p99": 1, "errors": 1},
+    ("http", "idle"): {"rss_kib": 1.0, "errors": 1},
+}
 FIELDS = ["round", "target", "workload", "rps", "mbps", "p50_ms", "p99_ms",
           "errors", "rss_kib", "cpu_us"]
 
@@ -87,11 +111,13 @@ def cpu_seconds(stat_path):
 
 
 def proc_name(pid):
-    """The process title (lbd and nginx set one) cut to three words, as
-    "lbd: worker 1" or "nginx: worker process"; else "pid N"."""
+    """The process title (lbd and nginx set one) cut to three words and
+    before any "[" (lbd's "[gen N]"), as "lbd: worker 1" or "nginx:
+    worker process"; else "pid N"."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             title = f.read().split(b"\0")[0].decode(errors="replace")
+        title = title.split("[", 1)[0]
         if title.strip():
             return " ".join(title.split()[:3])
     except OSError:
@@ -202,9 +228,55 @@ def closed_count(socks):
     return n
 
 
+def http_response(s):
+    """Read one HTTP response with a Content-Length from S; its status
+    code, or 0 if it did not come whole within the socket's timeout."""
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                return 0
+            data += chunk
+        head, body = data.split(b"\r\n\r\n", 1)
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(body) < length:
+            chunk = s.recv(4096)
+            if not chunk:
+                return 0
+            body += chunk
+        return int(head.split(None, 2)[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def one_request(socks, batch=64):
+    """Send GET /small on each of SOCKS and read its answer, BATCH
+    connections at a time (as wrk -c64 would, rather than one burst that
+    would make the target open a backend connection per client); how
+    many were not answered 200."""
+    req = b"GET /small HTTP/1.1\r\nHost: bench\r\n\r\n"
+    bad = 0
+    for i in range(0, len(socks), batch):
+        sent = []
+        for s in socks[i:i + batch]:
+            try:
+                s.sendall(req)
+                sent.append(s)
+            except OSError:
+                bad += 1
+        bad += sum(1 for s in sent if http_response(s) != 200)
+    return bad
+
+
 def settle(pids, bports, want, limit=15.0):
     """Wait until the target has a backend connection for each client (it
-    connects upstream at accept in TCP mode) and its RSS stops moving."""
+    connects upstream at accept in TCP mode; WANT is 0 in HTTP mode,
+    where backend connections are pooled) and its RSS stops moving."""
     deadline, last, still = time.monotonic() + limit, -1, 0
     while time.monotonic() < deadline:
         time.sleep(0.25)
@@ -222,21 +294,27 @@ def raise_nofile():
 
 
 def lost_count(v):
-    """Idle connections that failed, were closed, or never reached a
-    backend, from an IDLE or HOLD line's values."""
-    return v["failed"] + v["closed"] + max(0, v["opened"] - v["upstream"])
+    """Idle connections that failed, were closed, were not answered 200,
+    or (unless backend connections are pooled) never reached a backend,
+    from an IDLE or HOLD line's values."""
+    lost = v["failed"] + v["closed"] + v.get("bad_status", 0)
+    if not v.get("pooled"):
+        lost += max(0, v["opened"] - v["upstream"])
+    return lost
 
 
-def cmd_idle(port, n, pid, bports):
-    """Open N idle connections through the target, measure the RSS of all
-    its processes before and after, then close them.  Prints one line."""
+def cmd_idle(port, n, pid, bports, kind="tcp"):
+    """Open N idle connections through the target (in HTTP mode, each
+    after one request answered), measure the RSS of all its processes
+    before and after, then close them.  Prints one line."""
     raise_nofile()
     port, n = int(port), int(n)
     bports = {int(p) for p in bports.split(",")}
     pids = tree(int(pid))
     before = rss_kib(pids)
     socks, fails = open_idle(port, n)
-    after = settle(pids, bports, len(socks))
+    bad = one_request(socks) if kind == "http" else 0
+    after = settle(pids, bports, len(socks) if kind == "tcp" else 0)
     upstream = upstream_count(bports)
     closed = closed_count(socks)
     held = len(socks) - closed
@@ -244,7 +322,8 @@ def cmd_idle(port, n, pid, bports):
     for s in socks:
         s.close()
     print(f"IDLE n={n} opened={len(socks)} failed={fails} closed={closed} "
-          f"upstream={upstream} rss_before_kib={before} "
+          f"upstream={upstream} pooled={int(kind == 'http')} "
+          f"bad_status={bad} rss_before_kib={before} "
           f"rss_after_kib={after} per_conn_kib={per:.2f}")
     return 0
 
@@ -301,7 +380,10 @@ def cmd_record(rnd, target, workload, path):
         v = parse_kv(lines[-1])
         secs = v["duration_us"] / 1e6
         row["rps"] = f"{v['requests'] / secs:.1f}"
-        row["mbps"] = f"{v['bytes'] / secs / 1048576:.2f}"
+        moved = v["bytes"]
+        if workload == "upload":        # what wrk sent, not its answers
+            moved = v["requests"] * UPLOAD_BYTES
+        row["mbps"] = f"{moved / secs / 1048576:.2f}"
         row["p50_ms"] = f"{v['p50_us'] / 1000:.3f}"
         row["p99_ms"] = f"{v['p99_us'] / 1000:.3f}"
         row["errors"] = str(int(wrk_errors(v)))
@@ -349,29 +431,124 @@ def fmt(v, spec):
     return "—" if v is None else format(v, spec)
 
 
-def table(groups):
-    """The markdown table: one row per workload and target."""
+def syscalls(raw, target, wl):
+    """The strace -c sample of TARGET under workload WL: (calls per
+    request, [(syscall, calls per request)] most frequent first), or
+    None when there is no usable sample."""
+    try:
+        with open(f"{raw}/strace-{target}-{wl}.wrk") as f:
+            bench = [l for l in f if l.startswith("BENCH ")]
+        with open(f"{raw}/strace-{target}-{wl}.strace") as f:
+            lines = f.readlines()
+    except OSError:
+        return None
+    reqs = parse_kv(bench[-1])["requests"] if bench else 0
+    calls = {}
+    for line in lines:
+        f = line.split()
+        # "% time seconds usecs/call calls [errors] syscall"
+        if len(f) >= 5 and f[3].isdigit() and not f[0].startswith("-"):
+            calls[f[-1]] = int(f[3])
+    total = calls.pop("total", None)
+    if not reqs or total is None:
+        return None
+    top = sorted(calls.items(), key=lambda kv: -kv[1])
+    return total / reqs, [(name, n / reqs) for name, n in top]
+
+
+def best_of(stats, peers, key, lower):
+    """The better peer's value of KEY (the lower one if LOWER)."""
+    vals = [stats[p][key] for p in peers
+            if p in stats and stats[p][key] is not None]
+    if not vals:
+        return None
+    return min(vals) if lower else max(vals)
+
+
+def judge(goal, s, stats, peers, key):
+    """"yes", or "no: " and what was missed, for lbd's row S against
+    GOAL; "—" when there is nothing to judge it against."""
+    missed = []
+    if "rate" in goal:
+        best = best_of(stats, peers, key, False)
+        if best is None or s[key] is None:
+            return "—"
+        if s[key] < goal["rate"] * best:
+            missed.append(f"rate {s[key] / best:.2f} < {goal['rate']}")
+    if "cpu" in goal:
+        best = best_of(stats, peers, "cpu_us", True)
+        if best and s["cpu_us"] is not None and \
+                s["cpu_us"] > goal["cpu"] * best:
+            missed.append(f"CPU {s['cpu_us'] / best:.2f} > {goal['cpu']}")
+    if "p99" in goal:
+        best = best_of(stats, peers, "p99_ms", True)
+        if best is not None and s["p99_ms"] is not None and \
+                s["p99_ms"] > best:
+            missed.append(f"p99 {s['p99_ms']:.2f} > {best:.2f} ms")
+    if "rss_kib" in goal:
+        if s["rss_kib"] is None:
+            return "—"
+        if s["rss_kib"] > goal["rss_kib"]:
+            missed.append(f"RSS {s['rss_kib']:.2f} > {goal['rss_kib']} KiB")
+    if "errors" in goal and s["errors"] != "0":
+        missed.append("errors")
+    return "no: " + ", ".join(missed) if missed else "yes"
+
+
+def table(groups, raw):
+    """The markdown table: one row per workload and target, TCP mode
+    first, then HTTP mode; each (target, workload) shown once."""
     out = ["| workload | target | req/s | MB/s | p50 ms | p99 ms | errors "
-           "| RSS KiB/conn | CPU us/req | vs best peer | vs direct |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for wl, title, metric in WORKLOADS:
-        stats = {t: summarise(groups[(t, wl)]) for t in TARGETS
-                 if (t, wl) in groups}
-        lower = metric == "rss"
-        key = "rss_kib" if lower else metric
-        peers = [stats[p][key] for p in PEERS
-                 if p in stats and stats[p][key] is not None]
-        best = (min(peers) if lower else max(peers)) if peers else None
-        direct = stats.get("direct", {}).get(key)
-        for t, s in stats.items():
-            out.append("| %s |" % " | ".join((
-                title, t, fmt(s["rps"], ".0f"), fmt(s["mbps"], ".1f"),
-                fmt(s["p50_ms"], ".2f"), fmt(s["p99_ms"], ".2f"),
-                s["errors"], fmt(s["rss_kib"], ".2f"),
-                fmt(s["cpu_us"], ".1f"),
-                ratio(s[key], best, lower),
-                "—" if lower else ratio(s[key], direct))))
+           "| RSS KiB/conn | CPU us/req | syscalls/req | vs best peer "
+           "| CPU vs best peer | vs direct | met |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+           "|---|"]
+    shown = set()
+    for mode, targets, peers, own in MODES:
+        for wl, title, metric in WORKLOADS:
+            if mode == "tcp" and wl == "upload":
+                continue                # an HTTP workload; direct's too
+            stats = {t: summarise(groups[(t, wl)]) for t in targets
+                     if (t, wl) in groups and (t, wl) not in shown}
+            shown.update((t, wl) for t in stats)
+            lower = metric == "rss"
+            key = "rss_kib" if lower else metric
+            best = best_of(stats, peers, key, lower)
+            cpu_best = best_of(stats, peers, "cpu_us", True)
+            direct = stats.get("direct", {}).get(key)
+            if direct is None and (("direct", wl) in groups):
+                direct = summarise(groups[("direct", wl)])[key]
+            goal = GOALS.get((mode, wl))
+            for t, s in stats.items():
+                sc = syscalls(raw, t, wl)
+                met = "—"
+                if t == own and goal:
+                    met = judge(goal, s, stats, peers, key)
+                out.append("| %s |" % " | ".join((
+                    title, t, fmt(s["rps"], ".0f"), fmt(s["mbps"], ".1f"),
+                    fmt(s["p50_ms"], ".2f"), fmt(s["p99_ms"], ".2f"),
+                    s["errors"], fmt(s["rss_kib"], ".2f"),
+                    fmt(s["cpu_us"], ".1f"), fmt(sc and sc[0], ".1f"),
+                    ratio(s[key], best, lower),
+                    "—" if s["cpu_us"] is None or not cpu_best
+                    else f"{s['cpu_us'] / cpu_best:.2f}",
+                    "—" if lower else ratio(s[key], direct), met)))
     return "\n".join(out)
+
+
+def syscall_lines(raw):
+    """One line per sample: system calls per request, the five most
+    frequent ones first."""
+    out = []
+    for _, targets, _, _ in MODES:
+        for t in targets:
+            for wl, title, _ in WORKLOADS:
+                sc = syscalls(raw, t, wl)
+                if sc and (t, wl) not in (x[:2] for x in out):
+                    top = ", ".join(f"{n} {v:.2f}" for n, v in sc[1][:5])
+                    out.append((t, wl, f"- {t}, {title}: {sc[0]:.1f} "
+                                f"({top})"))
+    return [x[2] for x in out]
 
 
 def cpu_lines(path):
@@ -390,15 +567,31 @@ def cpu_lines(path):
 
 
 def cmd_report(tsv, cpu):
-    """Print the table, its legend and the CPU split."""
-    print(table(load(tsv)))
+    """Print the table, its legend, the system call samples and the CPU
+    split."""
+    raw = os.path.dirname(os.path.abspath(tsv))
+    print(table(load(tsv), raw))
     print()
-    print("Ratios: req/s for the request workloads, MB/s for 1 MiB "
-          "responses, and for idle connections best-peer RSS / own RSS, "
-          "so above 1 is better everywhere.  CPU us/req: CPU time of "
-          "all the target's processes during the run over its requests "
-          "(user + system, from /proc; none for direct).  Medians of all "
-          "rounds; errors are summed over rounds.")
+    print("Ratios are to the better peer (HAProxy or nginx in the same "
+          "mode): req/s for the request workloads, MB/s for 1 MiB "
+          "responses and uploads, and for idle connections best-peer RSS "
+          "/ own RSS, so above 1 is better; CPU vs best peer is own CPU "
+          "us/req over the lower peer's, so below 1 is better.  CPU "
+          "us/req: CPU time of all the target's processes during the run "
+          "over its requests (user + system, from /proc; none for "
+          "direct).  syscalls/req: all system calls of the target's "
+          "processes and threads over the requests served, from a "
+          "separate strace -c run.  met: lbd's targets for that workload "
+          "(what is missed is named).  Medians of all rounds; errors "
+          "(non-2xx answers included) are summed over rounds.")
+    lines = syscall_lines(raw)
+    if lines:
+        print()
+        print("System calls per request (strace -c -f, a separate "
+              "2-second run per target and workload), the most frequent "
+              "first:")
+        print()
+        print("\n".join(lines))
     if os.path.exists(cpu):
         print()
         print("CPU seconds per process (or HAProxy thread), all rounds:")

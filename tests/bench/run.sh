@@ -1,16 +1,23 @@
 #!/bin/sh
-# make bench: lbd side by side with HAProxy, nginx and a direct connection.
+# make bench: lbd side by side with HAProxy, nginx and a direct connection,
+# in TCP mode and in HTTP mode.
 #
-# Three single-worker nginx backends serve /small ("ok\n") and /big
-# (1 MiB).  Each target in turn listens on the same front port and relays
-# to them; "direct" is wrk talking to one backend, the ceiling.  Rounds
-# are interleaved (A B C D, then B C D A, ...) so drift on this shared
-# machine hits every target alike, and the table shows medians.
+# Three single-worker nginx backends serve /small ("ok\n"), /big (1 MiB)
+# and POST /upload.  Each target in turn listens on the same front port
+# and relays to them; "direct" is wrk talking to one backend, the ceiling.
+# Rounds are interleaved (A B C D, then B C D A, ...) so drift on this
+# shared machine hits every target alike, and the table shows medians.
+# After the rounds, each proxy serves each request workload once more for
+# 2 s under strace -c, for its system calls per request (a separate run,
+# so strace does not slow the timed ones).
 #
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5, per wrk run),
 # BENCH_IDLE (10000 idle connections; capped by the descriptor limit),
-# BENCH_TARGETS (default "lbd lbd-poll haproxy nginx direct"),
-# BENCH_SCALE (1; 0 skips the one-worker scale runs).
+# BENCH_HTTP (1; 0 leaves out the HTTP targets and the upload workload),
+# BENCH_TARGETS (default "lbd lbd-poll haproxy nginx direct", then
+# "lbd-http haproxy-http nginx-http" unless BENCH_HTTP=0),
+# BENCH_SCALE (1; 0 skips the one-worker scale runs),
+# BENCH_STRACE (1; 0 skips the system call samples).
 # Output: build/bench/results.md, raw logs in build/bench/raw/.
 set -eu
 
@@ -20,8 +27,14 @@ IDLE=${BENCH_IDLE:-10000}
 FRONT=18080
 B1=18101 B2=18102 B3=18103
 STATS=18190
-TARGETS=${BENCH_TARGETS:-"lbd lbd-poll haproxy nginx direct"}
+HTTP=${BENCH_HTTP:-1}
+HTTP_TARGETS="lbd-http haproxy-http nginx-http"
+TARGETS="lbd lbd-poll haproxy nginx direct"
+[ "$HTTP" = 1 ] && TARGETS="$TARGETS $HTTP_TARGETS"
+TARGETS=${BENCH_TARGETS:-$TARGETS}
 SCALE=${BENCH_SCALE:-1}
+STRACE=${BENCH_STRACE:-1}
+STRACE_SECONDS=2
 WORKERS=2		# lbd's; the scale runs use 1
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -100,6 +113,7 @@ install_deps() {
 	command -v haproxy >/dev/null || need="$need haproxy"
 	command -v wrk >/dev/null || need="$need wrk"
 	command -v python3 >/dev/null || need="$need python3"
+	[ "$STRACE" = 1 ] && ! command -v strace >/dev/null && need="$need strace"
 	if ! command -v nginx >/dev/null || [ -z "$(stream_module)" ]; then
 		# Debian 12 ships the stream module as its own package.
 		need="$need nginx libnginx-mod-stream"
@@ -164,6 +178,7 @@ start_backends() {
 		dir=$WORK/backend-$port
 		nginx_prefix "$dir"
 		printf 'ok\n' >"$dir/html/small"
+		: >"$dir/html/upload"
 		head -c 1048576 /dev/zero >"$dir/html/big"
 		log=$RAW/backend-$port.log
 		render backend.nginx.conf "$dir/nginx.conf" "$dir" "$port" "$log"
@@ -178,11 +193,13 @@ start_backends() {
 
 # ----------------------------------------------------------------- targets
 
-# launch_lbd EVENTS: lbd with $WORKERS workers on EVENTS (epoll or poll).
+# launch_lbd EVENTS [CONF]: lbd with $WORKERS workers on EVENTS (epoll or
+# poll), configured by CONF (lbd.conf, TCP mode).
 launch_lbd() {
-	render lbd.conf "$WORK/lbd.conf" "$WORK"
-	"$LBD" -t -c "$WORK/lbd.conf" >/dev/null || die "lbd.conf rejected"
-	LBD_EVENTS=$1 "$LBD" -f -c "$WORK/lbd.conf" 2>>"$RAW/lbd.log" &
+	conf=${2:-lbd.conf}
+	render "$conf" "$WORK/$conf" "$WORK"
+	"$LBD" -t -c "$WORK/$conf" >/dev/null || die "$conf rejected"
+	LBD_EVENTS=$1 "$LBD" -f -c "$WORK/$conf" 2>>"$RAW/lbd.log" &
 	TARGET_PID=$! PORT=$FRONT STOP_SIG=INT
 }
 
@@ -196,19 +213,43 @@ start_lbd_poll() {
 	launch_lbd poll
 }
 
-start_haproxy() {
-	render haproxy.cfg "$WORK/haproxy.cfg" "$WORK"
+# HTTP mode, the same workers (lbd.http.conf).
+start_lbd_http() {
+	launch_lbd epoll lbd.http.conf
+}
+
+# launch_haproxy CONF NAME: HAProxy configured by CONF, logging to NAME.log.
+launch_haproxy() {
+	render "$1" "$WORK/$1" "$WORK"
 	# -db: stay in the foreground, one process, so $! is HAProxy itself.
-	haproxy -db -f "$WORK/haproxy.cfg" >>"$RAW/haproxy.log" 2>&1 &
+	haproxy -db -f "$WORK/$1" >>"$RAW/$2.log" 2>&1 &
+	TARGET_PID=$! PORT=$FRONT STOP_SIG=TERM
+}
+
+start_haproxy() {
+	launch_haproxy haproxy.cfg haproxy
+}
+
+start_haproxy_http() {
+	launch_haproxy haproxy.http.cfg haproxy-http
+}
+
+# launch_nginx CONF NAME: nginx configured by CONF in a prefix of its own,
+# logging to NAME.log.
+launch_nginx() {
+	dir=$WORK/$2
+	nginx_prefix "$dir"
+	render "$1" "$dir/nginx.conf" "$dir" "" "$RAW/$2.log"
+	nginx -e "$RAW/$2.log" -p "$dir" -c "$dir/nginx.conf" &
 	TARGET_PID=$! PORT=$FRONT STOP_SIG=TERM
 }
 
 start_nginx() {
-	dir=$WORK/nginx-stream
-	nginx_prefix "$dir"
-	render nginx.stream.conf "$dir/nginx.conf" "$dir" "" "$RAW/nginx.log"
-	nginx -e "$RAW/nginx.log" -p "$dir" -c "$dir/nginx.conf" &
-	TARGET_PID=$! PORT=$FRONT STOP_SIG=TERM
+	launch_nginx nginx.stream.conf nginx
+}
+
+start_nginx_http() {
+	launch_nginx nginx.http.conf nginx-http
 }
 
 # The ceiling: wrk talks to one backend, nothing in between.
@@ -234,6 +275,10 @@ target_cpu() {
 wrk_run() {
 	name=$1
 	shift
+	if [ -n "${SAMPLE:-}" ]; then
+		sample_run "$name" "$@"
+		return 0
+	fi
 	log=$RAW/$ROUND-$TARGET-$name.txt
 	before=$(target_cpu)
 	wrk -t1 -d "${SECONDS_PER_RUN}s" --latency -s "$HERE/report.lua" \
@@ -243,17 +288,51 @@ wrk_run() {
 	$HELPER record "$ROUND" "$TARGET" "$name" "$log" >>"$RAW/results.tsv"
 }
 
-run_workloads() {
+# True when the target running now is an HTTP-mode proxy.
+http_target() {
+	case $TARGET in
+	*-http) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# True when the target running now takes the 1 MiB uploads: the HTTP
+# proxies, and direct as their ceiling.
+uploads() {
+	http_target || { [ "$TARGET" = direct ] && [ "$HTTP" = 1 ]; }
+}
+
+# run_workload NAME: one timed wrk run of request workload NAME.
+run_workload() {
 	url=http://127.0.0.1:$PORT
+	case $1 in
+	keepalive) wrk_run keepalive -c64 "$url/small" ;;
+	close) wrk_run close -c64 -H "Connection: close" "$url/small" ;;
+	big) wrk_run big -c8 "$url/big" ;;
+	# wrk keeps the last -s; upload.lua loads report.lua itself.
+	upload) wrk_run upload -c8 -s "$HERE/upload.lua" "$url/upload" ;;
+	esac
+}
+
+# The request workloads the target running now takes.
+request_workloads() {
+	echo keepalive close big
+	uploads && echo upload
+	return 0
+}
+
+run_workloads() {
 	# Warm up (page in code, fill pools) so the first workload is not
 	# charged for it; not recorded.
-	wrk -t1 -c64 -d1s "$url/small" >/dev/null 2>&1 || true
-	wrk_run keepalive -c64 "$url/small"
-	wrk_run close -c64 -H "Connection: close" "$url/small"
-	wrk_run big -c8 "$url/big"
+	wrk -t1 -c64 -d1s "http://127.0.0.1:$PORT/small" >/dev/null 2>&1 || true
+	for wl in $(request_workloads); do
+		run_workload "$wl"
+	done
 	[ "$TARGET" = direct ] && return 0
 	log=$RAW/$ROUND-$TARGET-idle.txt
-	$HELPER idle "$PORT" "$IDLE" "$TARGET_PID" "$B1,$B2,$B3" \
+	kind=tcp
+	http_target && kind=http
+	$HELPER idle "$PORT" "$IDLE" "$TARGET_PID" "$B1,$B2,$B3" "$kind" \
 	    >"$log" 2>&1 || true
 	$HELPER record "$ROUND" "$TARGET" idle "$log" >>"$RAW/results.tsv"
 }
@@ -264,9 +343,12 @@ record_target() {
 	[ -n "$TARGET_PID" ] || return 0
 	$HELPER cpu "$TARGET_PID" | sed "s/^/$ROUND	$TARGET	/" \
 	    >>"$RAW/cpu.tsv" || true
-	[ "$TARGET" = lbd ] || return 0
+	case $TARGET in
+	lbd|lbd-http) ;;
+	*) return 0 ;;
+	esac
 	python3 -c "import urllib.request as u, sys; sys.stdout.write(u.urlopen('http://127.0.0.1:$STATS/metrics', timeout=2).read().decode())" \
-	    >"$RAW/$ROUND-lbd-metrics.txt" 2>&1 || true
+	    >"$RAW/$ROUND-$TARGET-metrics.txt" 2>&1 || true
 }
 
 run_target() {
@@ -281,6 +363,62 @@ run_target() {
 	run_workloads
 	record_target
 	stop_target
+}
+
+# ----------------------------------------------------------- system calls
+
+# sample_run NAME ARGS...: wrk runs for $STRACE_SECONDS while strace -c
+# counts the system calls of every process (-f: and thread) of the
+# target; the report divides them by wrk's requests.
+sample_run() {
+	name=$1
+	shift
+	log=$RAW/strace-$TARGET-$name
+	sargs="" n=0
+	for p in $($HELPER tree "$TARGET_PID"); do
+		sargs="$sargs -p $p" n=$((n + 1))
+	done
+	# shellcheck disable=SC2086 # $sargs is a list of words
+	strace -c -f -o "$log.strace" $sargs 2>"$log.attach" &
+	spid=$!
+	# Attached when strace has named each process (threads come on top).
+	for _ in $(seq 50); do
+		[ "$(grep -c attached "$log.attach")" -ge "$n" ] && break
+		sleep 0.1
+	done
+	wrk -t1 -d "${STRACE_SECONDS}s" -s "$HERE/report.lua" "$@" \
+	    >"$log.wrk" 2>&1 || true
+	kill -INT "$spid" 2>/dev/null || true
+	wait "$spid" 2>/dev/null || true
+}
+
+# sample_target TARGET: start it, warm it up, and count its system calls
+# over each request workload it takes.
+sample_target() {
+	TARGET=$1
+	say "system calls: $TARGET"
+	"start_$(echo "$TARGET" | tr - _)"
+	if $HELPER wait "$PORT" 10; then
+		wrk -t1 -c64 -d1s "http://127.0.0.1:$PORT/small" >/dev/null \
+		    2>&1 || true
+		SAMPLE=1
+		for wl in $(request_workloads); do
+			run_workload "$wl"
+		done
+		SAMPLE=""
+	fi
+	stop_target
+}
+
+# Every proxy but lbd-poll (lbd's comparison, not a peer) is sampled.
+sample_targets() {
+	[ "$STRACE" = 1 ] && command -v strace >/dev/null || return 0
+	for t in $TARGETS; do
+		case $t in
+		direct|lbd-poll) ;;
+		*) sample_target "$t" ;;
+		esac
+	done
 }
 
 # Round R runs the targets rotated by R - 1.
@@ -348,17 +486,28 @@ lbd_notes() {
 	grep -E ' (warning|error): ' "$RAW/lbd.log" 2>/dev/null |
 	    sed 's/^[^ ]* [^ ]* [^ ]* //' | sort | uniq -c | sort -rn |
 	    head -5 | sed 's/^/    /'
+	last=$RAW/$ROUNDS-lbd-http-metrics.txt
+	if [ -f "$last" ]; then
+		metric_line "lbd-http responses (last round, all workloads):" \
+		    "$last" lbd_http_responses_total code
+		metric_line "lbd-http backend connection reuses (last round):" \
+		    "$last" lbd_backend_connection_reuses_total backend
+	fi
 	last=$RAW/$ROUNDS-lbd-metrics.txt
 	[ -f "$last" ] || return 0
+	metric_line "lbd connections per backend (last round, all workloads):" \
+	    "$last" lbd_backend_connections_total backend
+	metric_line "lbd connections accepted per worker (last round):" \
+	    "$last" lbd_worker_connections_total worker "worker "
 	echo
-	echo "lbd connections per backend (last round, all workloads):" \
-	    "$(grep '^lbd_backend_connections_total' "$last" |
-	    sed 's/.*backend="\([^"]*\)"} */\1=/' | tr '\n' ' ')"
+}
+
+# metric_line TEXT FILE METRIC LABEL [PREFIX]: TEXT, then PREFIX
+# LABEL's value = the value, for each series of METRIC in FILE.
+metric_line() {
 	echo
-	echo "lbd connections accepted per worker (last round):" \
-	    "$(grep '^lbd_worker_connections_total' "$last" |
-	    sed 's/.*worker="\([^"]*\)".*} */worker \1=/' | tr '\n' ' ')"
-	echo
+	echo "$1" "$(grep "^$3{" "$2" |
+	    sed "s/.*$4=\"\([^\"]*\)\".*} */${5:-}\1=/" | tr '\n' ' ')"
 }
 
 # What one wait costs as idle descriptors pile up: poll(2) against epoll(7),
@@ -381,7 +530,8 @@ header() {
 	echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), wall time" \
 	    "$(( $(date +%s) - START ))s: $ROUNDS interleaved rounds, wrk -t1" \
 	    "for ${SECONDS_PER_RUN}s per run (keep-alive and new-connection" \
-	    "-c64, 1 MiB -c8), $IDLE idle connections."
+	    "-c64, 1 MiB responses and uploads -c8), $IDLE idle connections" \
+	    "(in HTTP mode after one request each)."
 	[ -n "${IDLE_NOTE:-}" ] && echo "$IDLE_NOTE"
 	echo
 	machine
@@ -391,7 +541,7 @@ header() {
 
 # Anything the peers or backends logged (warnings about limits, say).
 peer_notes() {
-	for f in haproxy nginx backend-$B1 backend-$B2 backend-$B3; do
+	for f in haproxy nginx haproxy-http nginx-http backend-$B1 backend-$B2 backend-$B3; do
 		n=$(grep -c . "$RAW/$f.log" 2>/dev/null || true)
 		[ "${n:-0}" -eq 0 ] || echo "$f logged $n lines (raw/$f.log)."
 	done
@@ -432,6 +582,7 @@ main() {
 			run_target "$t"
 		done
 	done
+	sample_targets
 	if [ "$SCALE" = 1 ]; then
 		scale_run epoll
 		scale_run poll
