@@ -1308,3 +1308,23 @@ harness_pid_alive(pid_t pid)
 	free(stat);
 	return (alive);
 }
+
+int
+harness_connect_to(const struct harness *h, const char *name)
+{
+	char	line[32];
+	int	fd, others[4], n = 0, found = -1;
+
+	while (found == -1 && n < 4) {
+		if ((fd = harness_connect(h->port)) == -1)
+			break;
+		if (harness_read_line(fd, line, sizeof(line)) != -1 &&
+		    strcmp(line, name) == 0)
+			found = fd;
+		else
+			others[n++] = fd;
+	}
+	while (n > 0)
+		close(others[--n]);
+	return (found);
+}

@@ -186,6 +186,12 @@ double		 harness_metric_wait(const struct harness *h,
  * timeouts, or -1.
  */
 int		 harness_connect(int port);
+/*
+ * Through lbd to the identity backend called name: open connections to
+ * lbd until one greets with name (at most 4; the others are closed).
+ * That connection's fd, or -1.
+ */
+int		 harness_connect_to(const struct harness *h, const char *name);
 
 /* The same for any address (a unix socket, say). */
 int		 harness_connect_addr(const struct sockaddr *sa,

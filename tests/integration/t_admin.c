@@ -178,27 +178,6 @@ admin_metric_is(const struct harness *h, const char *state)
 	return (true);
 }
 
-/* Open connections until one reaches a (at most 4); the fd or -1. */
-static int
-connect_to_a(const struct harness *h)
-{
-	char	line[32];
-	int	fd, others[4], n = 0, found = -1;
-
-	while (found == -1 && n < 4) {
-		if ((fd = harness_connect(h->port)) == -1)
-			break;
-		if (harness_read_line(fd, line, sizeof(line)) != -1 &&
-		    strcmp(line, "a") == 0)
-			found = fd;
-		else
-			others[n++] = fd;
-	}
-	while (n > 0)
-		close(others[--n]);
-	return (found);
-}
-
 static void
 test_alarm(void)
 {
@@ -280,7 +259,7 @@ test_drain(void)
 
 	if ((h = start()) == NULL)
 		CU_FAIL_FATAL("lbd did not start");
-	CU_ASSERT((fd = connect_to_a(h)) != -1);
+	CU_ASSERT((fd = harness_connect_to(h, "a")) != -1);
 	CU_ASSERT(ctl(h, "drain web/a", out, sizeof(out)));
 	CU_ASSERT(json_a(h, "drain", true, 1, false));
 	CU_ASSERT(admin_metric_is(h, "drain"));

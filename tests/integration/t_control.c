@@ -211,27 +211,6 @@ state_is(const struct harness *h, const char *name, const char *state)
 	    strcmp(v, state) == 0);
 }
 
-/* Open connections until one reaches a (at most 4); the fd or -1. */
-static int
-connect_to_a(const struct harness *h)
-{
-	char	line[32];
-	int	fd, others[4], n = 0, found = -1;
-
-	while (found == -1 && n < 4) {
-		if ((fd = harness_connect(h->port)) == -1)
-			break;
-		if (harness_read_line(fd, line, sizeof(line)) != -1 &&
-		    strcmp(line, "a") == 0)
-			found = fd;
-		else
-			others[n++] = fd;
-	}
-	while (n > 0)
-		close(others[--n]);
-	return (found);
-}
-
 static void
 test_disable_enable(void)
 {
@@ -240,7 +219,7 @@ test_disable_enable(void)
 
 	if ((h = start()) == NULL)
 		CU_FAIL_FATAL("lbd did not start");
-	CU_ASSERT((fd = connect_to_a(h)) != -1);
+	CU_ASSERT((fd = harness_connect_to(h, "a")) != -1);
 	CU_ASSERT(ctl_ok(h, "disable web/a"));
 	CU_ASSERT(state_is(h, "a", "maint*"));
 	/* Health only: maintenance is not an outage. */
