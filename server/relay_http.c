@@ -152,6 +152,106 @@ relay_http_is_flushed(const struct out *o)
 	return (o->at >= o->n);
 }
 
+/* The block a request of t's service borrows: sizes as its config says. */
+static size_t
+work_size(const struct http *t)
+{
+	size_t	mh = t->c.svc->conf->http.max_headers;
+
+	return (sizeof(struct http_work) + (mh + IOV_EXTRA) *
+	    sizeof(struct iovec) + mh * sizeof(struct http1_header));
+}
+
+/*
+ * Borrow the request's block, when a head begins (or lbd must answer),
+ * and point the buffers and tables into it.  0, or -1 out of memory.
+ */
+static int
+take_work(struct http *t)
+{
+	size_t			 mh = t->c.svc->conf->http.max_headers;
+	struct http_work	*w;
+
+	if (t->work != NULL)
+		return (0);
+	if ((w = blk_get(relay_blocks(t->c.r), work_size(t))) == NULL) {
+		log_warn("%s: malloc", __func__);
+		return (-1);
+	}
+	t->work = w;
+	t->rbuf = w->rbuf;
+	t->rroom = sizeof(w->rbuf);
+	t->sbuf = w->sbuf;
+	t->sroom = sizeof(w->sbuf);
+	t->oc.iov = w->oc;
+	t->sh = w->sh;
+	t->oq.iov = w->oq;
+	/* iovecs' alignment suits the header table after them. */
+	t->rh = (struct http1_header *)(void *)(w->oq + mh + IOV_EXTRA);
+	return (0);
+}
+
+/* A buffer grown past the block goes; what it held is left behind. */
+static void
+shrink_resp(struct http *t)
+{
+	if (t->sbuf == t->work->sbuf)
+		return;
+	free(t->sbuf);
+	t->sbuf = t->work->sbuf;
+	t->sroom = sizeof(t->work->sbuf);
+}
+
+/*
+ * The request is done: give the block back when nothing is left over,
+ * else keep it for the pipelined bytes (in the block's own buffer when
+ * they fit).
+ */
+static void
+put_work(struct http *t)
+{
+	struct http_work	*w = t->work;
+
+	if (w == NULL)
+		return;
+	shrink_resp(t);
+	if (t->rbuf != w->rbuf && t->rlen <= sizeof(w->rbuf)) {
+		memcpy(w->rbuf, t->rbuf, t->rlen);
+		free(t->rbuf);
+		t->rbuf = w->rbuf;
+		t->rroom = sizeof(w->rbuf);
+	}
+	if (t->rlen > 0)
+		return;
+	blk_put(relay_blocks(t->c.r), w);
+	t->work = NULL;
+	t->rbuf = t->sbuf = NULL;
+	t->rroom = t->sroom = 0;
+	t->rh = t->sh = NULL;
+	t->oq.iov = t->oc.iov = NULL;
+	t->oq.n = t->oq.at = t->oc.n = t->oc.at = 0;
+}
+
+int
+relay_http_grow(struct http *t, bool resp, size_t need)
+{
+	char	**buf = resp ? &t->sbuf : &t->rbuf;
+	size_t	*room = resp ? &t->sroom : &t->rroom;
+	size_t	 cap = resp ? t->scap : t->cap;
+	char	*big;
+
+	if (need <= *room || *room >= cap)
+		return (0);
+	if ((big = malloc(cap)) == NULL) {
+		log_warn("%s: malloc", __func__);
+		return (-1);
+	}
+	memcpy(big, *buf, resp ? t->slen : t->rlen);
+	*buf = big;
+	*room = cap;
+	return (0);
+}
+
 /*
  * Answer code ourselves.  After a framing error, or when the body was not
  * read whole, the connection closes after it (SPEC "lbd answers").  Once
@@ -168,15 +268,19 @@ relay_http_answer(struct http *t, unsigned code, const char *term)
 		relay_http_end(t, term, "reset");
 		return;
 	}
+	if (take_work(t) == -1) {
+		relay_http_end(t, term, "local_shortage");
+		return;
+	}
 	keep = (code == 502 || code == 503 || code == 504) && t->parsed &&
 	    t->req_done && !t->bad_body && t->req.head.keep_alive &&
 	    !t->draining;
 	t->close_after = !keep;
 	t->status = code;
-	n = http_answer(t->ans, sizeof(t->ans), code, !keep,
+	n = http_answer(t->work->ans, sizeof(t->work->ans), code, !keep,
 	    keep && t->req.head.version == 10,
 	    t->parsed && t->req.method == HTTP1_HEAD);
-	t->oc.iov[0].iov_base = t->ans;
+	t->oc.iov[0].iov_base = t->work->ans;
 	t->oc.iov[0].iov_len = n;
 	t->oc.n = 1;
 	t->oc.at = 0;
@@ -269,13 +373,23 @@ on_timer(struct evloop *loop, struct evtimer *tm, void *arg)
 	settle(t);
 }
 
+/* A new request head, parsed into the block's table. */
+static void
+init_request(struct http *t)
+{
+	http1_request_init(&t->req, t->rh, t->c.svc->conf->http.max_headers,
+	    t->c.svc->conf->http.max_header_size);
+}
+
 /* Ready for the next request head; bytes already read are parsed now. */
 void
 relay_http_next(struct http *t)
 {
-	memmove(t->rbuf, t->rbuf + t->used, t->rlen - t->used);
+	if (t->work != NULL)
+		memmove(t->rbuf, t->rbuf + t->used, t->rlen - t->used);
 	t->rlen -= t->used;
 	t->used = 0;
+	put_work(t);
 	t->phase = H_HEAD;
 	t->parsed = t->connected = t->req_done = false;
 	t->resp_head = t->resp_done = t->resp_sent = false;
@@ -290,9 +404,8 @@ relay_http_next(struct http *t)
 		t->dead = "idle_at_stop";
 		return;
 	}
-	http1_request_init(&t->req, t->rh, t->c.svc->conf->http.max_headers,
-	    t->c.svc->conf->http.max_header_size);
 	if (t->rlen > 0) {
+		init_request(t);
 		t->started = clock_ms();
 		parse_head(t);
 	}
@@ -306,10 +419,26 @@ read_head(struct http *t)
 {
 	ssize_t	n;
 
-	n = recv(t->c.fd, t->rbuf + t->rlen, t->cap - t->rlen, 0);
+	if (t->work == NULL) {
+		if (take_work(t) == -1) {
+			relay_http_end(t, "--", "local_shortage");
+			return;
+		}
+		init_request(t);
+	}
+	/* A head past the block's buffer moves to one of its full limit. */
+	if (t->rlen == t->rroom &&
+	    relay_http_grow(t, false, t->rlen + 1) == -1) {
+		relay_http_end(t, "CR", "local_shortage");
+		return;
+	}
+	n = recv(t->c.fd, t->rbuf + t->rlen, (t->rroom < t->cap ? t->rroom :
+	    t->cap) - t->rlen, 0);
 	if (n == -1) {
 		if (errno != EAGAIN && errno != EINTR)
 			relay_http_end(t, "CR", "reset");
+		else if (t->rlen == 0)
+			put_work(t);	/* nothing came after all */
 		return;
 	}
 	if (n == 0) {
@@ -420,9 +549,10 @@ build_request(struct http *t)
 	size_t				 hl = t->req.head.len;
 	int				 n;
 
-	t->extralen = http_request_extra(t->extra, sizeof(t->extra), h,
-	    t->ip, t->req.upgrade, t->req.head.version == 10);
-	n = http_request_iov(t->rbuf, &t->req, h->forwardfor, t->extra,
+	t->extralen = http_request_extra(t->work->extra,
+	    sizeof(t->work->extra), h, t->ip, t->req.upgrade,
+	    t->req.head.version == 10);
+	n = http_request_iov(t->rbuf, &t->req, h->forwardfor, t->work->extra,
 	    t->extralen, t->oq.iov, h->max_headers + IOV_EXTRA - 1);
 	if (t->used > hl) {
 		t->oq.iov[n].iov_base = t->rbuf + hl;
@@ -487,7 +617,11 @@ relay_http_on_up(struct pump *p, enum pump_event ev, size_t n, void *arg)
 		 * for the access line, so it always fits.
 		 */
 		t->rlen = t->used = t->req.head.len;
-		if (relay_http_check_chunked(p, &t->rchunk, n, t->rbuf,
+		if (relay_http_grow(t, false, t->rlen + n) == -1) {
+			relay_http_end(t, "CR", "local_shortage");
+			p->buf->tail -= n;
+			pump_limit(p, 0);
+		} else if (relay_http_check_chunked(p, &t->rchunk, n, t->rbuf,
 		    &t->rlen) == -1)
 			t->bad_body = true;
 		else if (h->max_body_size && t->rchunk.data >
@@ -726,23 +860,15 @@ http_start(struct conn *c)
 	relay_http_upstream_init(t);
 	t->nopipe = *relay_pools(c->r);
 	t->nopipe.pipes = NULL;
-	/* Room for a whole head and one pump read after it (chunked). */
+	/*
+	 * Limits of the buffers, which are lent (take_work()) only while a
+	 * request is on: room for a whole head and one pump read after it
+	 * (chunked); response heads have the same limit.
+	 */
 	t->cap = h->max_header_size + LBD_BUFSIZE;
-	t->scap = h->max_header_size;	/* response heads: the same limit */
-	t->rbuf = malloc(t->cap);
-	t->sbuf = malloc(t->scap);
-	t->rh = calloc(h->max_headers, sizeof(*t->rh));
-	t->sh = calloc(RESP_HEADERS, sizeof(*t->sh));
-	t->oq.iov = calloc(h->max_headers + IOV_EXTRA, sizeof(struct iovec));
-	t->oc.iov = calloc(RESP_HEADERS + IOV_EXTRA, sizeof(struct iovec));
+	t->scap = h->max_header_size;
 	if (http_client_ip(c->client, t->ip, sizeof(t->ip)) == -1)
 		snprintf(t->ip, sizeof(t->ip), "unknown");
-	if (t->rbuf == NULL || t->sbuf == NULL || t->rh == NULL ||
-	    t->sh == NULL || t->oq.iov == NULL || t->oc.iov == NULL) {
-		log_warn("%s: malloc", __func__);
-		relay_close(c, "local_shortage");
-		return;
-	}
 	t->busy = true;
 	relay_http_next(t);
 	t->busy = false;
@@ -756,12 +882,8 @@ http_stop(struct conn *c)
 
 	evloop_timer_del(c->loop, &t->timer);
 	relay_http_drop(t);
-	free(t->rbuf);
-	free(t->sbuf);
-	free(t->rh);
-	free(t->sh);
-	free(t->oq.iov);
-	free(t->oc.iov);
+	t->rlen = 0;
+	put_work(t);
 }
 
 /* Idle: between requests, or a tunnel quiet both ways for idle_ms. */

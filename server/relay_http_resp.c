@@ -295,7 +295,14 @@ relay_http_read_resp(struct http *t)
 
 	if (t->skip > 0)
 		next_resp_head(t);
-	n = recv(upstream_fd(&t->u), t->sbuf + t->slen, t->scap - t->slen, 0);
+	/* A head past the block's buffer moves to one of its full limit. */
+	if (t->slen == t->sroom &&
+	    relay_http_grow(t, true, t->slen + 1) == -1) {
+		relay_http_end(t, "SH", "local_shortage");
+		return;
+	}
+	n = recv(upstream_fd(&t->u), t->sbuf + t->slen, (t->sroom < t->scap ?
+	    t->sroom : t->scap) - t->slen, 0);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
