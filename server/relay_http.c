@@ -51,10 +51,10 @@ static void	parse_head(struct http *);
 static void
 log_target(const struct http *t, char *out, size_t len)
 {
-	const char	*p = t->rbuf + t->req.target.off;
+	const char	*p = t->rbuf + t->req->target.off;
 	size_t		 o = 0;
 
-	for (size_t i = 0; i < t->req.target.len && o + 3 < len; i++) {
+	for (size_t i = 0; i < t->req->target.len && o + 3 < len; i++) {
 		if (p[i] == '"' || p[i] == '\\')
 			out[o++] = '\\';
 		out[o++] = p[i];
@@ -80,8 +80,8 @@ relay_http_log(struct http *t, const char *term)
 	if (t->parsed) {
 		log_target(t, path, sizeof(path));
 		snprintf(method, sizeof(method), "%.*s",
-		    (int)t->req.method_span.len, t->rbuf +
-		    t->req.method_span.off);
+		    (int)t->req->method_span.len, t->rbuf +
+		    t->req->method_span.off);
 	}
 	log_access_line("http service=%s client=%s method=%s path=\"%s\" status=%u "
 	    "backend=%s bytes_in=%llu bytes_out=%llu duration_ms=%llu "
@@ -186,6 +186,12 @@ take_work(struct http *t)
 	t->oc.iov = w->oc;
 	t->sh = w->sh;
 	t->oq.iov = w->oq;
+	t->req = &w->req;
+	t->resp = &w->resp;
+	t->rchunk = &w->rchunk;
+	t->schunk = &w->schunk;
+	if (http_client_ip(t->c.client, w->ip, sizeof(w->ip)) == -1)
+		snprintf(w->ip, sizeof(w->ip), "unknown");
 	/* iovecs' alignment suits the header table after them. */
 	t->rh = (struct http1_header *)(void *)(w->oq + mh + IOV_EXTRA);
 	return (0);
@@ -229,6 +235,9 @@ put_work(struct http *t)
 	t->rroom = t->sroom = 0;
 	t->rh = t->sh = NULL;
 	t->oq.iov = t->oc.iov = NULL;
+	t->req = NULL;
+	t->resp = NULL;
+	t->rchunk = t->schunk = NULL;
 	t->oq.n = t->oq.at = t->oc.n = t->oc.at = 0;
 }
 
@@ -273,13 +282,13 @@ relay_http_answer(struct http *t, unsigned code, const char *term)
 		return;
 	}
 	keep = (code == 502 || code == 503 || code == 504) && t->parsed &&
-	    t->req_done && !t->bad_body && t->req.head.keep_alive &&
+	    t->req_done && !t->bad_body && t->req->head.keep_alive &&
 	    !t->draining;
 	t->close_after = !keep;
 	t->status = code;
 	n = http_answer(t->work->ans, sizeof(t->work->ans), code, !keep,
-	    keep && t->req.head.version == 10,
-	    t->parsed && t->req.method == HTTP1_HEAD);
+	    keep && t->req->head.version == 10,
+	    t->parsed && t->req->method == HTTP1_HEAD);
 	t->oc.iov[0].iov_base = t->work->ans;
 	t->oc.iov[0].iov_len = n;
 	t->oc.n = 1;
@@ -377,7 +386,7 @@ on_timer(struct evloop *loop, struct evtimer *tm, void *arg)
 static void
 init_request(struct http *t)
 {
-	http1_request_init(&t->req, t->rh, t->c.svc->conf->http.max_headers,
+	http1_request_init(t->req, t->rh, t->c.svc->conf->http.max_headers,
 	    t->c.svc->conf->http.max_header_size);
 }
 
@@ -469,7 +478,7 @@ static int
 take_body(struct http *t)
 {
 	const struct http_config	*h = &t->c.svc->conf->http;
-	const struct http1_head		*hd = &t->req.head;
+	const struct http1_head		*hd = &t->req->head;
 	size_t				 have = t->rlen - hd->len, n = 0;
 	enum http1_result		 r;
 
@@ -481,11 +490,11 @@ take_body(struct http *t)
 		    (size_t)hd->content_length;
 		t->req_done = n == hd->content_length;
 	} else if (hd->framing == HTTP1_BODY_CHUNKED) {
-		http1_chunked_init(&t->rchunk);
-		r = http1_chunked_feed(&t->rchunk, t->rbuf + hd->len, have, &n);
+		http1_chunked_init(t->rchunk);
+		r = http1_chunked_feed(t->rchunk, t->rbuf + hd->len, have, &n);
 		if (r == HTTP1_ERROR)
 			return (400);
-		if (h->max_body_size && t->rchunk.data > h->max_body_size)
+		if (h->max_body_size && t->rchunk->data > h->max_body_size)
 			return (413);
 		t->req_done = r == HTTP1_OK;
 	}
@@ -524,15 +533,15 @@ relay_http_upstream_init(struct http *t)
 static void
 parse_head(struct http *t)
 {
-	switch (http1_parse_request(&t->req, t->rbuf, t->rlen)) {
+	switch (http1_parse_request(t->req, t->rbuf, t->rlen)) {
 	case HTTP1_NEED_MORE:
 		return;
 	case HTTP1_ERROR:
 		httpstat_request(relay_env(t->c.r), t->c.svc);
 		log_debug("%s: client=%s status=%d reason=\"%s\"", __func__,
-		    t->c.client, t->req.head.status, t->req.head.reason);
+		    t->c.client, t->req->head.status, t->req->head.reason);
 		t->bad_body = true;
-		relay_http_answer(t, t->req.head.status, "PR");
+		relay_http_answer(t, t->req->head.status, "PR");
 		return;
 	case HTTP1_OK:
 		httpstat_request(relay_env(t->c.r), t->c.svc);
@@ -546,13 +555,13 @@ static void
 build_request(struct http *t)
 {
 	const struct http_config	*h = &t->c.svc->conf->http;
-	size_t				 hl = t->req.head.len;
+	size_t				 hl = t->req->head.len;
 	int				 n;
 
 	t->extralen = http_request_extra(t->work->extra,
-	    sizeof(t->work->extra), h, t->ip, t->req.upgrade,
-	    t->req.head.version == 10);
-	n = http_request_iov(t->rbuf, &t->req, h->forwardfor, t->work->extra,
+	    sizeof(t->work->extra), h, t->work->ip, t->req->upgrade,
+	    t->req->head.version == 10);
+	n = http_request_iov(t->rbuf, t->req, h->forwardfor, t->work->extra,
 	    t->extralen, t->oq.iov, h->max_headers + IOV_EXTRA - 1);
 	if (t->used > hl) {
 		t->oq.iov[n].iov_base = t->rbuf + hl;
@@ -583,8 +592,8 @@ relay_http_on_upstream(struct upstream *u, enum upstream_result res, void *arg)
 		else
 			upstream_sent(&t->u, t->rin - sent);
 		t->server_seen = evloop_now(t->c.loop);
-		http1_response_init(&t->resp, t->sh, RESP_HEADERS, t->scap - 1,
-		    t->req.method);
+		http1_response_init(t->resp, t->sh, RESP_HEADERS, t->scap - 1,
+		    t->req->method);
 		t->slen = t->skip = 0;
 		break;
 	case UPSTREAM_QUEUE_TIMEOUT:
@@ -609,22 +618,22 @@ relay_http_on_up(struct pump *p, enum pump_event ev, size_t n, void *arg)
 	case PUMP_READ:
 		t->client_seen = evloop_now(t->c.loop);
 		if (t->phase == H_TUNNEL ||
-		    t->req.head.framing != HTTP1_BODY_CHUNKED)
+		    t->req->head.framing != HTTP1_BODY_CHUNKED)
 			break;
 		/*
 		 * The body bytes that came with the head are sent: what
 		 * follows the body's end goes right after the head, kept
 		 * for the access line, so it always fits.
 		 */
-		t->rlen = t->used = t->req.head.len;
+		t->rlen = t->used = t->req->head.len;
 		if (relay_http_grow(t, false, t->rlen + n) == -1) {
 			relay_http_end(t, "CR", "local_shortage");
 			p->buf->tail -= n;
 			pump_limit(p, 0);
-		} else if (relay_http_check_chunked(p, &t->rchunk, n, t->rbuf,
+		} else if (relay_http_check_chunked(p, t->rchunk, n, t->rbuf,
 		    &t->rlen) == -1)
 			t->bad_body = true;
-		else if (h->max_body_size && t->rchunk.data >
+		else if (h->max_body_size && t->rchunk->data >
 		    h->max_body_size) {
 			t->bad_body = true;	/* not one byte more */
 			p->buf->tail -= n;
@@ -647,7 +656,7 @@ relay_http_on_up(struct pump *p, enum pump_event ev, size_t n, void *arg)
 static void
 start_up(struct http *t)
 {
-	const struct http1_head	*hd = &t->req.head;
+	const struct http1_head	*hd = &t->req->head;
 	bool			 chunked = hd->framing == HTTP1_BODY_CHUNKED;
 
 	if (t->up_on || t->req_done || !relay_http_is_flushed(&t->oq))
@@ -669,7 +678,7 @@ up_ended(struct http *t)
 
 	if (t->bad_body) {
 		max = t->c.svc->conf->http.max_body_size;
-		relay_http_answer(t, max && t->rchunk.data > max ? 413 : 400,
+		relay_http_answer(t, max && t->rchunk->data > max ? 413 : 400,
 		    "PR");
 		return;
 	}
@@ -867,8 +876,6 @@ http_start(struct conn *c)
 	 */
 	t->cap = h->max_header_size + LBD_BUFSIZE;
 	t->scap = h->max_header_size;
-	if (http_client_ip(c->client, t->ip, sizeof(t->ip)) == -1)
-		snprintf(t->ip, sizeof(t->ip), "unknown");
 	t->busy = true;
 	relay_http_next(t);
 	t->busy = false;

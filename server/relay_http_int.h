@@ -38,7 +38,8 @@ enum http_phase {
  * (relay_blocks()) from its first byte until it is answered and no
  * pipelined byte is left: an idle keep-alive client holds none of it.
  * Heads start in the two buffers here and move to one of their full
- * limit only when they outgrow them.  After the fixed part come the
+ * limit only when they outgrow them; the heads' parse state is here
+ * too.  After the fixed part come the
  * request's iovecs (max_headers + IOV_EXTRA) and header table
  * (max_headers), whose sizes are the service's.
  */
@@ -49,6 +50,11 @@ struct http_work {
 	char			ans[ANSWER_MAX];
 	struct iovec		oc[RESP_HEADERS + IOV_EXTRA];
 	struct http1_header	sh[RESP_HEADERS];
+	struct http1_request	req;
+	struct http1_response	resp;
+	struct http1_chunked	rchunk;
+	struct http1_chunked	schunk;
+	char			ip[NET_ADDRSTRLEN];	/* the client's */
 	struct iovec		oq[];
 };
 
@@ -83,14 +89,13 @@ struct http {
 	size_t			 scap;	/* sbuf's limit */
 	struct http1_header	*rh;
 	struct http1_header	*sh;
-	struct http1_request	 req;
-	struct http1_response	 resp;
-	struct http1_chunked	 rchunk;
-	struct http1_chunked	 schunk;
+	struct http1_request	*req;	/* these four: in the block */
+	struct http1_response	*resp;
+	struct http1_chunked	*rchunk;
+	struct http1_chunked	*schunk;
 	struct out		 oq;	/* to the backend */
 	struct out		 oc;	/* to the client */
 	size_t			 extralen;
-	char			 ip[NET_ADDRSTRLEN];
 
 	/* The request in flight. */
 	bool			 parsed; /* its head is complete */
