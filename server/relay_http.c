@@ -103,9 +103,9 @@ relay_http_drop(struct http *t)
 	upstream_close(&t->u);
 	t->connected = false;
 	if (t->up_on)
-		pump_release(&t->up);
+		pump_release(t->up);
 	if (t->down_on)
-		pump_release(&t->down);
+		pump_release(t->down);
 	t->up_on = t->down_on = false;
 }
 
@@ -186,6 +186,10 @@ take_work(struct http *t)
 	t->oc.iov = w->oc;
 	t->sh = w->sh;
 	t->oq.iov = w->oq;
+	t->up = &w->up;
+	t->down = &w->down;
+	w->nopipe = *relay_pools(t->c.r);
+	w->nopipe.pipes = NULL;
 	t->req = &w->req;
 	t->resp = &w->resp;
 	t->rchunk = &w->rchunk;
@@ -235,6 +239,7 @@ put_work(struct http *t)
 	t->rroom = t->sroom = 0;
 	t->rh = t->sh = NULL;
 	t->oq.iov = t->oc.iov = NULL;
+	t->up = t->down = NULL;
 	t->req = NULL;
 	t->resp = NULL;
 	t->rchunk = t->schunk = NULL;
@@ -555,14 +560,14 @@ static void
 build_request(struct http *t)
 {
 	const struct http_config	*h = &t->c.svc->conf->http;
-	size_t				 hl = t->req->head.len;
+	size_t				 hl = t->req->head.len, xl;
 	int				 n;
 
-	t->extralen = http_request_extra(t->work->extra,
+	xl = http_request_extra(t->work->extra,
 	    sizeof(t->work->extra), h, t->work->ip, t->req->upgrade,
 	    t->req->head.version == 10);
 	n = http_request_iov(t->rbuf, t->req, h->forwardfor, t->work->extra,
-	    t->extralen, t->oq.iov, h->max_headers + IOV_EXTRA - 1);
+	    xl, t->oq.iov, h->max_headers + IOV_EXTRA - 1);
 	if (t->used > hl) {
 		t->oq.iov[n].iov_base = t->rbuf + hl;
 		t->oq.iov[n++].iov_len = t->used - hl;
@@ -661,11 +666,11 @@ start_up(struct http *t)
 
 	if (t->up_on || t->req_done || !relay_http_is_flushed(&t->oq))
 		return;
-	pump_init(&t->up, chunked ? &t->nopipe : relay_pools(t->c.r),
+	pump_init(t->up, chunked ? &t->work->nopipe : relay_pools(t->c.r),
 	    t->c.fd, upstream_fd(&t->u), relay_http_on_up, t);
-	pump_pass_eof(&t->up, false);
+	pump_pass_eof(t->up, false);
 	if (!chunked)
-		pump_limit(&t->up, hd->content_length -
+		pump_limit(t->up, hd->content_length -
 		    (t->used - hd->len));
 	t->up_on = true;
 }
@@ -682,11 +687,11 @@ up_ended(struct http *t)
 		    "PR");
 		return;
 	}
-	if (pump_at_eof(&t->up)) {
+	if (pump_at_eof(t->up)) {
 		relay_http_end(t, t->resp_head ? "CD" : "CR", "reset");
 		return;
 	}
-	pump_release(&t->up);
+	pump_release(t->up);
 	t->up_on = false;
 	t->req_done = true;
 }
@@ -697,7 +702,7 @@ progress(struct http *t)
 {
 	if (t->dead != NULL || t->phase != H_FORWARD || !t->connected)
 		return;
-	if (t->up_on && pump_is_done(&t->up))
+	if (t->up_on && pump_is_done(t->up))
 		up_ended(t);
 	if (t->dead != NULL || t->phase != H_FORWARD)
 		return;
@@ -721,19 +726,19 @@ update_interest(struct http *t)
 	case H_FORWARD:
 	case H_TUNNEL:
 		/* Keep the read interest set between requests: no syscall. */
-		if ((t->up_on && pump_wants_read(&t->up) &&
+		if ((t->up_on && pump_wants_read(t->up) &&
 		    relay_http_is_flushed(&t->oq)) ||
 		    (!t->rd_off && t->phase == H_FORWARD))
 			cm |= EV_READ;
 		if (!relay_http_is_flushed(&t->oc) ||
-		    (t->down_on && pump_wants_write(&t->down)))
+		    (t->down_on && pump_wants_write(t->down)))
 			cm |= EV_WRITE;
 		if ((t->phase == H_FORWARD && !t->resp_head &&
 		    relay_http_is_flushed(&t->oc)) || (t->down_on &&
-		    pump_wants_read(&t->down) && relay_http_is_flushed(&t->oc)))
+		    pump_wants_read(t->down) && relay_http_is_flushed(&t->oc)))
 			sm |= EV_READ;
 		if (!relay_http_is_flushed(&t->oq) || (t->up_on &&
-		    pump_wants_write(&t->up)))
+		    pump_wants_write(t->up)))
 			sm |= EV_WRITE;
 		break;
 	}
@@ -748,7 +753,7 @@ static void
 settle(struct http *t)
 {
 	if (t->phase == H_TUNNEL && t->dead == NULL &&
-	    pump_is_done(&t->up) && pump_is_done(&t->down))
+	    pump_is_done(t->up) && pump_is_done(t->down))
 		relay_http_end(t, "--", "ok");
 	if (t->dead != NULL) {
 		relay_close(&t->c, t->dead);
@@ -796,9 +801,9 @@ client_event(struct http *t, int events)
 			answered(t);
 		return;
 	}
-	if (rd && t->up_on && pump_wants_read(&t->up) &&
+	if (rd && t->up_on && pump_wants_read(t->up) &&
 	    relay_http_is_flushed(&t->oq)) {
-		if (pump_read(&t->up) == -1)
+		if (pump_read(t->up) == -1)
 			pump_failed(t, true);
 	} else if (rd)
 		t->rd_off = true;	/* pipelined bytes wait their turn */
@@ -807,7 +812,7 @@ client_event(struct http *t, int events)
 	if (!relay_http_is_flushed(&t->oc)) {
 		if (relay_http_flush(&t->oc, t->c.fd, &t->rout) == -1)
 			pump_failed(t, true);
-	} else if (t->down_on && pump_write(&t->down) == -1)
+	} else if (t->down_on && pump_write(t->down) == -1)
 		pump_failed(t, true);
 }
 
@@ -820,7 +825,7 @@ server_event(struct http *t, int events)
 		if (!relay_http_is_flushed(&t->oq)) {
 			if (relay_http_flush(&t->oq, sfd, &t->rin) == -1)
 				pump_failed(t, false);
-		} else if (t->up_on && pump_write(&t->up) == -1)
+		} else if (t->up_on && pump_write(t->up) == -1)
 			pump_failed(t, false);
 	}
 	if (t->dead != NULL || t->phase == H_ANSWER || !t->connected ||
@@ -828,8 +833,8 @@ server_event(struct http *t, int events)
 		return;
 	if (t->phase == H_FORWARD && !t->resp_head)
 		relay_http_read_resp(t);
-	else if (t->down_on && pump_wants_read(&t->down) &&
-	    pump_read(&t->down) == -1)
+	else if (t->down_on && pump_wants_read(t->down) &&
+	    pump_read(t->down) == -1)
 		pump_failed(t, false);
 }
 
@@ -867,8 +872,6 @@ http_start(struct conn *c)
 
 	evtimer_init(&t->timer, on_timer, t);
 	relay_http_upstream_init(t);
-	t->nopipe = *relay_pools(c->r);
-	t->nopipe.pipes = NULL;
 	/*
 	 * Limits of the buffers, which are lent (take_work()) only while a
 	 * request is on: room for a whole head and one pump read after it

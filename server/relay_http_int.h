@@ -38,8 +38,8 @@ enum http_phase {
  * (relay_blocks()) from its first byte until it is answered and no
  * pipelined byte is left: an idle keep-alive client holds none of it.
  * Heads start in the two buffers here and move to one of their full
- * limit only when they outgrow them; the heads' parse state is here
- * too.  After the fixed part come the
+ * limit only when they outgrow them; the heads' parse state and the
+ * bodies' pumps are here too.  After the fixed part come the
  * request's iovecs (max_headers + IOV_EXTRA) and header table
  * (max_headers), whose sizes are the service's.
  */
@@ -50,6 +50,9 @@ struct http_work {
 	char			ans[ANSWER_MAX];
 	struct iovec		oc[RESP_HEADERS + IOV_EXTRA];
 	struct http1_header	sh[RESP_HEADERS];
+	struct pump		up;		/* request body, tunnel */
+	struct pump		down;		/* response body, tunnel */
+	struct pump_pools	nopipe;		/* chunked: no splice */
 	struct http1_request	req;
 	struct http1_response	resp;
 	struct http1_chunked	rchunk;
@@ -68,12 +71,11 @@ struct out {
 struct http {
 	struct conn		 c;	/* first: relay.c allocates an http */
 	struct upstream		 u;
-	struct pump		 up;	/* request body, then tunnel */
-	struct pump		 down;	/* response body, then tunnel */
-	struct pump_pools	 nopipe; /* chunked bodies: no splice */
+	struct pump		*up;	/* in the block: request body */
+	struct pump		*down;	/* and response body, tunnel */
 	struct evtimer		 timer;
-	enum http_phase		 phase;
 	const char		*dead;	/* why it must close, or NULL */
+	enum http_phase		 phase;
 	bool			 busy;	/* in an event handler */
 	bool			 draining;
 	bool			 rd_off; /* client read interest dropped */
@@ -95,9 +97,20 @@ struct http {
 	struct http1_chunked	*schunk;
 	struct out		 oq;	/* to the backend */
 	struct out		 oc;	/* to the client */
-	size_t			 extralen;
 
 	/* The request in flight. */
+	const char		*aterm;		/* term of lbd's answer */
+	size_t			 used;		/* rbuf bytes of this request */
+	size_t			 skip;		/* sbuf bytes of a 1xx sent */
+	uint64_t		 started;	/* first byte of the head */
+	uint64_t		 ttfb;
+	uint64_t		 rin;
+	uint64_t		 rout;
+	uint64_t		 client_seen;
+	uint64_t		 server_seen;
+	unsigned		 status;
+	unsigned		 retries;
+	int			 be;
 	bool			 parsed; /* its head is complete */
 	bool			 connected;
 	bool			 req_done;	/* body all read */
@@ -109,18 +122,6 @@ struct http {
 	bool			 close_after;
 	bool			 be_reusable;
 	bool			 bad_body;	/* chunked error in flight */
-	const char		*aterm;		/* term of lbd's answer */
-	size_t			 used;		/* rbuf bytes of this request */
-	size_t			 skip;		/* sbuf bytes of a 1xx sent */
-	unsigned		 status;
-	unsigned		 retries;
-	int			 be;
-	uint64_t		 started;	/* first byte of the head */
-	uint64_t		 ttfb;
-	uint64_t		 rin;
-	uint64_t		 rout;
-	uint64_t		 client_seen;
-	uint64_t		 server_seen;
 };
 
 /* relay_http.c */

@@ -219,9 +219,9 @@ start_tunnel(struct http *t)
 	}
 	relay_http_log(t, "--");
 	t->phase = H_TUNNEL;
-	pump_init(&t->up, relay_pools(t->c.r), t->c.fd, upstream_fd(&t->u),
+	pump_init(t->up, relay_pools(t->c.r), t->c.fd, upstream_fd(&t->u),
 	    relay_http_on_up, t);
-	pump_init(&t->down, relay_pools(t->c.r), upstream_fd(&t->u), t->c.fd,
+	pump_init(t->down, relay_pools(t->c.r), upstream_fd(&t->u), t->c.fd,
 	    on_down, t);
 	t->up_on = t->down_on = true;
 	if (relay_http_flush(&t->oc, t->c.fd, &t->rout) == -1 ||
@@ -330,12 +330,12 @@ start_down(struct http *t)
 
 	if (t->down_on || t->resp_done || !relay_http_is_flushed(&t->oc))
 		return;
-	pump_init(&t->down, chunked ? &t->nopipe : relay_pools(t->c.r),
+	pump_init(t->down, chunked ? &t->work->nopipe : relay_pools(t->c.r),
 	    upstream_fd(&t->u), t->c.fd, on_down, t);
-	pump_pass_eof(&t->down, false);
+	pump_pass_eof(t->down, false);
 	/* take_resp_body() sent what came along: less than the length. */
 	if (hd->framing == HTTP1_BODY_LENGTH)
-		pump_limit(&t->down, hd->content_length -
+		pump_limit(t->down, hd->content_length -
 		    (t->slen - hd->len));
 	t->down_on = true;
 }
@@ -344,12 +344,12 @@ start_down(struct http *t)
 static void
 down_ended(struct http *t)
 {
-	if (t->bad_body || (pump_at_eof(&t->down) &&
+	if (t->bad_body || (pump_at_eof(t->down) &&
 	    t->resp->head.framing != HTTP1_BODY_CLOSE)) {
 		relay_http_end(t, "SD", "reset");
 		return;
 	}
-	pump_release(&t->down);
+	pump_release(t->down);
 	t->down_on = false;
 	t->resp_done = true;
 }
@@ -401,7 +401,7 @@ relay_http_resp_progress(struct http *t)
 	}
 	if (!t->resp_head)
 		return;
-	if (t->down_on && pump_is_done(&t->down))
+	if (t->down_on && pump_is_done(t->down))
 		down_ended(t);
 	if (t->dead != NULL)
 		return;
