@@ -3,6 +3,7 @@
  */
 #include <sys/socket.h>
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -120,4 +121,75 @@ buf_put(struct buf_pool *p, struct buf *b)
 		p->free[p->n++] = b;
 	else
 		free(b);
+}
+
+/* Before each block: its size, aligned for whatever the block holds. */
+union blk_hdr {
+	size_t		size;
+	max_align_t	align;
+};
+
+struct blk_pool {
+	size_t		 keep;
+	size_t		 n;
+	union blk_hdr	*free[];
+};
+
+struct blk_pool *
+blk_pool_new(size_t keep)
+{
+	struct blk_pool	*p;
+
+	if ((p = calloc(1, sizeof(*p) + keep * sizeof(p->free[0]))) == NULL)
+		return (NULL);
+	p->keep = keep;
+	return (p);
+}
+
+void
+blk_pool_free(struct blk_pool *p)
+{
+	if (p == NULL)
+		return;
+	while (p->n > 0)
+		free(p->free[--p->n]);
+	free(p);
+}
+
+/*
+ * The last block given back when it is big enough; one too small (a
+ * service with larger limits borrows now) is freed for a new one.
+ */
+void *
+blk_get(struct blk_pool *p, size_t size)
+{
+	union blk_hdr	*h = NULL;
+
+	if (p->n > 0) {
+		h = p->free[--p->n];
+		if (h->size < size) {
+			free(h);
+			h = NULL;
+		}
+	}
+	if (h == NULL) {
+		if ((h = malloc(sizeof(*h) + size)) == NULL)
+			return (NULL);
+		h->size = size;
+	}
+	return (h + 1);
+}
+
+void
+blk_put(struct blk_pool *p, void *b)
+{
+	union blk_hdr	*h;
+
+	if (b == NULL)
+		return;
+	h = (union blk_hdr *)b - 1;
+	if (p->n < p->keep)
+		p->free[p->n++] = h;
+	else
+		free(h);
 }

@@ -60,4 +60,22 @@ struct buf	*buf_get(struct buf_pool *p);
 /* Give b back (NULL allowed); kept for reuse or freed. */
 void		 buf_put(struct buf_pool *p, struct buf *b);
 
+/*
+ * Blocks of memory on loan, of the size each borrower asks for (HTTP
+ * mode's request and response heads with their tables): a block given
+ * back waits, up to keep of them, for the next borrower it is big enough
+ * for, so pages touched once serve again rather than each connection
+ * keeping its own.
+ */
+struct blk_pool;
+
+struct blk_pool	*blk_pool_new(size_t keep);	/* NULL on ENOMEM */
+void		 blk_pool_free(struct blk_pool *p);	/* NULL allowed */
+
+/* A block of size bytes at least (not cleared); NULL with ENOMEM. */
+void		*blk_get(struct blk_pool *p, size_t size);
+
+/* Give b back (NULL allowed); kept for reuse or freed. */
+void		 blk_put(struct blk_pool *p, void *b);
+
 #endif /* LBD_BUF_H */

@@ -35,6 +35,7 @@
 #include "upstream.h"
 
 #define POOL_KEEP	256	/* free buffers a worker keeps */
+#define BLOCKS_KEEP	64	/* free HTTP request blocks kept */
 #define PIPES_MAX	64	/* pipes a worker lends: two fds each */
 #define PROXY_WAIT_MS	(10 * 1000)	/* for the header, by default */
 
@@ -52,6 +53,7 @@ struct relay {
 	struct lbd		*env;
 	struct evloop		*loop;
 	struct pump_pools	 pools;		/* on loan to pumps */
+	struct blk_pool		*blocks;	/* on loan to HTTP requests */
 	struct upstream_ctx	*ups;
 	unsigned		 wslot;
 	unsigned		 count;
@@ -66,8 +68,10 @@ relay_new(struct lbd *env, struct evloop *loop, unsigned wslot)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (NULL);
 	if ((r->pools.bufs = buf_pool_new(POOL_KEEP)) == NULL ||
+	    (r->blocks = blk_pool_new(BLOCKS_KEEP)) == NULL ||
 	    (r->ups = upstream_ctx_new(env, loop, wslot)) == NULL) {
 		buf_pool_free(r->pools.bufs);
+		blk_pool_free(r->blocks);
 		free(r);
 		return (NULL);
 	}
@@ -97,6 +101,12 @@ struct pump_pools *
 relay_pools(struct relay *r)
 {
 	return (&r->pools);
+}
+
+struct blk_pool *
+relay_blocks(struct relay *r)
+{
+	return (r->blocks);
 }
 
 struct upstream_ctx *
@@ -407,6 +417,7 @@ relay_free(struct relay *r)
 		relay_close(c, "reset");
 	upstream_ctx_free(r->ups);
 	buf_pool_free(r->pools.bufs);
+	blk_pool_free(r->blocks);
 	splice_pool_free(r->pools.pipes);
 	free(r);
 }

@@ -16,6 +16,7 @@
 
 #include "net.h"
 
+struct blk_pool;
 struct evloop;
 struct lbd;
 struct proxy_wait;
@@ -106,6 +107,9 @@ void		 relay_close(struct conn *c, const char *result);
 
 /* The buffers and pipes the worker's pumps borrow. */
 struct pump_pools	*relay_pools(struct relay *r);
+
+/* The blocks the worker's HTTP requests borrow while in flight. */
+struct blk_pool		*relay_blocks(struct relay *r);
 
 /* The daemon's environment. */
 struct lbd		*relay_env(struct relay *r);

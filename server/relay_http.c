@@ -51,10 +51,10 @@ static void	parse_head(struct http *);
 static void
 log_target(const struct http *t, char *out, size_t len)
 {
-	const char	*p = t->rbuf + t->req.target.off;
+	const char	*p = t->rbuf + t->req->target.off;
 	size_t		 o = 0;
 
-	for (size_t i = 0; i < t->req.target.len && o + 3 < len; i++) {
+	for (size_t i = 0; i < t->req->target.len && o + 3 < len; i++) {
 		if (p[i] == '"' || p[i] == '\\')
 			out[o++] = '\\';
 		out[o++] = p[i];
@@ -80,8 +80,8 @@ relay_http_log(struct http *t, const char *term)
 	if (t->parsed) {
 		log_target(t, path, sizeof(path));
 		snprintf(method, sizeof(method), "%.*s",
-		    (int)t->req.method_span.len, t->rbuf +
-		    t->req.method_span.off);
+		    (int)t->req->method_span.len, t->rbuf +
+		    t->req->method_span.off);
 	}
 	log_access_line("http service=%s client=%s method=%s path=\"%s\" status=%u "
 	    "backend=%s bytes_in=%llu bytes_out=%llu duration_ms=%llu "
@@ -103,9 +103,9 @@ relay_http_drop(struct http *t)
 	upstream_close(&t->u);
 	t->connected = false;
 	if (t->up_on)
-		pump_release(&t->up);
+		pump_release(t->up);
 	if (t->down_on)
-		pump_release(&t->down);
+		pump_release(t->down);
 	t->up_on = t->down_on = false;
 }
 
@@ -152,6 +152,120 @@ relay_http_is_flushed(const struct out *o)
 	return (o->at >= o->n);
 }
 
+/* The block a request of t's service borrows: sizes as its config says. */
+static size_t
+work_size(const struct http *t)
+{
+	size_t	mh = t->c.svc->conf->http.max_headers;
+
+	return (sizeof(struct http_work) + (mh + IOV_EXTRA) *
+	    sizeof(struct iovec) + mh * sizeof(struct http1_header));
+}
+
+/*
+ * Borrow the request's block, when a head begins (or lbd must answer),
+ * and point the buffers and tables into it.  0, or -1 out of memory.
+ */
+static int
+take_work(struct http *t)
+{
+	size_t			 mh = t->c.svc->conf->http.max_headers;
+	struct http_work	*w;
+
+	if (t->work != NULL)
+		return (0);
+	if ((w = blk_get(relay_blocks(t->c.r), work_size(t))) == NULL) {
+		log_warn("%s: malloc", __func__);
+		return (-1);
+	}
+	t->work = w;
+	t->rbuf = w->rbuf;
+	t->rroom = sizeof(w->rbuf);
+	t->sbuf = w->sbuf;
+	t->sroom = sizeof(w->sbuf);
+	t->oc.iov = w->oc;
+	t->sh = w->sh;
+	t->oq.iov = w->oq;
+	t->up = &w->up;
+	t->down = &w->down;
+	w->nopipe = *relay_pools(t->c.r);
+	w->nopipe.pipes = NULL;
+	t->req = &w->req;
+	t->resp = &w->resp;
+	t->rchunk = &w->rchunk;
+	t->schunk = &w->schunk;
+	if (http_client_ip(t->c.client, w->ip, sizeof(w->ip)) == -1)
+		snprintf(w->ip, sizeof(w->ip), "unknown");
+	/* iovecs' alignment suits the header table after them. */
+	t->rh = (struct http1_header *)(void *)(w->oq + mh + IOV_EXTRA);
+	return (0);
+}
+
+/* A buffer grown past the block goes; what it held is left behind. */
+static void
+shrink_resp(struct http *t)
+{
+	if (t->sbuf == t->work->sbuf)
+		return;
+	free(t->sbuf);
+	t->sbuf = t->work->sbuf;
+	t->sroom = sizeof(t->work->sbuf);
+}
+
+/*
+ * The request is done: give the block back when nothing is left over,
+ * else keep it for the pipelined bytes (in the block's own buffer when
+ * they fit).
+ */
+static void
+put_work(struct http *t)
+{
+	struct http_work	*w = t->work;
+
+	if (w == NULL)
+		return;
+	shrink_resp(t);
+	if (t->rbuf != w->rbuf && t->rlen <= sizeof(w->rbuf)) {
+		memcpy(w->rbuf, t->rbuf, t->rlen);
+		free(t->rbuf);
+		t->rbuf = w->rbuf;
+		t->rroom = sizeof(w->rbuf);
+	}
+	if (t->rlen > 0)
+		return;
+	blk_put(relay_blocks(t->c.r), w);
+	t->work = NULL;
+	t->rbuf = t->sbuf = NULL;
+	t->rroom = t->sroom = 0;
+	t->rh = t->sh = NULL;
+	t->oq.iov = t->oc.iov = NULL;
+	t->up = t->down = NULL;
+	t->req = NULL;
+	t->resp = NULL;
+	t->rchunk = t->schunk = NULL;
+	t->oq.n = t->oq.at = t->oc.n = t->oc.at = 0;
+}
+
+int
+relay_http_grow(struct http *t, bool resp, size_t need)
+{
+	char	**buf = resp ? &t->sbuf : &t->rbuf;
+	size_t	*room = resp ? &t->sroom : &t->rroom;
+	size_t	 cap = resp ? t->scap : t->cap;
+	char	*big;
+
+	if (need <= *room || *room >= cap)
+		return (0);
+	if ((big = malloc(cap)) == NULL) {
+		log_warn("%s: malloc", __func__);
+		return (-1);
+	}
+	memcpy(big, *buf, resp ? t->slen : t->rlen);
+	*buf = big;
+	*room = cap;
+	return (0);
+}
+
 /*
  * Answer code ourselves.  After a framing error, or when the body was not
  * read whole, the connection closes after it (SPEC "lbd answers").  Once
@@ -168,15 +282,19 @@ relay_http_answer(struct http *t, unsigned code, const char *term)
 		relay_http_end(t, term, "reset");
 		return;
 	}
+	if (take_work(t) == -1) {
+		relay_http_end(t, term, "local_shortage");
+		return;
+	}
 	keep = (code == 502 || code == 503 || code == 504) && t->parsed &&
-	    t->req_done && !t->bad_body && t->req.head.keep_alive &&
+	    t->req_done && !t->bad_body && t->req->head.keep_alive &&
 	    !t->draining;
 	t->close_after = !keep;
 	t->status = code;
-	n = http_answer(t->ans, sizeof(t->ans), code, !keep,
-	    keep && t->req.head.version == 10,
-	    t->parsed && t->req.method == HTTP1_HEAD);
-	t->oc.iov[0].iov_base = t->ans;
+	n = http_answer(t->work->ans, sizeof(t->work->ans), code, !keep,
+	    keep && t->req->head.version == 10,
+	    t->parsed && t->req->method == HTTP1_HEAD);
+	t->oc.iov[0].iov_base = t->work->ans;
 	t->oc.iov[0].iov_len = n;
 	t->oc.n = 1;
 	t->oc.at = 0;
@@ -269,13 +387,23 @@ on_timer(struct evloop *loop, struct evtimer *tm, void *arg)
 	settle(t);
 }
 
+/* A new request head, parsed into the block's table. */
+static void
+init_request(struct http *t)
+{
+	http1_request_init(t->req, t->rh, t->c.svc->conf->http.max_headers,
+	    t->c.svc->conf->http.max_header_size);
+}
+
 /* Ready for the next request head; bytes already read are parsed now. */
 void
 relay_http_next(struct http *t)
 {
-	memmove(t->rbuf, t->rbuf + t->used, t->rlen - t->used);
+	if (t->work != NULL)
+		memmove(t->rbuf, t->rbuf + t->used, t->rlen - t->used);
 	t->rlen -= t->used;
 	t->used = 0;
+	put_work(t);
 	t->phase = H_HEAD;
 	t->parsed = t->connected = t->req_done = false;
 	t->resp_head = t->resp_done = t->resp_sent = false;
@@ -290,9 +418,8 @@ relay_http_next(struct http *t)
 		t->dead = "idle_at_stop";
 		return;
 	}
-	http1_request_init(&t->req, t->rh, t->c.svc->conf->http.max_headers,
-	    t->c.svc->conf->http.max_header_size);
 	if (t->rlen > 0) {
+		init_request(t);
 		t->started = clock_ms();
 		parse_head(t);
 	}
@@ -306,10 +433,26 @@ read_head(struct http *t)
 {
 	ssize_t	n;
 
-	n = recv(t->c.fd, t->rbuf + t->rlen, t->cap - t->rlen, 0);
+	if (t->work == NULL) {
+		if (take_work(t) == -1) {
+			relay_http_end(t, "--", "local_shortage");
+			return;
+		}
+		init_request(t);
+	}
+	/* A head past the block's buffer moves to one of its full limit. */
+	if (t->rlen == t->rroom &&
+	    relay_http_grow(t, false, t->rlen + 1) == -1) {
+		relay_http_end(t, "CR", "local_shortage");
+		return;
+	}
+	n = recv(t->c.fd, t->rbuf + t->rlen, (t->rroom < t->cap ? t->rroom :
+	    t->cap) - t->rlen, 0);
 	if (n == -1) {
 		if (errno != EAGAIN && errno != EINTR)
 			relay_http_end(t, "CR", "reset");
+		else if (t->rlen == 0)
+			put_work(t);	/* nothing came after all */
 		return;
 	}
 	if (n == 0) {
@@ -340,7 +483,7 @@ static int
 take_body(struct http *t)
 {
 	const struct http_config	*h = &t->c.svc->conf->http;
-	const struct http1_head		*hd = &t->req.head;
+	const struct http1_head		*hd = &t->req->head;
 	size_t				 have = t->rlen - hd->len, n = 0;
 	enum http1_result		 r;
 
@@ -352,11 +495,11 @@ take_body(struct http *t)
 		    (size_t)hd->content_length;
 		t->req_done = n == hd->content_length;
 	} else if (hd->framing == HTTP1_BODY_CHUNKED) {
-		http1_chunked_init(&t->rchunk);
-		r = http1_chunked_feed(&t->rchunk, t->rbuf + hd->len, have, &n);
+		http1_chunked_init(t->rchunk);
+		r = http1_chunked_feed(t->rchunk, t->rbuf + hd->len, have, &n);
 		if (r == HTTP1_ERROR)
 			return (400);
-		if (h->max_body_size && t->rchunk.data > h->max_body_size)
+		if (h->max_body_size && t->rchunk->data > h->max_body_size)
 			return (413);
 		t->req_done = r == HTTP1_OK;
 	}
@@ -395,15 +538,15 @@ relay_http_upstream_init(struct http *t)
 static void
 parse_head(struct http *t)
 {
-	switch (http1_parse_request(&t->req, t->rbuf, t->rlen)) {
+	switch (http1_parse_request(t->req, t->rbuf, t->rlen)) {
 	case HTTP1_NEED_MORE:
 		return;
 	case HTTP1_ERROR:
 		httpstat_request(relay_env(t->c.r), t->c.svc);
 		log_debug("%s: client=%s status=%d reason=\"%s\"", __func__,
-		    t->c.client, t->req.head.status, t->req.head.reason);
+		    t->c.client, t->req->head.status, t->req->head.reason);
 		t->bad_body = true;
-		relay_http_answer(t, t->req.head.status, "PR");
+		relay_http_answer(t, t->req->head.status, "PR");
 		return;
 	case HTTP1_OK:
 		httpstat_request(relay_env(t->c.r), t->c.svc);
@@ -417,13 +560,14 @@ static void
 build_request(struct http *t)
 {
 	const struct http_config	*h = &t->c.svc->conf->http;
-	size_t				 hl = t->req.head.len;
+	size_t				 hl = t->req->head.len, xl;
 	int				 n;
 
-	t->extralen = http_request_extra(t->extra, sizeof(t->extra), h,
-	    t->ip, t->req.upgrade, t->req.head.version == 10);
-	n = http_request_iov(t->rbuf, &t->req, h->forwardfor, t->extra,
-	    t->extralen, t->oq.iov, h->max_headers + IOV_EXTRA - 1);
+	xl = http_request_extra(t->work->extra,
+	    sizeof(t->work->extra), h, t->work->ip, t->req->upgrade,
+	    t->req->head.version == 10);
+	n = http_request_iov(t->rbuf, t->req, h->forwardfor, t->work->extra,
+	    xl, t->oq.iov, h->max_headers + IOV_EXTRA - 1);
 	if (t->used > hl) {
 		t->oq.iov[n].iov_base = t->rbuf + hl;
 		t->oq.iov[n++].iov_len = t->used - hl;
@@ -453,8 +597,8 @@ relay_http_on_upstream(struct upstream *u, enum upstream_result res, void *arg)
 		else
 			upstream_sent(&t->u, t->rin - sent);
 		t->server_seen = evloop_now(t->c.loop);
-		http1_response_init(&t->resp, t->sh, RESP_HEADERS, t->scap - 1,
-		    t->req.method);
+		http1_response_init(t->resp, t->sh, RESP_HEADERS, t->scap - 1,
+		    t->req->method);
 		t->slen = t->skip = 0;
 		break;
 	case UPSTREAM_QUEUE_TIMEOUT:
@@ -479,18 +623,22 @@ relay_http_on_up(struct pump *p, enum pump_event ev, size_t n, void *arg)
 	case PUMP_READ:
 		t->client_seen = evloop_now(t->c.loop);
 		if (t->phase == H_TUNNEL ||
-		    t->req.head.framing != HTTP1_BODY_CHUNKED)
+		    t->req->head.framing != HTTP1_BODY_CHUNKED)
 			break;
 		/*
 		 * The body bytes that came with the head are sent: what
 		 * follows the body's end goes right after the head, kept
 		 * for the access line, so it always fits.
 		 */
-		t->rlen = t->used = t->req.head.len;
-		if (relay_http_check_chunked(p, &t->rchunk, n, t->rbuf,
+		t->rlen = t->used = t->req->head.len;
+		if (relay_http_grow(t, false, t->rlen + n) == -1) {
+			relay_http_end(t, "CR", "local_shortage");
+			p->buf->tail -= n;
+			pump_limit(p, 0);
+		} else if (relay_http_check_chunked(p, t->rchunk, n, t->rbuf,
 		    &t->rlen) == -1)
 			t->bad_body = true;
-		else if (h->max_body_size && t->rchunk.data >
+		else if (h->max_body_size && t->rchunk->data >
 		    h->max_body_size) {
 			t->bad_body = true;	/* not one byte more */
 			p->buf->tail -= n;
@@ -513,16 +661,16 @@ relay_http_on_up(struct pump *p, enum pump_event ev, size_t n, void *arg)
 static void
 start_up(struct http *t)
 {
-	const struct http1_head	*hd = &t->req.head;
+	const struct http1_head	*hd = &t->req->head;
 	bool			 chunked = hd->framing == HTTP1_BODY_CHUNKED;
 
 	if (t->up_on || t->req_done || !relay_http_is_flushed(&t->oq))
 		return;
-	pump_init(&t->up, chunked ? &t->nopipe : relay_pools(t->c.r),
+	pump_init(t->up, chunked ? &t->work->nopipe : relay_pools(t->c.r),
 	    t->c.fd, upstream_fd(&t->u), relay_http_on_up, t);
-	pump_pass_eof(&t->up, false);
+	pump_pass_eof(t->up, false);
 	if (!chunked)
-		pump_limit(&t->up, hd->content_length -
+		pump_limit(t->up, hd->content_length -
 		    (t->used - hd->len));
 	t->up_on = true;
 }
@@ -535,15 +683,15 @@ up_ended(struct http *t)
 
 	if (t->bad_body) {
 		max = t->c.svc->conf->http.max_body_size;
-		relay_http_answer(t, max && t->rchunk.data > max ? 413 : 400,
+		relay_http_answer(t, max && t->rchunk->data > max ? 413 : 400,
 		    "PR");
 		return;
 	}
-	if (pump_at_eof(&t->up)) {
+	if (pump_at_eof(t->up)) {
 		relay_http_end(t, t->resp_head ? "CD" : "CR", "reset");
 		return;
 	}
-	pump_release(&t->up);
+	pump_release(t->up);
 	t->up_on = false;
 	t->req_done = true;
 }
@@ -554,7 +702,7 @@ progress(struct http *t)
 {
 	if (t->dead != NULL || t->phase != H_FORWARD || !t->connected)
 		return;
-	if (t->up_on && pump_is_done(&t->up))
+	if (t->up_on && pump_is_done(t->up))
 		up_ended(t);
 	if (t->dead != NULL || t->phase != H_FORWARD)
 		return;
@@ -578,19 +726,19 @@ update_interest(struct http *t)
 	case H_FORWARD:
 	case H_TUNNEL:
 		/* Keep the read interest set between requests: no syscall. */
-		if ((t->up_on && pump_wants_read(&t->up) &&
+		if ((t->up_on && pump_wants_read(t->up) &&
 		    relay_http_is_flushed(&t->oq)) ||
 		    (!t->rd_off && t->phase == H_FORWARD))
 			cm |= EV_READ;
 		if (!relay_http_is_flushed(&t->oc) ||
-		    (t->down_on && pump_wants_write(&t->down)))
+		    (t->down_on && pump_wants_write(t->down)))
 			cm |= EV_WRITE;
 		if ((t->phase == H_FORWARD && !t->resp_head &&
 		    relay_http_is_flushed(&t->oc)) || (t->down_on &&
-		    pump_wants_read(&t->down) && relay_http_is_flushed(&t->oc)))
+		    pump_wants_read(t->down) && relay_http_is_flushed(&t->oc)))
 			sm |= EV_READ;
 		if (!relay_http_is_flushed(&t->oq) || (t->up_on &&
-		    pump_wants_write(&t->up)))
+		    pump_wants_write(t->up)))
 			sm |= EV_WRITE;
 		break;
 	}
@@ -605,7 +753,7 @@ static void
 settle(struct http *t)
 {
 	if (t->phase == H_TUNNEL && t->dead == NULL &&
-	    pump_is_done(&t->up) && pump_is_done(&t->down))
+	    pump_is_done(t->up) && pump_is_done(t->down))
 		relay_http_end(t, "--", "ok");
 	if (t->dead != NULL) {
 		relay_close(&t->c, t->dead);
@@ -653,9 +801,9 @@ client_event(struct http *t, int events)
 			answered(t);
 		return;
 	}
-	if (rd && t->up_on && pump_wants_read(&t->up) &&
+	if (rd && t->up_on && pump_wants_read(t->up) &&
 	    relay_http_is_flushed(&t->oq)) {
-		if (pump_read(&t->up) == -1)
+		if (pump_read(t->up) == -1)
 			pump_failed(t, true);
 	} else if (rd)
 		t->rd_off = true;	/* pipelined bytes wait their turn */
@@ -664,7 +812,7 @@ client_event(struct http *t, int events)
 	if (!relay_http_is_flushed(&t->oc)) {
 		if (relay_http_flush(&t->oc, t->c.fd, &t->rout) == -1)
 			pump_failed(t, true);
-	} else if (t->down_on && pump_write(&t->down) == -1)
+	} else if (t->down_on && pump_write(t->down) == -1)
 		pump_failed(t, true);
 }
 
@@ -677,7 +825,7 @@ server_event(struct http *t, int events)
 		if (!relay_http_is_flushed(&t->oq)) {
 			if (relay_http_flush(&t->oq, sfd, &t->rin) == -1)
 				pump_failed(t, false);
-		} else if (t->up_on && pump_write(&t->up) == -1)
+		} else if (t->up_on && pump_write(t->up) == -1)
 			pump_failed(t, false);
 	}
 	if (t->dead != NULL || t->phase == H_ANSWER || !t->connected ||
@@ -685,8 +833,8 @@ server_event(struct http *t, int events)
 		return;
 	if (t->phase == H_FORWARD && !t->resp_head)
 		relay_http_read_resp(t);
-	else if (t->down_on && pump_wants_read(&t->down) &&
-	    pump_read(&t->down) == -1)
+	else if (t->down_on && pump_wants_read(t->down) &&
+	    pump_read(t->down) == -1)
 		pump_failed(t, false);
 }
 
@@ -724,25 +872,13 @@ http_start(struct conn *c)
 
 	evtimer_init(&t->timer, on_timer, t);
 	relay_http_upstream_init(t);
-	t->nopipe = *relay_pools(c->r);
-	t->nopipe.pipes = NULL;
-	/* Room for a whole head and one pump read after it (chunked). */
+	/*
+	 * Limits of the buffers, which are lent (take_work()) only while a
+	 * request is on: room for a whole head and one pump read after it
+	 * (chunked); response heads have the same limit.
+	 */
 	t->cap = h->max_header_size + LBD_BUFSIZE;
-	t->scap = h->max_header_size;	/* response heads: the same limit */
-	t->rbuf = malloc(t->cap);
-	t->sbuf = malloc(t->scap);
-	t->rh = calloc(h->max_headers, sizeof(*t->rh));
-	t->sh = calloc(RESP_HEADERS, sizeof(*t->sh));
-	t->oq.iov = calloc(h->max_headers + IOV_EXTRA, sizeof(struct iovec));
-	t->oc.iov = calloc(RESP_HEADERS + IOV_EXTRA, sizeof(struct iovec));
-	if (http_client_ip(c->client, t->ip, sizeof(t->ip)) == -1)
-		snprintf(t->ip, sizeof(t->ip), "unknown");
-	if (t->rbuf == NULL || t->sbuf == NULL || t->rh == NULL ||
-	    t->sh == NULL || t->oq.iov == NULL || t->oc.iov == NULL) {
-		log_warn("%s: malloc", __func__);
-		relay_close(c, "local_shortage");
-		return;
-	}
+	t->scap = h->max_header_size;
 	t->busy = true;
 	relay_http_next(t);
 	t->busy = false;
@@ -756,12 +892,8 @@ http_stop(struct conn *c)
 
 	evloop_timer_del(c->loop, &t->timer);
 	relay_http_drop(t);
-	free(t->rbuf);
-	free(t->sbuf);
-	free(t->rh);
-	free(t->sh);
-	free(t->oq.iov);
-	free(t->oc.iov);
+	t->rlen = 0;
+	put_work(t);
 }
 
 /* Idle: between requests, or a tunnel quiet both ways for idle_ms. */

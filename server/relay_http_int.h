@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "evloop.h"
 #include "http1.h"
 #include "pump.h"
@@ -30,6 +31,36 @@ enum http_phase {
 	H_TUNNEL		/* after a 101: bytes both ways */
 };
 
+#define ANSWER_MAX	256	/* one of lbd's own answers */
+
+/*
+ * What a request needs only while it is in flight, lent by the worker
+ * (relay_blocks()) from its first byte until it is answered and no
+ * pipelined byte is left: an idle keep-alive client holds none of it.
+ * Heads start in the two buffers here and move to one of their full
+ * limit only when they outgrow them; the heads' parse state and the
+ * bodies' pumps are here too.  After the fixed part come the
+ * request's iovecs (max_headers + IOV_EXTRA) and header table
+ * (max_headers), whose sizes are the service's.
+ */
+struct http_work {
+	char			rbuf[LBD_BUFSIZE];	/* request head */
+	char			sbuf[LBD_BUFSIZE];	/* response head */
+	char			extra[HTTP_EXTRA_MAX];	/* lbd's lines */
+	char			ans[ANSWER_MAX];
+	struct iovec		oc[RESP_HEADERS + IOV_EXTRA];
+	struct http1_header	sh[RESP_HEADERS];
+	struct pump		up;		/* request body, tunnel */
+	struct pump		down;		/* response body, tunnel */
+	struct pump_pools	nopipe;		/* chunked: no splice */
+	struct http1_request	req;
+	struct http1_response	resp;
+	struct http1_chunked	rchunk;
+	struct http1_chunked	schunk;
+	char			ip[NET_ADDRSTRLEN];	/* the client's */
+	struct iovec		oq[];
+};
+
 /* Bytes to write with writev(2), and how far it got. */
 struct out {
 	struct iovec	*iov;
@@ -40,36 +71,46 @@ struct out {
 struct http {
 	struct conn		 c;	/* first: relay.c allocates an http */
 	struct upstream		 u;
-	struct pump		 up;	/* request body, then tunnel */
-	struct pump		 down;	/* response body, then tunnel */
-	struct pump_pools	 nopipe; /* chunked bodies: no splice */
+	struct pump		*up;	/* in the block: request body */
+	struct pump		*down;	/* and response body, tunnel */
 	struct evtimer		 timer;
-	enum http_phase		 phase;
 	const char		*dead;	/* why it must close, or NULL */
+	enum http_phase		 phase;
 	bool			 busy;	/* in an event handler */
 	bool			 draining;
 	bool			 rd_off; /* client read interest dropped */
 
+	struct http_work	*work;	/* lent while a request is on */
 	char			*rbuf;	/* request head, then leftovers */
 	size_t			 rlen;
-	size_t			 cap;	/* of rbuf */
+	size_t			 rroom;	/* of rbuf now */
+	size_t			 cap;	/* rbuf's limit */
 	char			*sbuf;	/* response head */
 	size_t			 slen;
-	size_t			 scap;	/* of sbuf */
+	size_t			 sroom;	/* of sbuf now */
+	size_t			 scap;	/* sbuf's limit */
 	struct http1_header	*rh;
 	struct http1_header	*sh;
-	struct http1_request	 req;
-	struct http1_response	 resp;
-	struct http1_chunked	 rchunk;
-	struct http1_chunked	 schunk;
+	struct http1_request	*req;	/* these four: in the block */
+	struct http1_response	*resp;
+	struct http1_chunked	*rchunk;
+	struct http1_chunked	*schunk;
 	struct out		 oq;	/* to the backend */
 	struct out		 oc;	/* to the client */
-	char			 extra[HTTP_EXTRA_MAX];
-	size_t			 extralen;
-	char			 ans[256];
-	char			 ip[NET_ADDRSTRLEN];
 
 	/* The request in flight. */
+	const char		*aterm;		/* term of lbd's answer */
+	size_t			 used;		/* rbuf bytes of this request */
+	size_t			 skip;		/* sbuf bytes of a 1xx sent */
+	uint64_t		 started;	/* first byte of the head */
+	uint64_t		 ttfb;
+	uint64_t		 rin;
+	uint64_t		 rout;
+	uint64_t		 client_seen;
+	uint64_t		 server_seen;
+	unsigned		 status;
+	unsigned		 retries;
+	int			 be;
 	bool			 parsed; /* its head is complete */
 	bool			 connected;
 	bool			 req_done;	/* body all read */
@@ -81,18 +122,6 @@ struct http {
 	bool			 close_after;
 	bool			 be_reusable;
 	bool			 bad_body;	/* chunked error in flight */
-	const char		*aterm;		/* term of lbd's answer */
-	size_t			 used;		/* rbuf bytes of this request */
-	size_t			 skip;		/* sbuf bytes of a 1xx sent */
-	unsigned		 status;
-	unsigned		 retries;
-	int			 be;
-	uint64_t		 started;	/* first byte of the head */
-	uint64_t		 ttfb;
-	uint64_t		 rin;
-	uint64_t		 rout;
-	uint64_t		 client_seen;
-	uint64_t		 server_seen;
 };
 
 /* relay_http.c */
@@ -134,6 +163,13 @@ void	relay_http_on_upstream(struct upstream *u, enum upstream_result res,
 /* The client-to-backend pump's callback. */
 void	relay_http_on_up(struct pump *p, enum pump_event ev, size_t n,
 	    void *arg);
+
+/*
+ * Make room for at least need bytes (at most the buffer's limit) in the
+ * request (resp false) or response buffer, moving what it holds to one
+ * of the full limit.  0, or -1 when memory ran out.
+ */
+int	relay_http_grow(struct http *t, bool resp, size_t need);
 
 /* relay_http_resp.c */
 

@@ -74,11 +74,11 @@ on_down(struct pump *p, enum pump_event ev, size_t n, void *arg)
 	case PUMP_READ:
 		t->server_seen = evloop_now(t->c.loop);
 		if (t->phase == H_TUNNEL ||
-		    t->resp.head.framing != HTTP1_BODY_CHUNKED)
+		    t->resp->head.framing != HTTP1_BODY_CHUNKED)
 			break;
 		before = p->buf->tail;
 		/* Bytes past the end: the backend is out of step. */
-		if (relay_http_check_chunked(p, &t->schunk, n, NULL,
+		if (relay_http_check_chunked(p, t->schunk, n, NULL,
 		    NULL) == -1)
 			t->bad_body = true;
 		else if (p->buf->tail != before)
@@ -107,7 +107,7 @@ void
 relay_http_no_response(struct http *t)
 {
 	if (t->u.reused && t->retries == 0 && t->slen == 0 &&
-	    is_idempotent(t->req.method) && !t->up_on && t->req_done) {
+	    is_idempotent(t->req->method) && !t->up_on && t->req_done) {
 		relay_http_drop(t);
 		t->retries++;
 		httpstat_retry(relay_env(t->c.r), t->c.svc);
@@ -123,18 +123,18 @@ relay_http_no_response(struct http *t)
 static const char *
 conn_line(struct http *t)
 {
-	t->close_after = !t->req.head.keep_alive || t->draining ||
-	    !t->req_done || t->resp.head.framing == HTTP1_BODY_CLOSE;
+	t->close_after = !t->req->head.keep_alive || t->draining ||
+	    !t->req_done || t->resp->head.framing == HTTP1_BODY_CLOSE;
 	if (t->close_after)
 		return ("Connection: close\r\n");
-	return (t->req.head.version == 10 ? "Connection: keep-alive\r\n" : "");
+	return (t->req->head.version == 10 ? "Connection: keep-alive\r\n" : "");
 }
 
 /* Response body bytes that came with the head; 1 when that is all. */
 static int
 take_resp_body(struct http *t, size_t *n)
 {
-	const struct http1_head	*hd = &t->resp.head;
+	const struct http1_head	*hd = &t->resp->head;
 	size_t			 have = t->slen - hd->len;
 	enum http1_result	 r;
 
@@ -146,8 +146,8 @@ take_resp_body(struct http *t, size_t *n)
 		t->be_reusable = have <= hd->content_length;
 		return (*n == hd->content_length);
 	case HTTP1_BODY_CHUNKED:
-		http1_chunked_init(&t->schunk);
-		r = http1_chunked_feed(&t->schunk, t->sbuf + hd->len, have, n);
+		http1_chunked_init(t->schunk);
+		r = http1_chunked_feed(t->schunk, t->sbuf + hd->len, have, n);
 		if (r == HTTP1_ERROR)
 			return (-1);
 		t->be_reusable = *n == have;
@@ -169,8 +169,8 @@ relay_response(struct http *t)
 	size_t	n;
 	int	k, whole;
 
-	if (t->req.head.version == 10 &&
-	    t->resp.head.framing == HTTP1_BODY_CHUNKED) {
+	if (t->req->head.version == 10 &&
+	    t->resp->head.framing == HTTP1_BODY_CHUNKED) {
 		/* A 1.0 request line went out: chunked breaks RFC 9112. */
 		relay_http_answer(t, 502, "SH");
 		return;
@@ -179,13 +179,13 @@ relay_response(struct http *t)
 		relay_http_answer(t, 502, "SH");
 		return;
 	}
-	t->status = t->resp.code;
+	t->status = t->resp->code;
 	t->resp_head = true;
 	t->resp_done = whole == 1;
-	k = http_response_iov(t->sbuf, &t->resp, conn_line(t), t->oc.iov,
+	k = http_response_iov(t->sbuf, t->resp, conn_line(t), t->oc.iov,
 	    RESP_HEADERS + IOV_EXTRA - 1);
 	if (n > 0) {
-		t->oc.iov[k].iov_base = t->sbuf + t->resp.head.len;
+		t->oc.iov[k].iov_base = t->sbuf + t->resp->head.len;
 		t->oc.iov[k++].iov_len = n;
 	}
 	t->oc.n = k;
@@ -202,11 +202,11 @@ start_tunnel(struct http *t)
 	int	k;
 
 	t->status = 101;
-	k = http_response_iov(t->sbuf, &t->resp, "", t->oc.iov,
+	k = http_response_iov(t->sbuf, t->resp, "", t->oc.iov,
 	    RESP_HEADERS + IOV_EXTRA - 1);
-	if (t->slen > t->resp.head.len) {
-		t->oc.iov[k].iov_base = t->sbuf + t->resp.head.len;
-		t->oc.iov[k++].iov_len = t->slen - t->resp.head.len;
+	if (t->slen > t->resp->head.len) {
+		t->oc.iov[k].iov_base = t->sbuf + t->resp->head.len;
+		t->oc.iov[k++].iov_len = t->slen - t->resp->head.len;
 	}
 	t->oc.n = k;
 	t->oc.at = 0;
@@ -219,9 +219,9 @@ start_tunnel(struct http *t)
 	}
 	relay_http_log(t, "--");
 	t->phase = H_TUNNEL;
-	pump_init(&t->up, relay_pools(t->c.r), t->c.fd, upstream_fd(&t->u),
+	pump_init(t->up, relay_pools(t->c.r), t->c.fd, upstream_fd(&t->u),
 	    relay_http_on_up, t);
-	pump_init(&t->down, relay_pools(t->c.r), upstream_fd(&t->u), t->c.fd,
+	pump_init(t->down, relay_pools(t->c.r), upstream_fd(&t->u), t->c.fd,
 	    on_down, t);
 	t->up_on = t->down_on = true;
 	if (relay_http_flush(&t->oc, t->c.fd, &t->rout) == -1 ||
@@ -235,24 +235,24 @@ static void
 on_resp_head(struct http *t)
 {
 	httpstat_backend_response(relay_env(t->c.r), t->c.svc, t->be,
-	    t->resp.code);
-	if (t->resp.code == 101 && t->resp.upgrade && t->req.upgrade) {
+	    t->resp->code);
+	if (t->resp->code == 101 && t->resp->upgrade && t->req->upgrade) {
 		start_tunnel(t);
 		return;
 	}
-	if (t->resp.code == 101) {	/* not asked for: cannot be framed */
+	if (t->resp->code == 101) {	/* not asked for: cannot be framed */
 		relay_http_answer(t, 502, "SH");
 		return;
 	}
-	if (t->resp.code >= 200) {
+	if (t->resp->code >= 200) {
 		relay_response(t);
 		return;
 	}
 	/* 1xx: to the client (not to 1.0, RFC 9110 §15.2), then parse on. */
-	t->skip = t->resp.head.len;
-	if (t->req.head.version == 10)
+	t->skip = t->resp->head.len;
+	if (t->req->head.version == 10)
 		return;
-	t->oc.n = http_response_iov(t->sbuf, &t->resp, "", t->oc.iov,
+	t->oc.n = http_response_iov(t->sbuf, t->resp, "", t->oc.iov,
 	    RESP_HEADERS + IOV_EXTRA - 1);
 	t->oc.at = 0;
 	if (relay_http_flush(&t->oc, t->c.fd, &t->rout) == -1)
@@ -266,19 +266,19 @@ next_resp_head(struct http *t)
 	memmove(t->sbuf, t->sbuf + t->skip, t->slen - t->skip);
 	t->slen -= t->skip;
 	t->skip = 0;
-	http1_response_init(&t->resp, t->sh, RESP_HEADERS, t->scap - 1,
-	    t->req.method);
+	http1_response_init(t->resp, t->sh, RESP_HEADERS, t->scap - 1,
+	    t->req->method);
 }
 
 static void
 parse_resp(struct http *t)
 {
-	switch (http1_parse_response(&t->resp, t->sbuf, t->slen)) {
+	switch (http1_parse_response(t->resp, t->sbuf, t->slen)) {
 	case HTTP1_NEED_MORE:
 		return;
 	case HTTP1_ERROR:
 		log_debug("%s: backend=%s reason=\"%s\"", __func__,
-		    t->c.svc->conf->backends[t->be].name, t->resp.head.reason);
+		    t->c.svc->conf->backends[t->be].name, t->resp->head.reason);
 		relay_http_answer(t, 502, "SH");
 		return;
 	case HTTP1_OK:
@@ -295,7 +295,14 @@ relay_http_read_resp(struct http *t)
 
 	if (t->skip > 0)
 		next_resp_head(t);
-	n = recv(upstream_fd(&t->u), t->sbuf + t->slen, t->scap - t->slen, 0);
+	/* A head past the block's buffer moves to one of its full limit. */
+	if (t->slen == t->sroom &&
+	    relay_http_grow(t, true, t->slen + 1) == -1) {
+		relay_http_end(t, "SH", "local_shortage");
+		return;
+	}
+	n = recv(upstream_fd(&t->u), t->sbuf + t->slen, (t->sroom < t->scap ?
+	    t->sroom : t->scap) - t->slen, 0);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -318,17 +325,17 @@ relay_http_read_resp(struct http *t)
 static void
 start_down(struct http *t)
 {
-	const struct http1_head	*hd = &t->resp.head;
+	const struct http1_head	*hd = &t->resp->head;
 	bool			 chunked = hd->framing == HTTP1_BODY_CHUNKED;
 
 	if (t->down_on || t->resp_done || !relay_http_is_flushed(&t->oc))
 		return;
-	pump_init(&t->down, chunked ? &t->nopipe : relay_pools(t->c.r),
+	pump_init(t->down, chunked ? &t->work->nopipe : relay_pools(t->c.r),
 	    upstream_fd(&t->u), t->c.fd, on_down, t);
-	pump_pass_eof(&t->down, false);
+	pump_pass_eof(t->down, false);
 	/* take_resp_body() sent what came along: less than the length. */
 	if (hd->framing == HTTP1_BODY_LENGTH)
-		pump_limit(&t->down, hd->content_length -
+		pump_limit(t->down, hd->content_length -
 		    (t->slen - hd->len));
 	t->down_on = true;
 }
@@ -337,12 +344,12 @@ start_down(struct http *t)
 static void
 down_ended(struct http *t)
 {
-	if (t->bad_body || (pump_at_eof(&t->down) &&
-	    t->resp.head.framing != HTTP1_BODY_CLOSE)) {
+	if (t->bad_body || (pump_at_eof(t->down) &&
+	    t->resp->head.framing != HTTP1_BODY_CLOSE)) {
 		relay_http_end(t, "SD", "reset");
 		return;
 	}
-	pump_release(&t->down);
+	pump_release(t->down);
 	t->down_on = false;
 	t->resp_done = true;
 }
@@ -357,11 +364,11 @@ pool_backend(struct http *t)
 {
 	uint64_t	ttl = t->c.svc->conf->timeouts.backend_keepalive_ms;
 
-	if (t->resp.ka_timeout >= 0 &&
-	    (uint64_t)t->resp.ka_timeout * 1000 < ttl)
-		ttl = (uint64_t)t->resp.ka_timeout * 1000;
+	if (t->resp->ka_timeout >= 0 &&
+	    (uint64_t)t->resp->ka_timeout * 1000 < ttl)
+		ttl = (uint64_t)t->resp->ka_timeout * 1000;
 	t->be = upstream_backend(&t->u);
-	upstream_keep(&t->u, ttl, t->resp.ka_max >= 0 ? t->resp.ka_max : -1);
+	upstream_keep(&t->u, ttl, t->resp->ka_max >= 0 ? t->resp->ka_max : -1);
 	t->connected = false;
 }
 
@@ -370,7 +377,7 @@ static void
 finish(struct http *t)
 {
 	if (t->be_reusable && t->req_done && !t->up_on &&
-	    t->resp.head.keep_alive && t->c.svc->conf->http.pool > 0)
+	    t->resp->head.keep_alive && t->c.svc->conf->http.pool > 0)
 		pool_backend(t);
 	else
 		relay_http_drop(t);
@@ -394,7 +401,7 @@ relay_http_resp_progress(struct http *t)
 	}
 	if (!t->resp_head)
 		return;
-	if (t->down_on && pump_is_done(&t->down))
+	if (t->down_on && pump_is_done(t->down))
 		down_ended(t);
 	if (t->dead != NULL)
 		return;

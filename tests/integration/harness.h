@@ -294,6 +294,7 @@ int		 t_relay_register(void);
 int		 t_http_register(void);
 int		 t_http_answers_register(void);
 int		 t_http_pool_register(void);
+int		 t_http_mem_register(void);
 int		 t_distribution_register(void);
 int		 t_failover_register(void);
 int		 t_halfclose_register(void);

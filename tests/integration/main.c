@@ -55,6 +55,7 @@ static const struct {
 	{ "http",		t_http_register },
 	{ "http_answers",	t_http_answers_register },
 	{ "http_pool",		t_http_pool_register },
+	{ "http_mem",		t_http_mem_register },
 	{ "reload_burst",	t_reload_burst_register },
 	{ "reload_parse",	t_reload_parse_register },
 	{ "bigconf",		t_bigconf_register },
