@@ -36,6 +36,8 @@ struct service {
 	unsigned			 be_slot[LBD_MAX_BACKENDS];
 	struct balance			*balance;
 	unsigned			 weights_gen;	/* balance built at */
+	bool				 sends_proxy;	/* a backend gets the
+							   PROXY header */
 };
 
 struct lbd {

@@ -205,19 +205,6 @@ proto_of(const struct service *s)
 	return (s->conf->mode == MODE_HTTP ? &relay_http : &relay_tcp);
 }
 
-/*
- * Does a backend of s get the PROXY header?  Then the address the client
- * connected to is needed too.
- */
-static bool
-sends_proxy(const struct service_config *s)
-{
-	for (size_t i = 0; i < s->nbackends; i++)
-		if (s->backends[i].send_proxy != PROXY_NONE)
-			return (true);
-	return (false);
-}
-
 /* Who the client is, from src: its text, and its hash for balancing. */
 static void
 set_client(struct conn *c, const struct net_addr *src)
@@ -244,16 +231,15 @@ relay_set_origin(const struct conn *c, struct upstream *u)
 static int
 keep_addrs(struct conn *c, const struct net_addr *peer)
 {
-	const struct service_config	*sc = c->svc->conf;
-	struct conn_addrs		*a;
+	struct conn_addrs	*a;
 
-	if (!sc->accept_proxy && !sends_proxy(sc))
+	if (!c->svc->conf->accept_proxy && !c->svc->sends_proxy)
 		return (0);
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return (-1);
 	a->src = *peer;
 	a->dst.len = sizeof(a->dst.ss);
-	if (!sends_proxy(sc) || getsockname(c->fd,
+	if (!c->svc->sends_proxy || getsockname(c->fd,
 	    (struct sockaddr *)&a->dst.ss, &a->dst.len) == -1)
 		a->dst.len = 0;
 	c->addrs = a;

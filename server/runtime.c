@@ -218,6 +218,19 @@ build_balance(struct build *b, struct service *s)
  * slots reload matched (-1: none), or are NULL at first start.  -1 with
  * errno, ENOSPC when the shared region has no slot left.
  */
+/*
+ * Does a backend of s get the PROXY header?  Then each client connection
+ * keeps its addresses, the one it connected to included (relay.c).
+ */
+static bool
+sends_proxy(const struct service_config *s)
+{
+	for (size_t i = 0; i < s->nbackends; i++)
+		if (s->backends[i].send_proxy != PROXY_NONE)
+			return (true);
+	return (false);
+}
+
 static int
 build_services(struct build *b, const struct config *c, const int *be_old,
     const int *svc_old, unsigned oldest_live)
@@ -229,6 +242,7 @@ build_services(struct build *b, const struct config *c, const int *be_old,
 		struct service	*s = &b->services[i];
 
 		s->conf = &c->services[i];
+		s->sends_proxy = sends_proxy(s->conf);
 		if ((slot = service_slot(b, svc_old ? svc_old[i] : -1,
 		    oldest_live)) == -1)
 			goto full;
