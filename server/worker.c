@@ -217,14 +217,13 @@ listen_stop(struct worker *w)
 static bool
 may_accept(struct worker *w, uint64_t now)
 {
-	struct shm_global	*g = shm_global(w->env->shm);
-
-	if (w->draining || now < w->paused_until)
+	if (w->draining)
 		return (false);
 	/* A reload made us old: the master's TERM may not be here yet. */
-	if (shm_global_generation(g) != w->env->generation)
+	if (shm_global_generation(shm_global(w->env->shm)) !=
+	    w->env->generation)
 		return (false);
-	return (shm_global_conns(g) < w->env->conf->maxconn);
+	return (may_take_woken(w, now));
 }
 
 /*
