@@ -91,16 +91,18 @@ relay_http_log(struct http *t, const char *term)
 	    (unsigned long long)t->rin, (unsigned long long)t->rout,
 	    (unsigned long long)dur,
 	    t->ttfb ? (long long)(t->ttfb - t->started) : -1LL,
-	    t->u.reused ? 1 : 0, t->retries, term);
+	    t->u != NULL && t->u->reused ? 1 : 0, t->retries, term);
 }
 
 /* Let go of this request's backend and pumps. */
 void
 relay_http_drop(struct http *t)
 {
-	if (upstream_backend(&t->u) >= 0)
-		t->be = upstream_backend(&t->u);
-	upstream_close(&t->u);
+	if (t->u != NULL) {
+		if (upstream_backend(t->u) >= 0)
+			t->be = upstream_backend(t->u);
+		upstream_close(t->u);
+	}
 	t->connected = false;
 	if (t->up_on)
 		pump_release(t->up);
@@ -194,6 +196,8 @@ take_work(struct http *t)
 	t->resp = &w->resp;
 	t->rchunk = &w->rchunk;
 	t->schunk = &w->schunk;
+	t->u = &w->u;
+	relay_http_upstream_init(t);
 	if (http_client_ip(t->c.client, w->ip, sizeof(w->ip)) == -1)
 		snprintf(w->ip, sizeof(w->ip), "unknown");
 	/* iovecs' alignment suits the header table after them. */
@@ -233,6 +237,7 @@ put_work(struct http *t)
 	}
 	if (t->rlen > 0)
 		return;
+	upstream_close(t->u);	/* idle by now; the block must not hold it */
 	blk_put(relay_blocks(t->c.r), w);
 	t->work = NULL;
 	t->rbuf = t->sbuf = NULL;
@@ -243,6 +248,7 @@ put_work(struct http *t)
 	t->req = NULL;
 	t->resp = NULL;
 	t->rchunk = t->schunk = NULL;
+	t->u = NULL;
 	t->oq.n = t->oq.at = t->oc.n = t->oc.at = 0;
 }
 
@@ -524,15 +530,15 @@ forward(struct http *t)
 	t->client_seen = t->server_seen = evloop_now(t->c.loop);
 	relay_http_arm(t);
 	relay_http_upstream_init(t);
-	upstream_connect(&t->u);
+	upstream_connect(t->u);
 }
 
 void
 relay_http_upstream_init(struct http *t)
 {
-	upstream_init(&t->u, relay_upstreams(t->c.r), t->c.svc, t->c.hash,
+	upstream_init(t->u, relay_upstreams(t->c.r), t->c.svc, t->c.hash,
 	    t->c.client, relay_http_on_upstream, t);
-	relay_set_origin(&t->c, &t->u);
+	relay_set_origin(&t->c, t->u);
 }
 
 static void
@@ -588,14 +594,14 @@ relay_http_on_upstream(struct upstream *u, enum upstream_result res, void *arg)
 	switch (res) {
 	case UPSTREAM_CONNECTED:
 		t->connected = true;
-		t->be = upstream_backend(&t->u);
+		t->be = upstream_backend(t->u);
 		build_request(t);
 		sent = t->rin;
 		/* On a pooled connection, a write error is the race too. */
-		if (relay_http_flush(&t->oq, upstream_fd(&t->u), &t->rin) == -1)
+		if (relay_http_flush(&t->oq, upstream_fd(t->u), &t->rin) == -1)
 			relay_http_no_response(t);
 		else
-			upstream_sent(&t->u, t->rin - sent);
+			upstream_sent(t->u, t->rin - sent);
 		t->server_seen = evloop_now(t->c.loop);
 		http1_response_init(t->resp, t->sh, RESP_HEADERS, t->scap - 1,
 		    t->req->method);
@@ -649,7 +655,7 @@ relay_http_on_up(struct pump *p, enum pump_event ev, size_t n, void *arg)
 		t->server_seen = evloop_now(t->c.loop);
 		t->c.bytes_in += n;
 		t->rin += n;
-		upstream_sent(&t->u, n);
+		upstream_sent(t->u, n);
 		break;
 	case PUMP_FIRST:
 	case PUMP_END:
@@ -667,7 +673,7 @@ start_up(struct http *t)
 	if (t->up_on || t->req_done || !relay_http_is_flushed(&t->oq))
 		return;
 	pump_init(t->up, chunked ? &t->work->nopipe : relay_pools(t->c.r),
-	    t->c.fd, upstream_fd(&t->u), relay_http_on_up, t);
+	    t->c.fd, upstream_fd(t->u), relay_http_on_up, t);
 	pump_pass_eof(t->up, false);
 	if (!chunked)
 		pump_limit(t->up, hd->content_length -
@@ -710,11 +716,26 @@ progress(struct http *t)
 	relay_http_resp_progress(t);
 }
 
+/*
+ * Whether to watch the client for its next request while this one is
+ * forwarded.  The interest stays set between keep-alive requests, which
+ * saves a syscall each; a connection's last request needs none, so a
+ * client that sends one request never enters the epoll set at all.
+ */
+static bool
+wants_next(const struct http *t)
+{
+	if (t->rd_off || t->phase != H_FORWARD)
+		return (false);
+	return (t->req->head.keep_alive ||
+	    (evloop_mask(t->c.loop, t->c.fd) & EV_READ));
+}
+
 /* Poll each side for what this phase can do now. */
 static void
 update_interest(struct http *t)
 {
-	int	sfd = upstream_fd(&t->u), cm = 0, sm = 0;
+	int	sfd = t->u != NULL ? upstream_fd(t->u) : -1, cm = 0, sm = 0;
 
 	switch (t->phase) {
 	case H_HEAD:
@@ -725,10 +746,8 @@ update_interest(struct http *t)
 		break;
 	case H_FORWARD:
 	case H_TUNNEL:
-		/* Keep the read interest set between requests: no syscall. */
 		if ((t->up_on && pump_wants_read(t->up) &&
-		    relay_http_is_flushed(&t->oq)) ||
-		    (!t->rd_off && t->phase == H_FORWARD))
+		    relay_http_is_flushed(&t->oq)) || wants_next(t))
 			cm |= EV_READ;
 		if (!relay_http_is_flushed(&t->oc) ||
 		    (t->down_on && pump_wants_write(t->down)))
@@ -819,8 +838,11 @@ client_event(struct http *t, int events)
 static void
 server_event(struct http *t, int events)
 {
-	int	sfd = upstream_fd(&t->u);
+	int	sfd;
 
+	if (t->u == NULL)
+		return;		/* an event of a backend let go meanwhile */
+	sfd = upstream_fd(t->u);
 	if ((events & (EV_WRITE | EV_ERROR)) && t->connected) {
 		if (!relay_http_is_flushed(&t->oq)) {
 			if (relay_http_flush(&t->oq, sfd, &t->rin) == -1)
@@ -871,7 +893,6 @@ http_start(struct conn *c)
 	const struct http_config *h = &c->svc->conf->http;
 
 	evtimer_init(&t->timer, on_timer, t);
-	relay_http_upstream_init(t);
 	/*
 	 * Limits of the buffers, which are lent (take_work()) only while a
 	 * request is on: room for a whole head and one pump read after it
@@ -881,6 +902,8 @@ http_start(struct conn *c)
 	t->scap = h->max_header_size;
 	t->busy = true;
 	relay_http_next(t);
+	if (t->dead == NULL && t->phase == H_HEAD && t->rlen == 0)
+		read_head(t);
 	t->busy = false;
 	settle(t);
 }

@@ -57,6 +57,7 @@ struct http_work {
 	struct http1_response	resp;
 	struct http1_chunked	rchunk;
 	struct http1_chunked	schunk;
+	struct upstream		u;		/* the request's backend */
 	char			ip[NET_ADDRSTRLEN];	/* the client's */
 	struct iovec		oq[];
 };
@@ -70,7 +71,7 @@ struct out {
 
 struct http {
 	struct conn		 c;	/* first: relay.c allocates an http */
-	struct upstream		 u;
+	struct upstream		*u;	/* in the block, NULL without one */
 	struct pump		*up;	/* in the block: request body */
 	struct pump		*down;	/* and response body, tunnel */
 	struct evtimer		 timer;

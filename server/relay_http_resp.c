@@ -89,7 +89,7 @@ on_down(struct pump *p, enum pump_event ev, size_t n, void *arg)
 		t->c.bytes_out += n;
 		t->rout += n;
 		t->resp_sent = true;
-		upstream_delivered(&t->u, n);
+		upstream_delivered(t->u, n);
 		break;
 	case PUMP_FIRST:
 	case PUMP_END:
@@ -106,14 +106,14 @@ on_down(struct pump *p, enum pump_event ev, size_t n, void *arg)
 void
 relay_http_no_response(struct http *t)
 {
-	if (t->u.reused && t->retries == 0 && t->slen == 0 &&
+	if (t->u->reused && t->retries == 0 && t->slen == 0 &&
 	    is_idempotent(t->req->method) && !t->up_on && t->req_done) {
 		relay_http_drop(t);
 		t->retries++;
 		httpstat_retry(relay_env(t->c.r), t->c.svc);
 		relay_http_upstream_init(t);
-		t->u.no_reuse = true;
-		upstream_connect(&t->u);
+		t->u->no_reuse = true;
+		upstream_connect(t->u);
 		return;
 	}
 	relay_http_answer(t, 502, "SH");
@@ -219,13 +219,13 @@ start_tunnel(struct http *t)
 	}
 	relay_http_log(t, "--");
 	t->phase = H_TUNNEL;
-	pump_init(t->up, relay_pools(t->c.r), t->c.fd, upstream_fd(&t->u),
+	pump_init(t->up, relay_pools(t->c.r), t->c.fd, upstream_fd(t->u),
 	    relay_http_on_up, t);
-	pump_init(t->down, relay_pools(t->c.r), upstream_fd(&t->u), t->c.fd,
+	pump_init(t->down, relay_pools(t->c.r), upstream_fd(t->u), t->c.fd,
 	    on_down, t);
 	t->up_on = t->down_on = true;
 	if (relay_http_flush(&t->oc, t->c.fd, &t->rout) == -1 ||
-	    relay_http_flush(&t->oq, upstream_fd(&t->u), &t->rin) == -1)
+	    relay_http_flush(&t->oq, upstream_fd(t->u), &t->rin) == -1)
 		relay_http_end(t, "SD", "reset");
 	relay_http_arm(t);
 }
@@ -301,7 +301,7 @@ relay_http_read_resp(struct http *t)
 		relay_http_end(t, "SH", "local_shortage");
 		return;
 	}
-	n = recv(upstream_fd(&t->u), t->sbuf + t->slen, (t->sroom < t->scap ?
+	n = recv(upstream_fd(t->u), t->sbuf + t->slen, (t->sroom < t->scap ?
 	    t->sroom : t->scap) - t->slen, 0);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -314,7 +314,7 @@ relay_http_read_resp(struct http *t)
 	}
 	if (t->ttfb == 0) {
 		t->ttfb = clock_ms();
-		upstream_first_byte(&t->u);
+		upstream_first_byte(t->u);
 	}
 	t->slen += n;
 	t->server_seen = evloop_now(t->c.loop);
@@ -331,7 +331,7 @@ start_down(struct http *t)
 	if (t->down_on || t->resp_done || !relay_http_is_flushed(&t->oc))
 		return;
 	pump_init(t->down, chunked ? &t->work->nopipe : relay_pools(t->c.r),
-	    upstream_fd(&t->u), t->c.fd, on_down, t);
+	    upstream_fd(t->u), t->c.fd, on_down, t);
 	pump_pass_eof(t->down, false);
 	/* take_resp_body() sent what came along: less than the length. */
 	if (hd->framing == HTTP1_BODY_LENGTH)
@@ -367,8 +367,8 @@ pool_backend(struct http *t)
 	if (t->resp->ka_timeout >= 0 &&
 	    (uint64_t)t->resp->ka_timeout * 1000 < ttl)
 		ttl = (uint64_t)t->resp->ka_timeout * 1000;
-	t->be = upstream_backend(&t->u);
-	upstream_keep(&t->u, ttl, t->resp->ka_max >= 0 ? t->resp->ka_max : -1);
+	t->be = upstream_backend(t->u);
+	upstream_keep(t->u, ttl, t->resp->ka_max >= 0 ? t->resp->ka_max : -1);
 	t->connected = false;
 }
 
