@@ -328,17 +328,23 @@ def cmd_idle(port, n, pid, bports, kind="tcp"):
     return 0
 
 
-def cmd_hold(port, n, bports, *cmd):
-    """Open N idle connections through the target, wait until each has
-    its backend connection, run CMD, then say how many stayed open."""
+def cmd_hold(port, n, bports, kind, *cmd):
+    """Open N idle connections through the target, make them idle the way
+    KIND's clients are (tcp: each with its backend connection; http:
+    keep-alive, after one request answered), run CMD, then say how many
+    stayed open."""
     raise_nofile()
     port, n = int(port), int(n)
     bports = {int(p) for p in bports.split(",")}
     socks, fails = open_idle(port, n)
-    deadline = time.monotonic() + 20
-    while (upstream_count(bports) < len(socks) and
-           time.monotonic() < deadline):
-        time.sleep(0.1)
+    bad = 0
+    if kind == "http":
+        bad = one_request(socks)
+    else:
+        deadline = time.monotonic() + 20
+        while (upstream_count(bports) < len(socks) and
+               time.monotonic() < deadline):
+            time.sleep(0.1)
     upstream = upstream_count(bports)
     sys.stdout.flush()
     rc = subprocess.run(cmd).returncode
@@ -346,7 +352,8 @@ def cmd_hold(port, n, bports, *cmd):
     for s in socks:
         s.close()
     print(f"HOLD n={n} opened={len(socks)} failed={fails} closed={closed} "
-          f"upstream={upstream}")
+          f"upstream={upstream} pooled={int(kind == 'http')} "
+          f"bad_status={bad}")
     return rc
 
 
@@ -618,14 +625,18 @@ def rps(v):
     return v["requests"] / (v["duration_us"] / 1e6) if v else None
 
 
+SCALE_RUNS = {"epoll": "TCP, epoll", "poll": "TCP, poll",
+              "http": "HTTP keep-alive clients, epoll"}
+
+
 def cmd_scale(raw):
     """The scale table: one worker's keep-alive rate alone and among the
     idle connections it holds, under epoll and under poll."""
-    out = ["| events | idle connections on the worker | req/s alone "
+    out = ["| run | idle connections on the worker | req/s alone "
            "| req/s among them | ratio | p99 ms alone | p99 ms among them "
            "| errors |",
            "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for ev in ("epoll", "poll"):
+    for ev in ("epoll", "poll", "http"):
         alone, _ = scale_log(f"{raw}/scale-{ev}-alone.txt")
         held, hold = scale_log(f"{raw}/scale-{ev}-held.txt")
         if alone is None and held is None:
@@ -634,7 +645,7 @@ def cmd_scale(raw):
         errs += lost_count(hold) if hold else 0
         fail = "" if alone and held and hold else " (a run failed)"
         out.append("| %s |" % " | ".join((
-            ev, fmt(hold and hold["opened"], ".0f"),
+            SCALE_RUNS[ev], fmt(hold and hold["opened"], ".0f"),
             fmt(rps(alone), ".0f"), fmt(rps(held), ".0f"),
             ratio(rps(held), rps(alone)),
             fmt(alone and alone["p99_us"] / 1000, ".2f"),

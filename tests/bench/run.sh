@@ -430,25 +430,27 @@ rotation() {
 
 # ------------------------------------------------------------------- scale
 
-# scale_run EVENTS: one lbd worker on EVENTS (epoll or poll) serves the
-# keep-alive load alone, then again while it holds all but 100 of the
-# idle connections the descriptor limit allows.  poll(2) pays for every
-# idle descriptor on every wait; epoll(7) should not notice them.
+# scale_run NAME EVENTS CONF KIND: one lbd worker on EVENTS (epoll or
+# poll), configured by CONF, serves the keep-alive load alone, then again
+# while it holds all but 100 of the idle connections the descriptor
+# limit allows, idle as KIND's clients are (tcp: each with its backend
+# connection; http: keep-alive, after one request).  poll(2) pays for
+# every idle descriptor on every wait; epoll(7) should not notice them.
 scale_run() {
-	events=$1
-	say "scale: one worker on $events"
+	name=$1 events=$2 kind=$4
+	say "scale: one worker on $events, $kind mode"
 	WORKERS=1
-	launch_lbd "$events"
+	launch_lbd "$events" "$3"
 	WORKERS=2
 	if $HELPER wait "$FRONT" 10; then
 		url=http://127.0.0.1:$FRONT/small
 		wrk -t1 -c64 -d1s "$url" >/dev/null 2>&1 || true
 		set -- wrk -t1 -c64 -d "${SECONDS_PER_RUN}s" --latency \
 		    -s "$HERE/report.lua" "$url"
-		"$@" >"$RAW/scale-$events-alone.txt" 2>&1 || true
+		"$@" >"$RAW/scale-$name-alone.txt" 2>&1 || true
 		$HELPER hold "$FRONT" $((IDLE > 200 ? IDLE - 100 : IDLE / 2)) \
-		    "$B1,$B2,$B3" "$@" \
-		    >"$RAW/scale-$events-held.txt" 2>&1 || true
+		    "$B1,$B2,$B3" "$kind" "$@" \
+		    >"$RAW/scale-$name-held.txt" 2>&1 || true
 	fi
 	stop_target
 }
@@ -457,7 +459,9 @@ scale_notes() {
 	[ "$SCALE" = 1 ] || return 0
 	echo
 	echo "Scale: one worker, keep-alive small requests (wrk -t1 -c64)" \
-	    "alone, then among idle connections it holds:"
+	    "alone, then among idle connections it holds (TCP mode's with" \
+	    "their backend connections; HTTP mode's keep-alive clients after" \
+	    "one request each):"
 	echo
 	$HELPER scale "$RAW"
 }
@@ -584,8 +588,9 @@ main() {
 	done
 	sample_targets
 	if [ "$SCALE" = 1 ]; then
-		scale_run epoll
-		scale_run poll
+		scale_run epoll epoll lbd.conf tcp
+		scale_run poll poll lbd.conf tcp
+		[ "$HTTP" = 1 ] && scale_run http epoll lbd.http.conf http
 	fi
 	report
 }
