@@ -15,7 +15,8 @@
 #include "pump.h"
 #include "splice.h"
 
-#define PUMP_ROUNDS	4	/* buffers moved per wake-up, at most */
+#define PUMP_ROUNDS	4	/* reads per wake-up, at most */
+#define PUMP_WAKE_BYTES	(1024 * 1024)	/* and bytes, so others get a turn */
 
 void
 pump_init(struct pump *p, struct pump_pools *pools, int src, int dst,
@@ -26,6 +27,7 @@ pump_init(struct pump *p, struct pump_pools *pools, int src, int dst,
 	p->pools = pools;
 	p->buf = NULL;
 	p->pipe[0] = p->pipe[1] = -1;
+	p->pipe_cap = 0;
 	p->piped = 0;
 	p->left = PUMP_NOLIMIT;
 	p->eof = p->ended = p->started = false;
@@ -77,7 +79,7 @@ pump_wants_read(const struct pump *p)
 	if (p->eof || p->left == 0)
 		return (false);
 	if (p->pipe[0] != -1)
-		return (p->piped < SPLICE_PIPE_BYTES);
+		return (p->piped < p->pipe_cap);
 	return (p->buf == NULL || buf_space(p->buf) > 0);
 }
 
@@ -121,9 +123,12 @@ pump_write(struct pump *p)
 static void
 maybe_splice(struct pump *p, ssize_t n)
 {
+	ssize_t	cap;
+
 	if (n == LBD_BUFSIZE && p->buf == NULL && p->pipe[0] == -1 &&
-	    p->pools->pipes != NULL)
-		(void)splice_get(p->pools->pipes, p->pipe);
+	    p->pools->pipes != NULL &&
+	    (cap = splice_get(p->pools->pipes, p->pipe)) != -1)
+		p->pipe_cap = (size_t)cap;
 }
 
 /* One read from src, into the pipe or into a buffer, within the limit. */
@@ -134,7 +139,7 @@ take(struct pump *p)
 	ssize_t	n;
 
 	if (p->pipe[0] != -1) {
-		room = SPLICE_PIPE_BYTES - p->piped;
+		room = p->pipe_cap - p->piped;
 		n = splice_in(p->src, p->pipe[1], room < p->left ? room :
 		    (size_t)p->left);
 		if (n > 0)
@@ -164,15 +169,17 @@ took(struct pump *p, size_t n)
 
 /*
  * Read and write at once while dst takes it all: a bulk transfer moves
- * PUMP_ROUNDS buffers per wake-up instead of one.  Stops at EAGAIN, EOF,
- * the limit, a short read or a full dst.
+ * up to PUMP_ROUNDS reads, PUMP_WAKE_BYTES in all, per wake-up instead of
+ * one read.  Stops at EAGAIN, EOF, the limit, a short read or a full dst.
  */
 int
 pump_read(struct pump *p)
 {
 	ssize_t	n;
+	size_t	moved = 0;
 
-	for (int i = 0; i < PUMP_ROUNDS && pump_wants_read(p); i++) {
+	for (int i = 0; i < PUMP_ROUNDS && moved < PUMP_WAKE_BYTES &&
+	    pump_wants_read(p); i++) {
 		if ((n = take(p)) == -1)
 			return (errno == EAGAIN || errno == EINTR ?
 			    pump_write(p) : -1);
@@ -180,6 +187,7 @@ pump_read(struct pump *p)
 			p->eof = true;
 		else
 			took(p, n);
+		moved += (size_t)n;
 		if (pump_write(p) == -1)
 			return (-1);
 		maybe_splice(p, n);
@@ -194,6 +202,6 @@ pump_release(struct pump *p)
 {
 	buf_put(p->pools->bufs, p->buf);
 	p->buf = NULL;
-	splice_put(p->pools->pipes, p->pipe, p->piped == 0);
+	splice_put(p->pools->pipes, p->pipe, p->pipe_cap, p->piped == 0);
 	p->piped = 0;
 }

@@ -54,6 +54,7 @@ struct pump {
 	struct pump_pools	*pools;
 	struct buf		*buf;		/* copy path: bytes waiting */
 	int			 pipe[2];	/* splice path: -1 until bulk */
+	size_t			 pipe_cap;	/* its capacity */
 	size_t			 piped;		/* bytes waiting in the pipe */
 	uint64_t		 left;		/* src may give, or NOLIMIT */
 	bool			 eof;		/* src said EOF */

@@ -10,11 +10,16 @@
 
 #include "splice.h"
 
+struct spare {
+	int	fds[2];
+	size_t	cap;
+};
+
 struct splice_pool {
-	unsigned	max;		/* lent at once, at most */
-	unsigned	lent;
-	unsigned	nfree;
-	int		(*free)[2];	/* empty pipes kept for reuse */
+	unsigned	 max;		/* lent at once, at most */
+	unsigned	 lent;
+	unsigned	 nfree;
+	struct spare	*free;		/* empty pipes kept for reuse */
 };
 
 struct splice_pool *
@@ -38,43 +43,62 @@ splice_pool_free(struct splice_pool *p)
 		return;
 	while (p->nfree > 0) {
 		p->nfree--;
-		close(p->free[p->nfree][0]);
-		close(p->free[p->nfree][1]);
+		close(p->free[p->nfree].fds[0]);
+		close(p->free[p->nfree].fds[1]);
 	}
 	free(p->free);
 	free(p);
 }
 
-int
+/* A new pipe of the larger size the budget allows; its size, or -1. */
+static ssize_t
+make_pipe(int fds[2])
+{
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
+		return (-1);
+	if (fcntl(fds[1], F_SETPIPE_SZ, SPLICE_PIPE_BYTES) != -1)
+		return (SPLICE_PIPE_BYTES);
+	if (fcntl(fds[1], F_SETPIPE_SZ, SPLICE_PIPE_MIN) != -1)
+		return (SPLICE_PIPE_MIN);
+	/*
+	 * Over the per-user pipe budget: the copy path will do.  The
+	 * numbers must not stay behind, or the caller would splice into
+	 * whatever descriptor gets them next.
+	 */
+	close(fds[0]);
+	close(fds[1]);
+	fds[0] = fds[1] = -1;
+	return (-1);
+}
+
+ssize_t
 splice_get(struct splice_pool *p, int fds[2])
 {
+	ssize_t	cap;
+
 	if (p->lent >= p->max)
 		return (-1);
 	if (p->nfree > 0) {
 		p->nfree--;
-		fds[0] = p->free[p->nfree][0];
-		fds[1] = p->free[p->nfree][1];
-	} else if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
+		fds[0] = p->free[p->nfree].fds[0];
+		fds[1] = p->free[p->nfree].fds[1];
+		cap = (ssize_t)p->free[p->nfree].cap;
+	} else if ((cap = make_pipe(fds)) == -1)
 		return (-1);
-	else if (fcntl(fds[1], F_SETPIPE_SZ, SPLICE_PIPE_BYTES) == -1) {
-		/* Over the per-user pipe budget: the copy path will do. */
-		close(fds[0]);
-		close(fds[1]);
-		return (-1);
-	}
 	p->lent++;
-	return (0);
+	return (cap);
 }
 
 void
-splice_put(struct splice_pool *p, int fds[2], bool empty)
+splice_put(struct splice_pool *p, int fds[2], size_t cap, bool empty)
 {
 	if (fds[0] == -1)
 		return;
 	p->lent--;
 	if (empty && p->nfree < p->max) {
-		p->free[p->nfree][0] = fds[0];
-		p->free[p->nfree++][1] = fds[1];
+		p->free[p->nfree].fds[0] = fds[0];
+		p->free[p->nfree].fds[1] = fds[1];
+		p->free[p->nfree++].cap = cap;
 	} else {
 		close(fds[0]);
 		close(fds[1]);

@@ -1,18 +1,22 @@
 /*
  * The pump on socketpairs: a byte limit, half-close passed on or not,
- * backpressure from a full destination, splice for bulk, and what the
- * callback is told.
+ * backpressure from a full destination, splice for bulk, what the
+ * callback is told, and the pipes' size under a user's pipe budget.
  */
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
 
+#include "../cunit_run.h"
 #include "buf.h"
 #include "pump.h"
 #include "splice.h"
@@ -247,6 +251,103 @@ test_splice_bulk(void)
 	rig_close(&r);
 }
 
+#define NOBODY		65534
+#define BUDGET_PIPES	600	/* pipes tried, at most */
+
+/* What a process of "nobody" got from a pool, pipe after pipe. */
+struct budget {
+	unsigned	big;		/* SPLICE_PIPE_BYTES */
+	unsigned	small;		/* SPLICE_PIPE_MIN */
+	unsigned	odd;		/* any other answer */
+	bool		refused;	/* splice_get() said -1 */
+	bool		stale;		/* and left descriptor numbers */
+	bool		grew;		/* a small one, then a big one */
+};
+
+static struct budget
+spend_budget(void)
+{
+	struct budget		 b = { 0 };
+	struct splice_pool	*pool = splice_pool_new(BUDGET_PIPES);
+	int			 fds[2];
+	ssize_t			 cap;
+
+	for (unsigned i = 0; pool != NULL && i < BUDGET_PIPES; i++) {
+		fds[0] = fds[1] = 12345;	/* must not survive a -1 */
+		if ((cap = splice_get(pool, fds)) == -1) {
+			b.refused = true;
+			b.stale = fds[0] != -1 || fds[1] != -1;
+			break;
+		}
+		if (cap == SPLICE_PIPE_BYTES) {
+			b.grew |= b.small > 0;
+			b.big++;
+		} else if (cap == SPLICE_PIPE_MIN)
+			b.small++;
+		else
+			b.odd++;
+	}
+	return (b);
+}
+
+/* The first number in a /proc/sys file, or -1. */
+static long
+sysctl_long(const char *path)
+{
+	FILE	*f = fopen(path, "r");
+	long	 v = -1;
+
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return (v);
+}
+
+/*
+ * An unprivileged user's pipes have a page budget: past it the pool
+ * lends the smaller size, then refuses, and a refusal leaves no
+ * descriptor number behind (the old code left the numbers of the pipe
+ * it had just closed, which the pump would then have spliced into).
+ */
+static void
+test_pipe_budget(void)
+{
+	struct budget	b;
+	int		ch[2], st = -1;
+	pid_t		pid;
+	long		soft;
+
+	soft = sysctl_long("/proc/sys/fs/pipe-user-pages-soft");
+	if (geteuid() != 0 || soft <= 0 ||
+	    soft > (long)BUDGET_PIPES * (SPLICE_PIPE_MIN / 4096) / 2) {
+		cunit_skip("needs root to become nobody, and a small "
+		    "fs.pipe-user-pages-soft");
+		return;
+	}
+	CU_ASSERT_FATAL(pipe(ch) == 0);
+	if ((pid = fork()) == 0) {
+		close(ch[0]);
+		if (setgroups(0, NULL) == -1 || setresgid(NOBODY, NOBODY,
+		    NOBODY) == -1 || setresuid(NOBODY, NOBODY, NOBODY) == -1)
+			_exit(2);
+		b = spend_budget();
+		_exit(write(ch[1], &b, sizeof(b)) == sizeof(b) ? 0 : 3);
+	}
+	close(ch[1]);
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_EQUAL_FATAL(read(ch[0], &b, sizeof(b)), sizeof(b));
+	close(ch[0]);
+	CU_ASSERT(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0);
+	CU_ASSERT_TRUE(b.big > 0);
+	CU_ASSERT_EQUAL(b.odd, 0);
+	CU_ASSERT_FALSE(b.grew);
+	CU_ASSERT_TRUE(b.refused);
+	CU_ASSERT_FALSE(b.stale);
+}
+
 int
 test_pump_register(void)
 {
@@ -257,7 +358,9 @@ test_pump_register(void)
 	    CU_add_test(s, "half-close passed on", test_half_close) == NULL ||
 	    CU_add_test(s, "EOF held back", test_eof_held) == NULL ||
 	    CU_add_test(s, "backpressure", test_backpressure) == NULL ||
-	    CU_add_test(s, "bulk spliced", test_splice_bulk) == NULL)
+	    CU_add_test(s, "bulk spliced", test_splice_bulk) == NULL ||
+	    CU_add_test(s, "pipes past the user's budget: smaller, then "
+	    "none, no stale descriptor", test_pipe_budget) == NULL)
 		return (-1);
 	return (0);
 }
