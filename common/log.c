@@ -142,6 +142,19 @@ log_init(const char *ident, bool to_stderr, int level, int facility)
 	}
 }
 
+void
+log_set_level(int level, int facility)
+{
+	log_state.level = level;
+	if (facility == log_state.facility)
+		return;
+	log_state.facility = facility;
+	if (log_uses_syslog()) {
+		closelog();
+		openlog(log_state.ident, LOG_PID | LOG_NDELAY, facility);
+	}
+}
+
 /* Open path for appending; the fd, or -1 with errno. */
 static int
 file_open(const char *path)

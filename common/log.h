@@ -29,6 +29,13 @@ enum log_format {
 void		log_init(const char *ident, bool to_stderr, int level,
 		    int facility);
 
+/*
+ * A reload's level and facility: lines take the level at once, and a
+ * syslog target reconnects under a new facility.  Children forked after
+ * inherit both.
+ */
+void		log_set_level(int level, int facility);
+
 /* Map "debug".."err" and "daemon", "local0".."local7", "user" to values. */
 int		log_level_parse(const char *name);	/* -1 if unknown */
 int		log_facility_parse(const char *name);	/* -1 if unknown */

@@ -727,6 +727,8 @@ reload_apply(struct master *m, struct config *new)
 		reload_failed(m, m->attempt, err);
 		return;
 	}
+	/* The new level is the reload's first line's, and its children's. */
+	log_set_level(env->conf->log.level, env->conf->log.facility);
 	/* A generation swapped in but never published never accepted. */
 	if (pending != m->published)
 		retire_generation(m, pending);

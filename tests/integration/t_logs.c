@@ -348,6 +348,47 @@ done:
 	teardown(&t);
 }
 
+/*
+ * A reload with another log.level: its lines, the master's and the new
+ * workers', follow the new level at once, both ways.
+ */
+static void
+test_reload_level(void)
+{
+	struct logt	 t;
+	const char	*was = getenv("LBD_LOG_LEVEL");
+	char		 saved[32];
+
+	snprintf(saved, sizeof(saved), "%s", was != NULL ? was : "");
+	if (!start_file(&t, NULL))
+		goto done;
+	CU_ASSERT(traffic(t.h, 2, ACCESS));
+	/* warning: no access line, no "reload done" notice. */
+	setenv("LBD_LOG_LEVEL", "warning", 1);
+	CU_ASSERT_EQUAL_FATAL(harness_config(t.h, NULL, NULL), 0);
+	kill(t.h->lbd, SIGHUP);
+	CU_ASSERT_EQUAL(harness_metric_wait(t.h, "lbd_reloads_total", 1,
+	    LOG_MS), 1);
+	CU_ASSERT_EQUAL(harness_echo_fresh(t.h, 3, "hello\n"), 3);
+	/* info again: the next reload and connection are logged. */
+	setenv("LBD_LOG_LEVEL", "info", 1);
+	CU_ASSERT_EQUAL_FATAL(harness_config(t.h, NULL, NULL), 0);
+	kill(t.h->lbd, SIGHUP);
+	CU_ASSERT(log_count_wait(t.h, "reload done generation=3", 1));
+	CU_ASSERT(traffic(t.h, 3, ACCESS));
+	CU_ASSERT(log_count_wait(t.h, ACCESS, 5));
+	/* The first two and the last three: none of the three between. */
+	CU_ASSERT_EQUAL(harness_log_count(t.h, ACCESS), 5);
+	CU_ASSERT_EQUAL(harness_log_count(t.h, "reload done generation=2"),
+	    0);
+done:
+	if (saved[0] != '\0')
+		setenv("LBD_LOG_LEVEL", saved, 1);
+	else
+		unsetenv("LBD_LOG_LEVEL");
+	teardown(&t);
+}
+
 /* Rename the log, USR1, and see every process move to a new file. */
 static void
 reopen_run(struct logt *t)
@@ -745,7 +786,9 @@ t_logs_register(void)
 	    CU_add_test(s, "syslog with nothing on /dev/log: said once",
 	    test_syslog_note) == NULL ||
 	    CU_add_test(s, "a target that cannot be opened: exit 3, one line",
-	    test_bad_target) == NULL)
+	    test_bad_target) == NULL ||
+	    CU_add_test(s, "a reload's log.level applies at once, both ways",
+	    test_reload_level) == NULL)
 		return (-1);
 	return (0);
 }
