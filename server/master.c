@@ -28,6 +28,7 @@
 #include "balance.h"
 #include "clock.h"
 #include "config.h"
+#include "config_pack.h"
 #include "confload.h"
 #include "control.h"
 #include "daemon.h"
@@ -71,11 +72,16 @@ struct master {
 	unsigned	 start_attempt;	/* the reload now starting */
 	uint64_t	 start_deadline; /* they all run by then, or it fails */
 	unsigned	 abandoned;	/* a generation that did not start */
+	void		*good;		/* the published one's config, packed */
+	size_t		 good_len;
+	unsigned	 revert;	/* a generation going back to it */
 	bool		 reload_again;	/* a HUP came during the parse */
 	bool		 stopping;
 	bool		 stop_forced;	/* the deadline passed: SIGKILL */
 	uint64_t	 stop_deadline;
 };
+
+static int	reload_apply(struct master *, struct config *, char *, size_t);
 
 static void
 on_signal(int sig)
@@ -608,6 +614,20 @@ master_title(struct lbd *env, unsigned gen)
 }
 
 /*
+ * The configuration the published generation runs, packed (config_pack.h
+ * copies it whole): what revert() starts again when a reload's workers
+ * cannot start.
+ */
+static void
+keep_good_config(struct master *m)
+{
+	free(m->good);
+	if ((m->good = config_pack(m->env->conf, &m->good_len)) == NULL)
+		log_warn("%s: cannot keep a copy of the configuration; a "
+		    "reload that cannot start will not be undone", __func__);
+}
+
+/*
  * From now on only generation gen's workers accept: the one before
  * drains.  Called once every child of gen runs, so a reload never leaves
  * fewer accepting workers than there were.
@@ -622,11 +642,19 @@ publish_generation(struct master *m, unsigned gen)
 	m->published = gen;
 	master_title(env, gen);
 	publish_workers(m);
+	keep_good_config(m);
 	if (old == 0)
 		return;		/* the first start */
 	retire_generation(m, old);
-	shm_global_count_reload(shm_global(env->shm));
 	limit_old_generations(m);
+	if (gen == m->revert) {
+		/* Not a reload of its own: the failed one stays on record. */
+		m->revert = 0;
+		log_notice("reverted generation=%u workers=%u services=%zu",
+		    gen, env->conf->workers, env->conf->nservices);
+		return;
+	}
+	shm_global_count_reload(shm_global(env->shm));
 	log_notice("reload done generation=%u workers=%u services=%zu",
 	    gen, env->conf->workers, env->conf->nservices);
 	reload_record(m, m->start_attempt, NULL);
@@ -678,9 +706,39 @@ generation_start(struct master *m, uint64_t now)
 }
 
 /*
+ * After a reload whose workers could not start, the master holds that
+ * reload's configuration, which any worker it forks would run: a worker
+ * of the generation still serving that died could not come back.  So
+ * the published generation's configuration is started again, as a
+ * generation of its own, which takes over once its workers run.
+ */
+static void
+revert(struct master *m)
+{
+	struct config	*conf;
+	char		 err[LBD_ERRLEN] = "";
+
+	if (m->good == NULL || m->stopping)
+		return;
+	if ((conf = config_unpack(m->good, m->good_len, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("revert failed: %s", err);
+		return;
+	}
+	log_notice("reverting to generation=%u's configuration",
+	    m->published);
+	m->revert = m->env->generation + 1;
+	if (reload_apply(m, conf, err, sizeof(err)) == -1) {
+		m->revert = 0;
+		log_warnx("revert failed: %s", err);
+	}
+}
+
+/*
  * A reload's children that do not all run by the deadline (they keep
  * dying at start, say) fail it: they are stopped, and the generation
- * before goes on accepting.  So a reload always ends, ok or failed.
+ * before goes on accepting, soon under a generation of its own
+ * configuration (revert()).  So a reload always ends, ok or failed.
  */
 static void
 start_overdue(struct master *m, uint64_t now)
@@ -693,10 +751,18 @@ start_overdue(struct master *m, uint64_t now)
 		return;
 	m->abandoned = gen;
 	retire_generation(m, gen);
+	if (gen == m->revert) {
+		m->revert = 0;
+		log_warnx("revert failed: generation=%u goes on serving, and "
+		    "its workers that die are not replaced until a reload "
+		    "starts", m->published);
+		return;
+	}
 	snprintf(err, sizeof(err), "generation %u: workers not all running "
 	    "after %d s (see the log for how they exited)", gen,
 	    MASTER_START_TIMEOUT_MS / 1000);
 	reload_failed(m, m->start_attempt, err);
+	revert(m);
 }
 
 /*
@@ -705,27 +771,24 @@ start_overdue(struct master *m, uint64_t now)
  * Listening sockets that stay are never closed, so no connection is
  * refused meanwhile.
  */
-static void
-reload_apply(struct master *m, struct config *new)
+static int
+reload_apply(struct master *m, struct config *new, char *err, size_t errlen)
 {
 	struct lbd	*env = m->env;
-	char		 err[LBD_ERRLEN] = "";
 	char		 control[LBD_PATHLEN];
 	unsigned	 pending = env->generation;
 	int		 stats_fd = env->stats_fd;
 
 	if (proc_free_entries(&m->procs) < new->workers + 1) {
 		config_free(new);
-		snprintf(err, sizeof(err), "process table full");
-		reload_failed(m, m->attempt, err);
-		return;
+		snprintf(err, errlen, "process table full");
+		return (-1);
 	}
 	snprintf(control, sizeof(control), "%s", env->conf->control);
 	if (runtime_swap(env, new, oldest_live_generation(m), err,
-	    sizeof(err)) == -1) {
+	    errlen) == -1) {
 		config_free(new);
-		reload_failed(m, m->attempt, err);
-		return;
+		return (-1);
 	}
 	/* The new level is the reload's first line's, and its children's. */
 	log_set_level(env->conf->log.level, env->conf->log.facility);
@@ -743,6 +806,7 @@ reload_apply(struct master *m, struct config *new)
 	m->start_attempt = m->attempt;
 	m->start_deadline = clock_ms() + MASTER_START_TIMEOUT_MS;
 	generation_start(m, clock_ms());
+	return (0);
 }
 
 /*
@@ -796,8 +860,11 @@ reload_parsed(struct master *m, uint64_t now)
 	m->parse = NULL;
 	if (new == NULL)
 		reload_failed(m, m->attempt, err);
-	else
-		reload_apply(m, new);
+	else {
+		m->revert = 0;	/* a revert still starting is retired */
+		if (reload_apply(m, new, err, sizeof(err)) == -1)
+			reload_failed(m, m->attempt, err);
+	}
 	if (m->reload_again) {
 		m->reload_again = false;
 		master_reload(m);
@@ -980,6 +1047,7 @@ done:
 	stats_free(m->stats);
 	env->master_loop = NULL;
 	evloop_free(m->loop);
+	free(m->good);
 	free(m);
 	return (rc);
 }

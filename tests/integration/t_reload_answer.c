@@ -27,6 +27,7 @@
 
 #include <netinet/in.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,40 @@ test_reload(void)
 	harness_free(h);
 }
 
+/*
+ * After the failed start the old configuration runs again as generation
+ * 3, whose workers come back when they die: before, the master held
+ * the failed configuration and replaced no dead worker.
+ */
+static void
+check_reverted(struct harness *h)
+{
+	pid_t		pids[64], victim = -1;
+	size_t		n;
+	int		respawns, counts[2] = { 0 };
+	uint64_t	end = clock_ms() + START_RUN_MS;
+
+	while (!harness_log_has(h, "reverted generation=3") &&
+	    clock_ms() < end)
+		harness_sleep_ms(50);
+	CU_ASSERT_FATAL(harness_log_has(h, "reverted generation=3"));
+	CU_ASSERT_EQUAL(harness_metric(h, "lbd_reload_last_result"), 0);
+	n = harness_workers(h, pids, 64);
+	for (size_t i = 0; i < n && victim == -1; i++)
+		if (harness_pid_titled(pids[i], "lbd: worker 1 [gen 3]"))
+			victim = pids[i];
+	CU_ASSERT_FATAL(victim > 0);
+	respawns = harness_log_count(h, " respawned worker=1 ");
+	CU_ASSERT_EQUAL(kill(victim, SIGKILL), 0);
+	while (harness_log_count(h, " respawned worker=1 ") == respawns &&
+	    clock_ms() < end)
+		harness_sleep_ms(50);
+	CU_ASSERT_EQUAL(harness_log_count(h, " respawned worker=1 "),
+	    respawns + 1);
+	CU_ASSERT_EQUAL(harness_tally(h, 6, counts), 0);
+	CU_ASSERT_EQUAL(counts[0], 6);
+}
+
 static void
 test_start_fails(void)
 {
@@ -267,6 +302,7 @@ test_start_fails(void)
 	CU_ASSERT_EQUAL(harness_metric(h, "lbd_reload_failures_total"), 1);
 	CU_ASSERT_EQUAL(harness_tally(h, 6, counts), 0);
 	CU_ASSERT_EQUAL(counts[0], 6);
+	check_reverted(h);
 	harness_free(h);
 }
 
