@@ -902,8 +902,8 @@ http_start(struct conn *c)
 	t->scap = h->max_header_size;
 	t->busy = true;
 	relay_http_next(t);
-	if (t->dead == NULL && t->phase == H_HEAD && t->rlen == 0)
-		read_head(t);
+	if (t->dead == NULL)
+		read_head(t);	/* the head has often come with the connect */
 	t->busy = false;
 	settle(t);
 }

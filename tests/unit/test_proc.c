@@ -24,8 +24,6 @@
 #include "proc.h"
 #include "unit.h"
 
-#define NOBODY	65534
-
 static void
 test_table(void)
 {

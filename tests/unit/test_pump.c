@@ -251,7 +251,6 @@ test_splice_bulk(void)
 	rig_close(&r);
 }
 
-#define NOBODY		65534
 #define BUDGET_PIPES	600	/* pipes tried, at most */
 
 /* What a process of "nobody" got from a pool, pipe after pipe. */

@@ -5,6 +5,8 @@
 #ifndef LBD_UNIT_H
 #define LBD_UNIT_H
 
+#define NOBODY	65534	/* uid and gid of "nobody", for tests that drop root */
+
 int	test_clock_register(void);
 int	test_net_register(void);
 int	test_config_register(void);
